@@ -1,0 +1,241 @@
+"""Firms → plan clusters and chain nodes, by GB/T 4754 code prefixes and keyword rules.
+
+Membership is many-to-many and every assignment is explainable: each output row names the
+rule that matched (``code:3973``, ``keyword:name:芯片``, ``keyword:scope:集成电路``,
+``includes:ic``). **Precedence** when several rules put the same firm into the same member:
+a code match beats a keyword match, a longer code prefix beats a shorter one, a keyword in
+the firm name beats one in the business scope (经营范围) — the row keeps the strongest rule.
+``exclude_codes`` and ``exclude_keywords`` veto a member for a firm whatever matched.
+
+Everything is one Ibis expression over the firm table (DuckDB or Spark): code rules are
+equi-joins on the firm's code truncated to 2/3/4 characters; keyword rules are one regular
+expression scan per member. No Python loop over firms.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import reduce
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+
+from clusteratlas.analysis._tabular import Tabular, like_input, require_columns, to_ibis
+from clusteratlas.model.plan import Cluster, MemberRules, Plan
+
+# rule priorities: lower wins
+_CODE_PRIORITY = {4: 0, 3: 1, 2: 2}
+_NAME_PRIORITY = 10
+_SCOPE_PRIORITY = 20
+_INCLUDE_PRIORITY = 30
+
+
+def _section_divisions() -> dict[str, list[str]]:
+    from clusteratlas.refdata import industries
+
+    table = industries()
+    divisions = table[table["level"] == "division"]
+    return divisions.groupby("parent")["code"].apply(list).to_dict()
+
+
+def _expand(codes: Sequence[str], sections: dict[str, list[str]] | None) -> list[str]:
+    out: list[str] = []
+    for code in codes:
+        if code.isalpha():
+            if sections is None:
+                raise ValueError("section letters need the GB/T 4754 reference data")
+            out.extend(sections.get(code, []))
+        else:
+            out.append(code)
+    return out
+
+
+def _code_rule_table(members: Sequence[tuple[str, MemberRules]], attr: str) -> pd.DataFrame:
+    needs_sections = any(
+        c.isalpha() for _, rules in members for c in getattr(rules, attr)
+    )
+    sections = _section_divisions() if needs_sections else None
+    rows = [
+        (member, prefix, len(prefix))
+        for member, rules in members
+        for prefix in _expand(getattr(rules, attr), sections)
+    ]
+    return pd.DataFrame(rows, columns=["member", "prefix", "plen"]).astype(
+        {"member": "string", "prefix": "string", "plen": "int64"}
+    )
+
+
+def _code_matches(firms: ir.Table, rules: pd.DataFrame, firm_id: str) -> ir.Table | None:
+    """``firm_id, member, prefix`` for every firm whose industry starts with a rule prefix."""
+    if rules.empty:
+        return None
+    rule_table = ibis.memtable(rules)
+    parts = []
+    for plen in sorted(set(rules["plen"])):
+        truncated = firms.select(
+            _fid=firms[firm_id], _prefix=firms.industry.cast("string").substr(0, int(plen))
+        )
+        sub = rule_table.filter(rule_table.plen == int(plen))
+        parts.append(
+            truncated.join(sub, truncated._prefix == sub.prefix).select(
+                _fid="_fid", member="member", prefix="prefix", plen="plen"
+            )
+        )
+    return reduce(lambda a, b: a.union(b), parts)
+
+
+def _prefix_filter(industry: ir.StringValue, prefixes: Sequence[str]) -> ir.BooleanValue:
+    by_len: dict[int, list[str]] = {}
+    for prefix in prefixes:
+        by_len.setdefault(len(prefix), []).append(prefix)
+    tests = [industry.substr(0, n).isin(codes) for n, codes in sorted(by_len.items())]
+    return reduce(lambda a, b: a | b, tests)
+
+
+def _pattern(words: Sequence[str]) -> str:
+    return "(" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + ")"
+
+
+def _keyword_matches(
+    firms: ir.Table, member: str, rules: MemberRules, firm_id: str, text_columns: Sequence[str]
+) -> ir.Table | None:
+    if not rules.keywords:
+        return None
+    pattern = _pattern(rules.keywords)
+    candidates = firms
+    if rules.keyword_codes:
+        sections = _section_divisions() if any(c.isalpha() for c in rules.keyword_codes) else None
+        candidates = candidates.filter(
+            _prefix_filter(firms.industry.cast("string"), _expand(rules.keyword_codes, sections))
+        )
+    parts = []
+    for column, priority in zip(text_columns, (_NAME_PRIORITY, _SCOPE_PRIORITY), strict=False):
+        text = candidates[column].cast("string")
+        hit = candidates.filter(text.re_search(pattern))
+        parts.append(
+            hit.select(
+                _fid=hit[firm_id],
+                member=ibis.literal(member),
+                rule=ibis.literal(f"keyword:{column}:") + hit[column].cast("string").re_extract(
+                    pattern, 1
+                ),
+                priority=ibis.literal(priority),
+            )
+        )
+    return reduce(lambda a, b: a.union(b), parts)
+
+
+def _veto(firms: ir.Table, member: str, rules: MemberRules, firm_id: str,
+          text_columns: Sequence[str]) -> ir.Table | None:
+    tests = []
+    if rules.exclude_codes:
+        sections = _section_divisions() if any(c.isalpha() for c in rules.exclude_codes) else None
+        tests.append(
+            _prefix_filter(firms.industry.cast("string"), _expand(rules.exclude_codes, sections))
+        )
+    if rules.exclude_keywords:
+        pattern = _pattern(rules.exclude_keywords)
+        tests.extend(firms[c].cast("string").re_search(pattern).fill_null(False)
+                     for c in text_columns)
+    if not tests:
+        return None
+    vetoed = firms.filter(reduce(lambda a, b: a | b, tests))
+    return vetoed.select(_fid=vetoed[firm_id], member=ibis.literal(member))
+
+
+def match_members(
+    firms: Tabular,
+    members: Sequence[tuple[str, MemberRules]],
+    *,
+    firm_id: str = "firm_id",
+    member_column: str = "member",
+) -> Tabular:
+    """Assign firms to members (clusters or chain nodes) by code and keyword rules.
+
+    ``firms`` needs ``firm_id`` and ``industry`` (GB/T 4754 code) and optionally ``name`` and
+    ``scope`` (经营范围) for keyword rules. Returns one row per firm × member with ``rule``
+    (the strongest matching rule, see module docstring) — pandas in, pandas out; Ibis in,
+    Ibis out.
+    """
+    table, was_pandas = to_ibis(firms)
+    require_columns(table, [firm_id, "industry"], "classify")
+    text_columns = [c for c in ("name", "scope") if c in table.columns]
+
+    candidates: list[ir.Table] = []
+    code_hits = _code_matches(table, _code_rule_table(members, "codes"), firm_id)
+    if code_hits is not None:
+        candidates.append(
+            code_hits.select(
+                "_fid",
+                "member",
+                rule=ibis.literal("code:") + code_hits.prefix,
+                priority=code_hits.plen.cases(*_CODE_PRIORITY.items(), else_=3),
+            )
+        )
+    if text_columns:
+        for member, rules in members:
+            hits = _keyword_matches(table, member, rules, firm_id, text_columns)
+            if hits is not None:
+                candidates.append(hits)
+    if not candidates:
+        empty = pd.DataFrame(
+            {firm_id: pd.Series(dtype="string"), member_column: pd.Series(dtype="string"),
+             "rule": pd.Series(dtype="string")}
+        )
+        return empty if was_pandas else ibis.memtable(empty)
+    matched = reduce(lambda a, b: a.union(b), candidates)
+
+    vetoes = [v for m, r in members if (v := _veto(table, m, r, firm_id, text_columns)) is not None]
+    if vetoes:
+        veto = reduce(lambda a, b: a.union(b), vetoes).distinct()
+        matched = matched.anti_join(veto, ["_fid", "member"])
+
+    ranked = matched.mutate(
+        _rank=ibis.row_number().over(
+            group_by=["_fid", "member"], order_by=[matched.priority, matched.rule]
+        )
+    )
+    best = ranked.filter(ranked._rank == 0).select(
+        **{firm_id: "_fid", member_column: "member", "rule": "rule"}
+    )
+    return like_input(best, was_pandas)
+
+
+def classify_firms(firms: Tabular, plan: Plan, *, firm_id: str = "firm_id") -> Tabular:
+    """Firm × cluster rows (``firm_id, cluster, rule``) for every cluster of ``plan``.
+
+    Aggregate clusters (``includes``) receive the distinct firms of the clusters they include
+    (``'*'``: all non-aggregate clusters), with rule ``includes:<cluster>`` of the first one.
+    """
+    table, was_pandas = to_ibis(firms)
+    direct: list[tuple[str, MemberRules]] = [
+        (c.id, c) for c in plan.clusters if not c.includes
+    ]
+    result = match_members(table, direct, firm_id=firm_id, member_column="cluster")
+    assert isinstance(result, ir.Table)
+    aggregates = [c for c in plan.clusters if c.includes]
+    parts = [result]
+    for cluster in aggregates:
+        parts.append(_aggregate(result, cluster, plan, firm_id))
+    combined = reduce(lambda a, b: a.union(b), parts)
+    return like_input(combined, was_pandas)
+
+
+def _aggregate(direct: ir.Table, cluster: Cluster, plan: Plan, firm_id: str) -> ir.Table:
+    included = (
+        [c.id for c in plan.clusters if not c.includes]
+        if "*" in cluster.includes
+        else list(cluster.includes)
+    )
+    rows = direct.filter(direct.cluster.isin(included))
+    ranked = rows.mutate(
+        _rank=ibis.row_number().over(group_by=[rows[firm_id]], order_by=[rows.cluster])
+    )
+    first = ranked.filter(ranked._rank == 0)
+    return first.select(
+        first[firm_id],
+        cluster=ibis.literal(cluster.id),
+        rule=ibis.literal(f"includes:") + first.cluster,
+    )

@@ -1,0 +1,141 @@
+"""The typer app, the shared options and the error boundary of the CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from clusteratlas.errors import ClusterAtlasError, ValidationError
+
+app = typer.Typer(
+    name="clusteratlas",
+    help="ClusterAtlas — grow industrial clusters and track the plan (产业集群图谱).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+
+class OutputFormat(str, Enum):
+    """How a sub-command prints its table."""
+
+    table = "table"
+    csv = "csv"
+    json = "json"
+    parquet = "parquet"
+
+
+WorkspaceOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--workspace",
+        "-w",
+        envvar="CLUSTERATLAS_WORKSPACE",
+        help="DuckDB workspace file (default ./clusteratlas.duckdb).",
+    ),
+]
+FormatOption = Annotated[
+    OutputFormat, typer.Option("--format", "-f", help="Output: table, csv, json or parquet.")
+]
+OutOption = Annotated[
+    Path | None, typer.Option("--out", "-o", help="Write the output to this file.")
+]
+LangOption = Annotated[str, typer.Option("--lang", help="Label language: zh or en.")]
+
+
+def emit(
+    frame: pd.DataFrame,
+    fmt: OutputFormat = OutputFormat.table,
+    out: Path | None = None,
+    title: str | None = None,
+    caption: str | None = None,
+) -> None:
+    """Print or write ``frame`` in the chosen format (parquet requires ``--out``)."""
+    if fmt is OutputFormat.parquet:
+        if out is None:
+            raise ClusterAtlasError("--format parquet needs --out FILE")
+        frame.to_parquet(out, index=False)
+        err_console.print(f"wrote {len(frame)} rows to {out}")
+        return
+    if fmt is OutputFormat.csv:
+        text = frame.to_csv(index=False)
+    elif fmt is OutputFormat.json:
+        text = json.dumps(
+            json.loads(frame.to_json(orient="records", force_ascii=False, date_format="iso")),
+            ensure_ascii=False,
+            indent=1,
+        )
+    else:
+        if out is None:
+            console.print(rich_table(frame, title=title, caption=caption))
+            return
+        text = frame.to_string(index=False)
+    if out is not None:
+        out.write_text(text, encoding="utf-8")
+        err_console.print(f"wrote {len(frame)} rows to {out}")
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def rich_table(frame: pd.DataFrame, title: str | None = None, caption: str | None = None) -> Table:
+    """A rich table of ``frame`` (floats to 4 significant digits, NaN as an em dash)."""
+    table = Table(title=title, caption=caption, show_lines=False)
+    for column in frame.columns:
+        table.add_column(str(column), overflow="fold")
+    for row in frame.itertuples(index=False):
+        table.add_row(*(_cell(v) for v in row))
+    return table
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        if value != value:
+            return "—"
+        return f"{value:,.4g}" if abs(value) < 1e6 else f"{value:,.0f}"
+    return str(value)
+
+
+def main() -> None:
+    """Console-script entry point: run the app; user mistakes print one message, no traceback."""
+    try:
+        app(standalone_mode=False)
+    except ClusterAtlasError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        if isinstance(exc, ValidationError):
+            for problem in exc.problems[:20]:
+                err_console.print(f"  {problem}", highlight=False)
+            if len(exc.problems) > 20:
+                err_console.print(f"  … and {len(exc.problems) - 20} more", highlight=False)
+            if exc.rejects_path:
+                err_console.print(f"  rejects written to {exc.rejects_path}", highlight=False)
+        sys.exit(exc.exit_code)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err_console.print("aborted")
+        sys.exit(1)
+    except Exception as exc:  # click usage errors arrive as click exceptions
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
+
+
+def default_workspace() -> Path:
+    """The workspace path used when neither ``--workspace`` nor the env var is given."""
+    return Path(os.environ.get("CLUSTERATLAS_WORKSPACE", "clusteratlas.duckdb"))
