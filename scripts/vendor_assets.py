@@ -30,7 +30,12 @@ FILES = {
 
 def main() -> int:
     """Copy the files; exit 1 with a message if ``npm install`` has not been run."""
-    lines = ["# Vendored front-end assets", "", "| package | version | licence | files |", "|---|---|---|---|"]
+    lines = [
+        "# Vendored front-end assets",
+        "",
+        "| package | version | licence | files |",
+        "|---|---|---|---|",
+    ]
     for package, files in FILES.items():
         meta_path = NODE / package / "package.json"
         if not meta_path.exists():

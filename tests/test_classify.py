@@ -66,15 +66,21 @@ def test_every_firm_once_per_cluster_and_aggregate_counts_distinct() -> None:
 
 def test_longer_prefix_and_code_precedence() -> None:
     members = [("m", MemberRules(codes=["39", "3973"], keywords=["芯片"]))]
-    firms = pd.DataFrame({"firm_id": ["a"], "industry": ["3973"], "name": ["芯片公司"], "scope": [""]})
+    firms = pd.DataFrame(
+        {"firm_id": ["a"], "industry": ["3973"], "name": ["芯片公司"], "scope": [""]}
+    )
     assert _pairs(match_members(firms, members), "member") == {("a", "m"): "code:3973"}
 
 
 def test_keyword_codes_restrict_keyword_rules() -> None:
     members = [("m", MemberRules(keywords=["芯片"], keyword_codes=["39"]))]
     firms = pd.DataFrame(
-        {"firm_id": ["a", "b"], "industry": ["3979", "5191"], "name": ["芯片甲", "芯片乙"],
-         "scope": ["", ""]}
+        {
+            "firm_id": ["a", "b"],
+            "industry": ["3979", "5191"],
+            "name": ["芯片甲", "芯片乙"],
+            "scope": ["", ""],
+        }
     )
     assert set(match_members(firms, members)["firm_id"]) == {"a"}
 

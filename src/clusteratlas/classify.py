@@ -37,7 +37,8 @@ def _section_divisions() -> dict[str, list[str]]:
 
     table = industries()
     divisions = table[table["level"] == "division"]
-    return divisions.groupby("parent")["code"].apply(list).to_dict()
+    grouped = divisions.groupby("parent")["code"].apply(list)
+    return {str(k): list(v) for k, v in grouped.items()}
 
 
 def _expand(codes: Sequence[str], sections: dict[str, list[str]] | None) -> list[str]:
@@ -53,9 +54,7 @@ def _expand(codes: Sequence[str], sections: dict[str, list[str]] | None) -> list
 
 
 def _code_rule_table(members: Sequence[tuple[str, MemberRules]], attr: str) -> pd.DataFrame:
-    needs_sections = any(
-        c.isalpha() for _, rules in members for c in getattr(rules, attr)
-    )
+    needs_sections = any(c.isalpha() for _, rules in members for c in getattr(rules, attr))
     sections = _section_divisions() if needs_sections else None
     rows = [
         (member, prefix, len(prefix))
@@ -118,17 +117,17 @@ def _keyword_matches(
             hit.select(
                 _fid=hit[firm_id],
                 member=ibis.literal(member),
-                rule=ibis.literal(f"keyword:{column}:") + hit[column].cast("string").re_extract(
-                    pattern, 1
-                ),
+                rule=ibis.literal(f"keyword:{column}:")
+                + hit[column].cast("string").re_extract(pattern, 1),
                 priority=ibis.literal(priority),
             )
         )
     return reduce(lambda a, b: a.union(b), parts)
 
 
-def _veto(firms: ir.Table, member: str, rules: MemberRules, firm_id: str,
-          text_columns: Sequence[str]) -> ir.Table | None:
+def _veto(
+    firms: ir.Table, member: str, rules: MemberRules, firm_id: str, text_columns: Sequence[str]
+) -> ir.Table | None:
     tests = []
     if rules.exclude_codes:
         sections = _section_divisions() if any(c.isalpha() for c in rules.exclude_codes) else None
@@ -137,8 +136,9 @@ def _veto(firms: ir.Table, member: str, rules: MemberRules, firm_id: str,
         )
     if rules.exclude_keywords:
         pattern = _pattern(rules.exclude_keywords)
-        tests.extend(firms[c].cast("string").re_search(pattern).fill_null(False)
-                     for c in text_columns)
+        tests.extend(
+            firms[c].cast("string").re_search(pattern).fill_null(False) for c in text_columns
+        )
     if not tests:
         return None
     vetoed = firms.filter(reduce(lambda a, b: a | b, tests))
@@ -181,8 +181,11 @@ def match_members(
                 candidates.append(hits)
     if not candidates:
         empty = pd.DataFrame(
-            {firm_id: pd.Series(dtype="string"), member_column: pd.Series(dtype="string"),
-             "rule": pd.Series(dtype="string")}
+            {
+                firm_id: pd.Series(dtype="string"),
+                member_column: pd.Series(dtype="string"),
+                "rule": pd.Series(dtype="string"),
+            }
         )
         return empty if was_pandas else ibis.memtable(empty)
     matched = reduce(lambda a, b: a.union(b), candidates)
@@ -210,9 +213,7 @@ def classify_firms(firms: Tabular, plan: Plan, *, firm_id: str = "firm_id") -> T
     (``'*'``: all non-aggregate clusters), with rule ``includes:<cluster>`` of the first one.
     """
     table, was_pandas = to_ibis(firms)
-    direct: list[tuple[str, MemberRules]] = [
-        (c.id, c) for c in plan.clusters if not c.includes
-    ]
+    direct: list[tuple[str, MemberRules]] = [(c.id, c) for c in plan.clusters if not c.includes]
     result = match_members(table, direct, firm_id=firm_id, member_column="cluster")
     assert isinstance(result, ir.Table)
     aggregates = [c for c in plan.clusters if c.includes]
@@ -237,5 +238,5 @@ def _aggregate(direct: ir.Table, cluster: Cluster, plan: Plan, firm_id: str) -> 
     return first.select(
         first[firm_id],
         cluster=ibis.literal(cluster.id),
-        rule=ibis.literal(f"includes:") + first.cluster,
+        rule=ibis.literal("includes:") + first.cluster,
     )

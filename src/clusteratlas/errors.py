@@ -48,7 +48,7 @@ class InputError(ClusterAtlasError):
 
 
 class ValidationError(InputError):
-    """Rows failed validation; ``problems`` lists each failure, ``rejects_path`` the rejects file."""
+    """Rows failed validation: ``problems`` lists each failure; ``rejects_path`` names the file."""
 
     def __init__(
         self, message: str, problems: list[Problem], rejects_path: str | None = None

@@ -42,11 +42,25 @@ _register("persons", 1e4, "万人", "10thousandpersons", "10thousandpersons(万�
 _register("fraction", 0.01, "%", "percent", "百分比", "pct")
 _register("fraction", 1.0, "fraction", "share", "ratio")
 _register("percentage_points", 1.0, "percentagepoints", "pp", "百分点")
-_register("count", 1.0, "count", "个", "家", "件", "项", "enterprises", "firms", "clusters",
-          "models", "establishments", "patents")
+_register(
+    "count",
+    1.0,
+    "count",
+    "个",
+    "家",
+    "件",
+    "项",
+    "enterprises",
+    "firms",
+    "clusters",
+    "models",
+    "establishments",
+    "patents",
+)
 _register("yuan_per_person", 1.0, "元/人", "yuanperperson")
-_register("yuan_per_person", 1e4, "万元/人", "10thousandcnyperperson",
-          "10thousandcnyperperson(万元)")
+_register(
+    "yuan_per_person", 1e4, "万元/人", "10thousandcnyperperson", "10thousandcnyperperson(万元)"
+)
 _register("percent_yoy", 0.01, "percentyoy", "同比%")
 
 

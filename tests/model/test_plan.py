@@ -62,8 +62,14 @@ def _minimal() -> dict:
         "region": "110000",
         "levels": [{"id": "big", "name_zh": "大", "name_en": "big", "threshold": "1万亿元"}],
         "clusters": [
-            {"id": "a", "name_zh": "甲", "name_en": "A", "group": "pillar", "codes": ["27"],
-             "rationale": "r"}
+            {
+                "id": "a",
+                "name_zh": "甲",
+                "name_en": "A",
+                "group": "pillar",
+                "codes": ["27"],
+                "rationale": "r",
+            }
         ],
     }
 
@@ -79,12 +85,29 @@ def test_level_threshold_accepts_units(tmp_path: Path) -> None:
         (lambda d: d["clusters"][0].update(parent="nope"), "parent 'nope'"),
         (lambda d: d["clusters"][0].update(codes=["2x"]), "code prefix"),
         (lambda d: d["clusters"][0].update(group="other"), "group"),
-        (lambda d: d.update(chains=[{"id": "c", "cluster": "zz", "name_zh": "链", "name_en": "c",
-                                     "nodes": []}]), "cluster 'zz'"),
-        (lambda d: d.update(chains=[{"id": "c", "cluster": "a", "name_zh": "链", "name_en": "c",
-                                     "nodes": [{"id": "n", "name_zh": "点", "name_en": "n",
-                                                "stage": "upstream"}],
-                                     "edges": [["n", "m"]]}]), "edge end 'm'"),
+        (
+            lambda d: d.update(
+                chains=[{"id": "c", "cluster": "zz", "name_zh": "链", "name_en": "c", "nodes": []}]
+            ),
+            "cluster 'zz'",
+        ),
+        (
+            lambda d: d.update(
+                chains=[
+                    {
+                        "id": "c",
+                        "cluster": "a",
+                        "name_zh": "链",
+                        "name_en": "c",
+                        "nodes": [
+                            {"id": "n", "name_zh": "点", "name_en": "n", "stage": "upstream"}
+                        ],
+                        "edges": [["n", "m"]],
+                    }
+                ]
+            ),
+            "edge end 'm'",
+        ),
         (lambda d: d.update(unknown_key=1), "unknown_key"),
     ],
 )
@@ -110,8 +133,19 @@ def test_include_appends_lists(tmp_path: Path) -> None:
     data = _minimal()
     data["include"] = ["more.yaml"]
     (tmp_path / "more.yaml").write_text(
-        yaml.safe_dump({"clusters": [{"id": "b", "name_zh": "乙", "name_en": "B",
-                                      "group": "future", "rationale": "r"}]}),
+        yaml.safe_dump(
+            {
+                "clusters": [
+                    {
+                        "id": "b",
+                        "name_zh": "乙",
+                        "name_en": "B",
+                        "group": "future",
+                        "rationale": "r",
+                    }
+                ]
+            }
+        ),
         encoding="utf-8",
     )
     plan = load_plan(_write(tmp_path, data))

@@ -8,7 +8,7 @@ stays lazy on whatever backend it lives on (DuckDB workspace, PySpark).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeAlias
 
 import ibis
 import ibis.expr.types as ir
@@ -16,7 +16,7 @@ import pandas as pd
 
 from clusteratlas.errors import AnalysisError
 
-Tabular = pd.DataFrame | ir.Table
+Tabular: TypeAlias = pd.DataFrame | ir.Table
 
 
 def to_ibis(data: Tabular) -> tuple[ir.Table, bool]:
@@ -33,7 +33,9 @@ def like_input(result: ir.Table, was_pandas: bool) -> Tabular:
     return result.to_pandas() if was_pandas else result
 
 
-def require_columns(table: ir.Table | pd.DataFrame, columns: Iterable[str | None], what: str) -> None:
+def require_columns(
+    table: ir.Table | pd.DataFrame, columns: Iterable[str | None], what: str
+) -> None:
     """Raise :class:`AnalysisError` naming every column of ``columns`` missing from ``table``."""
     have = set(table.columns)
     missing = [c for c in columns if c is not None and c not in have]

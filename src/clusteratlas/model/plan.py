@@ -5,8 +5,8 @@ copy and edit plans; nothing about Beijing is hard-coded in Python. A plan file 
 ``include: [other.yaml, ...]`` (paths relative to it) whose lists (clusters, targets, chains,
 sources) are appended — large plans can keep chain templates in their own file.
 
-Values in YAML may carry units (``"2.5万亿元"``, ``">30%"``, ``"4-5"``); they are stored in canonical
-units (yuan, fractions, counts) by :mod:`clusteratlas.units`.
+Values in YAML may carry units (``"2.5万亿元"``, ``">30%"``, ``"4-5"``); they are stored in
+canonical units (yuan, fractions, counts) by :mod:`clusteratlas.units`.
 """
 
 from __future__ import annotations
@@ -117,7 +117,10 @@ class ActualRef(_Strict):
 
 
 class Target(_Strict):
-    """A plan target: ``comparator`` on ``value`` (or ``low``..``high``) by ``year``; canonical units."""
+    """A plan target: ``comparator`` on ``value`` (or ``low``..``high``) by ``year``.
+
+    Values are in canonical units (``unit``: yuan, fraction, count).
+    """
 
     id: str
     name_zh: str
@@ -171,7 +174,7 @@ class ChainNode(MemberRules):
 
 
 class Chain(_Strict):
-    """An industrial chain template for a cluster: nodes and supply edges (upstream → downstream)."""
+    """An industrial chain template of a cluster: nodes and edges (upstream → downstream)."""
 
     id: str
     cluster: str
@@ -219,7 +222,9 @@ class Plan(_Strict):
         known = set(cluster_ids)
         for cluster in self.clusters:
             if cluster.parent is not None and cluster.parent not in known:
-                raise ValueError(f"cluster {cluster.id}: parent {cluster.parent!r} is not a cluster")
+                raise ValueError(
+                    f"cluster {cluster.id}: parent {cluster.parent!r} is not a cluster"
+                )
             for inc in cluster.includes:
                 if inc != "*" and inc not in known:
                     raise ValueError(f"cluster {cluster.id}: includes unknown {inc!r}")
