@@ -41,7 +41,7 @@ _register("persons", 1.0, "人", "persons", "person", "people", "名")
 _register("persons", 1e4, "万人", "10thousandpersons", "10thousandpersons(万人)")
 _register("fraction", 0.01, "%", "percent", "百分比", "pct")
 _register("fraction", 1.0, "fraction", "share", "ratio")
-_register("percentage_points", 1.0, "percentagepoints", "pp", "百分点")
+_register("fraction", 0.01, "percentagepoints", "pp", "百分点")  # a change in a share
 _register(
     "count",
     1.0,
