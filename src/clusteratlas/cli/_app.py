@@ -111,7 +111,9 @@ def _cell(value: Any) -> str:
 def main() -> None:
     """Console-script entry point: run the app; user mistakes print one message, no traceback."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)  # click returns an Exit's code in this mode
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except ClusterAtlasError as exc:
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
         if isinstance(exc, ValidationError):
@@ -127,13 +129,22 @@ def main() -> None:
     except typer.Abort:
         err_console.print("aborted")
         sys.exit(1)
-    except Exception as exc:  # click usage errors arrive as click exceptions
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
+    except Exception as exc:
+        if _is_usage_error(exc):
+            exc.show()  # type: ignore[attr-defined]
+            sys.exit(exc.exit_code)  # type: ignore[attr-defined]
         raise
+
+
+def _is_usage_error(exc: BaseException) -> bool:
+    """A click usage error (typer ≥ 0.29 vendors click as ``typer._click``)."""
+    classes: list[type] = []
+    for module in ("typer._click.exceptions", "click.exceptions"):
+        try:
+            classes.append(__import__(module, fromlist=["ClickException"]).ClickException)
+        except ImportError:
+            continue
+    return isinstance(exc, tuple(classes))
 
 
 def default_workspace() -> Path:

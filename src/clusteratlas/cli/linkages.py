@@ -1,0 +1,137 @@
+"""``clusteratlas linkages``: input–output linkages by sector or by plan cluster."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from clusteratlas.cli._app import FormatOption, LangOption, OutOption, OutputFormat, app, emit
+
+
+class By(StrEnum):
+    """Rows of the linkages output."""
+
+    sector = "sector"
+    cluster = "cluster"
+
+
+class BlockChoice(StrEnum):
+    """Which intermediate block of the table to analyse."""
+
+    auto = "auto"
+    domestic = "domestic"
+    total = "total"
+
+
+@app.command("linkages")
+def linkages_command(
+    table: Annotated[
+        str,
+        typer.Option(
+            "--table", "-t", help="Packaged IO table, e.g. china-2020-42, china-2020-153."
+        ),
+    ] = "china-2020-42",
+    by: Annotated[By, typer.Option("--by", help="One row per IO sector or per plan cluster.")] = (
+        By.sector
+    ),
+    plan: Annotated[
+        str, typer.Option("--plan", help="Plan name or YAML path (for --by cluster).")
+    ] = "beijing-2441",
+    block: Annotated[
+        BlockChoice,
+        typer.Option(
+            "--block",
+            help="domestic: domestic flows only (default for 42-sector tables); total: "
+            "including imported inputs (default for 149/153-sector tables).",
+        ),
+    ] = BlockChoice.auto,
+    fmt: FormatOption = OutputFormat.table,
+    out: OutOption = None,
+    lang: LangOption = "zh",
+) -> None:
+    """Backward/forward linkages (Rasmussen–Hirschman, forward from Ghosh), key sectors,
+    multipliers and service intensity (投入产出关联: 影响力系数/感应度系数, 关键部门)."""
+    from clusteratlas.analysis.iotable import Block, IOTable
+    from clusteratlas.analysis.linkages import cluster_linkages
+    from clusteratlas.i18n import t
+
+    chosen: Block | None = {
+        BlockChoice.auto: None,
+        BlockChoice.domestic: "domestic",
+        BlockChoice.total: "total",
+    }[block]
+    iot = IOTable.load(table, block=chosen)
+    name = "name_zh" if lang == "zh" else "name_en"
+    if by is By.sector:
+        res = iot.sector_results().reset_index()
+        wanted = [
+            "sector",
+            name,
+            "kind",
+            "output",
+            "backward",
+            "forward",
+            "forward_leontief",
+            "quadrant",
+            "key_sector",
+            "output_multiplier",
+            "value_added_multiplier",
+            "employment_multiplier",
+            "service_direct",
+            "service_total",
+        ]
+    else:
+        res = cluster_linkages(iot, plan)
+        wanted = [
+            "cluster",
+            name,
+            "coverage",
+            "sectors",
+            "output",
+            "backward",
+            "forward",
+            "quadrant",
+            "key_output_share",
+            "output_multiplier",
+            "value_added_multiplier",
+            "employment_multiplier",
+            "service_direct",
+            "service_total",
+        ]
+    frame = res[[c for c in wanted if c in res.columns]].rename(columns={name: "name"})
+    if fmt is OutputFormat.table and out is None:
+        from clusteratlas.units import format_money, format_share
+
+        frame = frame.assign(
+            quadrant=frame["quadrant"].map(lambda q: t(f"linkages.quadrant.{q}", lang)),
+            output=frame["output"].map(lambda v: format_money(v, lang)),
+        )
+        if "key_output_share" in frame:
+            frame["key_output_share"] = frame["key_output_share"].map(format_share)
+        for col in ("kind", "coverage"):
+            if col in frame:
+                frame[col] = frame[col].map(lambda v, c=col: t(f"linkages.{c}.{v}", lang))
+        # the terminal view keeps the headline columns; csv/json/parquet carry all of them
+        frame = frame.drop(
+            columns=[
+                c
+                for c in (
+                    "sectors",
+                    "key_sector",
+                    "forward_leontief",
+                    "value_added_multiplier",
+                    "service_direct",
+                    "cluster",
+                )
+                if c in frame.columns
+            ]
+        )
+        frame = frame.rename(columns={c: t(f"linkages.col.{c}", lang) for c in frame.columns})
+        title = f"{t('linkages.title', lang)} — {iot.name} ({iot.block})"
+        caption = t("linkages.caption", lang)
+        emit(frame, fmt, out, title=title, caption=caption)
+        return
+    frame = frame.assign(table=iot.name, block=iot.block)
+    emit(frame, fmt, out)

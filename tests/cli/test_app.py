@@ -1,0 +1,38 @@
+"""The CLI's error boundary: user mistakes print one message and exit non-zero, no traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+
+def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", "from clusteratlas.cli import main; main()", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
+    )
+
+
+def test_usage_error_has_no_traceback(tmp_path: Path) -> None:
+    result = _run("chains", "unexpected-extra-argument", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "unexpected extra argument" in result.stderr
+
+
+def test_user_error_has_no_traceback(tmp_path: Path) -> None:
+    result = _run("plan", "validate", str(tmp_path / "missing.yaml"), cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "not found" in result.stderr
+
+
+def test_help_lists_the_areas(tmp_path: Path) -> None:
+    result = _run("--help", cwd=tmp_path)
+    assert result.returncode == 0
+    for command in ("import", "chains", "attract", "regions", "linkages"):
+        assert command in result.stdout
