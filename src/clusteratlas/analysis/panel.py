@@ -1,0 +1,313 @@
+"""The firm-year × cluster panel and the cluster monitor run on it.
+
+:func:`build_panel` joins the canonical tables into the rows the cluster monitor
+(:func:`clusteratlas.analysis.clusters.monitor`) takes: one row per firm × year × cluster
+(a firm classified in several clusters repeats, once per cluster; unclassified firms keep a NULL
+cluster so they still count in the region totals)::
+
+    firm_year ⋈ firm (region, industry, name, scope) ⟕ classify_firms(firm, plan)
+
+Everything is one lazy Ibis expression (DuckDB workspace or PySpark); nothing is computed until
+the caller executes it. :func:`cluster_monitor` runs the monitor with the plan's levels and the
+region's GDP and adds each cluster's projected year of crossing the plan's top level.
+
+Units: revenue and value added in yuan, employees in persons.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Literal
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+
+from clusteratlas.analysis._tabular import Tabular, require_columns, to_ibis, to_pandas
+from clusteratlas.classify import classify_firms
+from clusteratlas.errors import AnalysisError, InputError, WorkspaceError
+from clusteratlas.model.plan import Plan
+
+Geography = Literal["plan", "firm"]
+
+MEASURES: tuple[str, ...] = ("revenue", "value_added", "employees")
+
+PANEL_COLUMNS = ["firm_id", "year", "region", "industry", "cluster", *MEASURES]
+
+
+def region_prefix(code: str) -> str:
+    """The GB/T 2260 prefix shared by a region and everything inside it.
+
+    ``110000`` → ``11`` (Beijing and its districts), ``130100`` → ``1301``; other codes
+    (``CN``, park codes) are returned unchanged.
+    """
+    code = str(code)
+    if len(code) == 6 and code.isdigit():
+        trimmed = code
+        while trimmed.endswith("00") and len(trimmed) > 2:
+            trimmed = trimmed[:-2]
+        return trimmed
+    return code
+
+
+def build_panel(
+    firms: Tabular,
+    firm_years: Tabular,
+    plan: Plan,
+    *,
+    measures: Sequence[str] = MEASURES,
+    geography: Geography = "plan",
+    years: Sequence[int] | None = None,
+    region: str | None = None,
+) -> ir.Table:
+    """The monitor panel: ``firm_id, year, region, industry, cluster, <measures>`` (lazy Ibis).
+
+    ``firms``: the ``firm`` table (``firm_id, region, industry`` and optionally ``name``,
+    ``scope`` for keyword rules); ``firm_years``: the ``firm_year`` table (``firm_id, year`` and
+    the measures; a missing measure becomes NULL). ``geography="plan"`` keeps the firms inside
+    the plan's region (by GB/T 2260 code prefix) and reports them under the plan region
+    (e.g. 110000); ``"firm"`` keeps every firm under its own region (e.g. its district).
+    ``years`` and ``region`` (a code; with ``"firm"`` geography its sub-regions are included)
+    filter the rows.
+    """
+    f, _ = to_ibis(firms)
+    fy, _ = to_ibis(firm_years)
+    require_columns(f, ["firm_id", "region", "industry"], "panel firms")
+    require_columns(fy, ["firm_id", "year"], "panel firm_years")
+    keep = [c for c in ("firm_id", "region", "industry", "name", "scope") if c in f.columns]
+    f = f.select(keep)
+    f = f.mutate(region=f.region.cast("string"), industry=f.industry.cast("string"))
+    if geography == "plan":
+        prefix = region_prefix(plan.region)
+        f = f.filter(f.region.startswith(prefix)).mutate(region=ibis.literal(plan.region))
+    elif geography != "firm":
+        raise AnalysisError(f"panel: geography must be 'plan' or 'firm', got {geography!r}")
+    if region is not None:
+        f = f.filter(f.region.startswith(region_prefix(region)))
+
+    values = {
+        m: (fy[m].cast("float64") if m in fy.columns else ibis.null("float64")) for m in measures
+    }
+    fy = fy.select(firm_id=fy.firm_id, year=fy.year.cast("int64"), **values)
+    if years is not None:
+        fy = fy.filter(fy.year.isin([int(y) for y in years]))
+
+    classified = classify_firms(f, plan)
+    assert isinstance(classified, ir.Table)
+    classified = classified.select(_cfid="firm_id", cluster="cluster")
+    joined = fy.join(f.select("firm_id", "region", "industry"), "firm_id")
+    panel = joined.left_join(classified, joined.firm_id == classified._cfid)
+    return panel.select("firm_id", "year", "region", "industry", "cluster", *measures)
+
+
+def panel_from_workspace(workspace: Any, plan: Plan, **kwargs: Any) -> ir.Table:
+    """:func:`build_panel` on a workspace's ``firm`` and ``firm_year`` tables (lazy Ibis)."""
+    try:
+        firms = workspace.table("firm")
+        firm_years = workspace.table("firm_year")
+    except Exception as exc:  # the workspace raises its own errors; keep the message
+        if isinstance(exc, WorkspaceError):
+            raise
+        raise WorkspaceError(f"workspace has no firm/firm_year tables: {exc}") from exc
+    return build_panel(firms, firm_years, plan, **kwargs)
+
+
+def gdp_table(observations: Tabular, *, indicator: str = "gdp") -> pd.DataFrame:
+    """``region, year, gdp`` (yuan) from an observation table (all-industry rows only)."""
+    frame = to_pandas(observations)
+    rows = frame[frame["indicator"] == indicator]
+    if "industry" in rows.columns:
+        rows = rows[rows["industry"].isna()]
+    if "is_target" in rows.columns:
+        rows = rows[~rows["is_target"].astype(bool)]
+    out = pd.DataFrame(
+        {
+            "region": rows["region"].astype(str),
+            "year": rows["year"].astype("int64"),
+            "gdp": rows["value"].astype(float),
+        }
+    )
+    return out.drop_duplicates(["region", "year"]).reset_index(drop=True)
+
+
+def cluster_monitor(
+    panel: Tabular,
+    plan: Plan,
+    *,
+    gdp: pd.DataFrame | None = None,
+    measures: Sequence[str] = MEASURES,
+) -> pd.DataFrame:
+    """Run the cluster monitor on ``panel`` with the plan's levels (pandas result).
+
+    One row per cluster × region × year: ``<measures>`` (yuan / persons), ``firms``, ``level``
+    (plan level id or ``below``), ``share_gdp`` (value added / GDP, fraction; when ``gdp`` is
+    given), ``<measure>_yoy`` growth (fraction) and ``lq``.
+    """
+    from clusteratlas.analysis.clusters import monitor
+
+    measures = list(measures)
+    table, _ = to_ibis(panel)
+    gdp_arg = None
+    if gdp is not None and len(gdp) and "value_added" in measures:
+        gdp_arg = ibis.memtable(gdp)
+    result = monitor(
+        table,
+        levels=plan.levels,
+        gdp=gdp_arg,
+        measures=measures,
+        lq_measure="employees" if "employees" in measures else measures[0],
+        level_measure=plan.measure if plan.measure in measures else measures[0],
+    )
+    frame = to_pandas(result)
+    if "share_gdp" not in frame.columns:
+        frame["share_gdp"] = float("nan")
+    return frame
+
+
+def with_crossings(
+    monitor_frame: pd.DataFrame,
+    plan: Plan,
+    *,
+    observations: Tabular | None = None,
+    synthetic: bool = True,
+    n_sim: int = 2000,
+    seed: int = 0,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Add the projected year each cluster crosses the plan's top level (1万亿元).
+
+    Crossing years come from the cluster's real observed series where the plan maps one
+    (``Cluster.observed``) and ``observations`` has it, else from the monitor's own sizes at the
+    plan region. Returns ``(monitor rows with crossing_year/_p10/_p90, crossing_p_within (share
+    of paths crossing within 30 years) and basis, crossings table)``.
+    """
+    from clusteratlas.analysis.targets import cluster_crossings, cluster_series
+
+    series = cluster_series(
+        plan, monitor=monitor_frame, observations=observations, synthetic_monitor=synthetic
+    )
+    crossings = cluster_crossings(plan, series, n_sim=n_sim, seed=seed)
+    basis = series.drop_duplicates("cluster").set_index("cluster")["basis"]
+    crossings["basis"] = crossings["cluster"].map(basis)
+    keep = crossings[["cluster", "crossing_year", "crossing_p10", "crossing_p90", "basis"]].assign(
+        crossing_p_within=crossings["p_within"]
+    )
+    merged = monitor_frame.merge(keep, on="cluster", how="left")
+    return merged, crossings
+
+
+# --------------------------------------------------------------------------- workspace glue
+
+
+def _datasets_synthetic(workspace: Any, table: str) -> tuple[list[str], bool]:
+    """The dataset ids in ``table`` and whether any of them is marked synthetic."""
+    used = workspace.table(table).select("dataset").distinct().to_pandas()["dataset"]
+    names = sorted(str(v) for v in used.dropna())
+    info = workspace.datasets()
+    flagged = info[info["name"].astype(str).isin(names)]
+    synthetic = bool(flagged["synthetic"].astype(bool).any()) if len(flagged) else False
+    return names, synthetic
+
+
+def workspace_monitor(
+    workspace: Any,
+    plan: Plan,
+    *,
+    geography: Geography = "plan",
+    years: Sequence[int] | None = None,
+    region: str | None = None,
+    crossings: bool = True,
+    n_sim: int = 2000,
+    seed: int = 0,
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The cluster monitor on a workspace: ``(table, provenance)``.
+
+    The table is :func:`cluster_monitor`'s output (GDP from the workspace's ``gdp``
+    observations) plus ``crossing_year/_p10/_p90`` and ``basis`` (see :func:`with_crossings`)
+    and ``synthetic`` (True when the firm data come from a synthetic dataset). Provenance:
+    ``plan``, ``datasets`` (firm/firm_year/observation dataset ids), ``synthetic``, ``engine``.
+    ``region`` filters the output rows (after the monitor, so location quotients compare with
+    every region of the panel); with ``geography="firm"`` it keeps the region and its parts.
+    Raises :class:`WorkspaceError` when the workspace holds no firm-year rows.
+    """
+    n_rows = int(workspace.table("firm_year").count().to_pyarrow().as_py())
+    if n_rows == 0:
+        raise WorkspaceError(
+            f"workspace {workspace.path} has no firm-year rows: import firms and firm-years "
+            "first (clusteratlas import ...) or run `clusteratlas demo`"
+        )
+    fy_sets, fy_synth = _datasets_synthetic(workspace, "firm_year")
+    firm_sets, firm_synth = _datasets_synthetic(workspace, "firm")
+    synthetic = fy_synth or firm_synth
+    if region is not None and geography == "plan" and region != plan.region:
+        raise InputError(
+            f"--region {region}: with geography 'plan' every row is the plan region "
+            f"{plan.region}; use geography 'firm' to see the firms' own regions"
+        )
+    observations = workspace.table("observation").to_pandas()
+    panel = panel_from_workspace(workspace, plan, geography=geography, years=years)
+    frame = cluster_monitor(panel, plan, gdp=gdp_table(observations))
+    if region is not None:  # filter after the monitor, so LQs compare with all regions
+        frame = frame[frame["region"].astype(str).str.startswith(region_prefix(region))]
+    frame = frame.reset_index(drop=True)
+    frame["synthetic"] = synthetic
+    if crossings and geography == "plan":
+        frame, _ = with_crossings(
+            frame, plan, observations=observations, synthetic=synthetic, n_sim=n_sim, seed=seed
+        )
+    provenance = {
+        "plan": plan.id,
+        "datasets": sorted(
+            {
+                *fy_sets,
+                *firm_sets,
+                *(str(v) for v in observations.get("dataset", pd.Series()).dropna()),
+            }
+        ),
+        "synthetic": synthetic,
+        "engine": "duckdb (ibis)",
+    }
+    return frame, provenance
+
+
+def workspace_targets(
+    workspace: Any,
+    plan: Plan,
+    *,
+    as_of: int | None = None,
+    n_sim: int = 2000,
+    seed: int = 0,
+    monitor_frame: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """:func:`clusteratlas.analysis.targets.track` on a workspace's actuals.
+
+    Actuals: the ``observation`` table (real facts, with sources) plus, when the workspace has
+    firm data, the monitor at the plan region (``cluster_size``/``cluster_count`` actuals,
+    flagged synthetic when the registry is) and the ``firm_tag`` counts.
+    """
+    from clusteratlas.analysis.targets import assemble_actuals, track
+
+    observations = workspace.table("observation").to_pandas()
+    synthetic = True
+    if monitor_frame is None:
+        try:
+            monitor_frame, prov = workspace_monitor(workspace, plan, crossings=False)
+            synthetic = bool(prov["synthetic"])
+        except WorkspaceError:
+            monitor_frame = None
+    elif "synthetic" in monitor_frame.columns:
+        synthetic = bool(monitor_frame["synthetic"].astype(bool).any())
+    tags = None
+    try:
+        tag_table = workspace.table("firm_tag")
+        if int(tag_table.count().to_pyarrow().as_py()) > 0:
+            tags = tag_table.select("firm_id", "year", "tag").to_pandas()
+    except Exception:  # a workspace without the tag table simply has no tag actuals
+        tags = None
+    actuals = assemble_actuals(
+        plan,
+        observations=observations,
+        monitor=monitor_frame,
+        tags=tags,
+        synthetic_monitor=synthetic,
+    )
+    return track(plan, actuals, as_of=as_of, n_sim=n_sim, seed=seed)

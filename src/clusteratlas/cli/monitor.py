@@ -1,0 +1,120 @@
+"""``clusteratlas clusters``: the cluster monitor (size, level, share of GDP, growth, LQ, firms,
+projected trillion-yuan crossing year) per cluster × region × year."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+import pandas as pd
+import typer
+
+from clusteratlas.cli._app import FormatOption, OutOption, OutputFormat, WorkspaceOption, app, emit
+from clusteratlas.cli.plan import PlanOption, user_errors
+
+
+class GeographyChoice(StrEnum):
+    """Rows per plan region (e.g. Beijing) or per the firms' own regions (districts)."""
+
+    plan = "plan"
+    firm = "firm"
+
+
+@app.command("clusters")
+def clusters_command(
+    plan: PlanOption = "beijing-2441",
+    year: Annotated[
+        int | None, typer.Option("--year", "-y", help="Only this year (default: latest year).")
+    ] = None,
+    all_years: Annotated[
+        bool, typer.Option("--all-years", help="Every year, not only one.")
+    ] = False,
+    region: Annotated[
+        str | None, typer.Option("--region", "-r", help="Only this region code and its parts.")
+    ] = None,
+    geography: Annotated[
+        GeographyChoice,
+        typer.Option(
+            "--geography",
+            "-g",
+            help="plan: one row per cluster for the plan region; "
+            "firm: per the firms' own regions (districts).",
+        ),
+    ] = GeographyChoice.plan,
+    workspace: WorkspaceOption = None,
+    fmt: FormatOption = OutputFormat.table,
+    out: OutOption = None,
+    lang: Annotated[
+        str | None, typer.Option("--lang", help="zh or en (default: the plan's).")
+    ] = None,
+    n_sim: Annotated[int, typer.Option("--n-sim", help="Monte Carlo paths.")] = 2000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed of the projections.")] = 0,
+) -> None:
+    """Cluster sizes and levels (万亿级/千亿级), share of GDP, growth, LQ, firms and the
+    projected year each cluster crosses the plan's top level (产业集群监测)."""
+    from clusteratlas.analysis.panel import workspace_monitor
+    from clusteratlas.cli._app import default_workspace
+    from clusteratlas.i18n import t
+    from clusteratlas.model.plan import load_plan
+    from clusteratlas.workspace import open_workspace
+
+    with user_errors():
+        loaded = load_plan(plan)
+        language = lang or loaded.lang
+        ws = open_workspace(workspace or default_workspace(), read_only=True)
+        try:
+            frame, prov = workspace_monitor(
+                ws, loaded, geography=geography.value, region=region, n_sim=n_sim, seed=seed
+            )
+        finally:
+            ws.close()
+    if not all_years and len(frame):
+        chosen = year if year is not None else int(frame["year"].max())
+        frame = frame[frame["year"] == chosen]
+    caption = t("label.synthetic", language) if prov["synthetic"] else None
+    if fmt is OutputFormat.table:
+        emit(
+            display_table(frame, loaded, language, geography=geography.value),
+            fmt,
+            out,
+            title=f"{t('report.section.clusters', language)} · {loaded.id}",
+            caption=caption,
+        )
+    else:
+        emit(frame.reset_index(drop=True), fmt, out)
+
+
+def display_table(
+    frame: pd.DataFrame, plan: object, lang: str, *, geography: str = "plan"
+) -> pd.DataFrame:
+    """The monitor rows formatted for people (labels in ``lang``, money in 亿元/万亿元).
+
+    With ``geography="plan"`` the region (the plan's) and the LQ (1 by construction) are left
+    out; with ``"firm"`` both are shown.
+    """
+    from clusteratlas.i18n import t
+    from clusteratlas.model.plan import Plan
+    from clusteratlas.report.html import cluster_rows
+
+    assert isinstance(plan, Plan)
+    rows = []
+    for region in sorted(frame["region"].astype(str).unique()):
+        sub = frame[frame["region"].astype(str) == region]
+        for year in sorted(sub["year"].unique()):
+            rows += cluster_rows(plan, sub[sub["year"] == year], lang, region=region)
+    columns = {
+        "cluster": t("report.col.cluster", lang),
+        "region": t("report.col.region", lang),
+        "year": t("report.col.year", lang),
+        "size": t("report.col.size", lang),
+        "level": t("report.col.level", lang),
+        "share_gdp": t("report.col.share_gdp", lang),
+        "growth": t("report.col.growth", lang),
+        "lq": t("report.col.lq", lang),
+        "firms": t("report.col.firms", lang),
+        "crossing": t("report.col.crossing", lang),
+    }
+    out = pd.DataFrame(rows, columns=list(columns))
+    if geography == "plan":  # one region (the plan's): LQ is 1 by construction
+        out = out.drop(columns=["region", "lq"])
+    return out.rename(columns=columns)

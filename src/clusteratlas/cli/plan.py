@@ -1,0 +1,156 @@
+"""``clusteratlas plan validate FILE`` and ``clusteratlas plan show [--plan]``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from clusteratlas.cli._app import (
+    FormatOption,
+    OutOption,
+    OutputFormat,
+    app,
+    console,
+    emit,
+    err_console,
+)
+from clusteratlas.errors import ClusterAtlasError
+
+plan_app = typer.Typer(
+    help="Check and show plans (规划): clusters, levels, targets, chains.", no_args_is_help=True
+)
+app.add_typer(plan_app, name="plan")
+
+PlanOption = Annotated[
+    str, typer.Option("--plan", "-p", help="Plan name (beijing-2441) or YAML path.")
+]
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Print a :class:`ClusterAtlasError` as one message and exit with its code (no traceback).
+
+    The console entry point (``main``) does the same; this keeps the behaviour when the typer
+    app is invoked directly (tests with ``CliRunner``, embedding).
+    """
+    try:
+        yield
+    except ClusterAtlasError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(exc.exit_code) from None
+
+
+@plan_app.command("validate")
+def validate_command(
+    file: Annotated[Path, typer.Argument(help="Plan YAML file to check.")],
+) -> None:
+    """Validate a plan file; print a summary, or the field, value and rule that fail (exit 2)."""
+    from clusteratlas.model.plan import load_plan
+
+    with user_errors():
+        plan = load_plan(file)
+    console.print(
+        f"[green]ok[/] {plan.id}: {len(plan.clusters)} clusters, {len(plan.levels)} levels, "
+        f"{len(plan.targets)} targets, {len(plan.chains)} chains (region {plan.region}, "
+        f"scheme {plan.scheme}, measure {plan.measure})",
+        highlight=False,
+    )
+
+
+@plan_app.command("show")
+def show_command(
+    plan: PlanOption = "beijing-2441",
+    what: Annotated[str, typer.Option("--what", help="clusters, targets or levels.")] = "clusters",
+    fmt: FormatOption = OutputFormat.table,
+    out: OutOption = None,
+    lang: Annotated[
+        str | None, typer.Option("--lang", help="zh or en (default: the plan's).")
+    ] = None,
+) -> None:
+    """Show a plan's clusters (with GB/T 4754 codes), targets or levels."""
+    import pandas as pd
+
+    from clusteratlas.i18n import t
+    from clusteratlas.model.plan import load_plan
+    from clusteratlas.units import format_money
+
+    with user_errors():
+        loaded = load_plan(plan)
+        language = lang or loaded.lang
+        name = "name_zh" if language == "zh" else "name_en"
+        if what == "clusters":
+            frame = pd.DataFrame(
+                [
+                    {
+                        "id": c.id,
+                        t("plan.col.name", language): getattr(c, name),
+                        t("plan.col.group", language): t(f"plan.group.{c.group}", language),
+                        t("plan.col.parent", language): c.parent or "",
+                        t("plan.col.codes", language): " ".join(c.codes)
+                        or ("+".join(c.includes) if c.includes else ""),
+                        t("plan.col.keywords", language): " ".join(c.keywords),
+                    }
+                    for c in loaded.clusters
+                ]
+            )
+        elif what == "targets":
+            frame = pd.DataFrame(
+                [
+                    {
+                        "id": tg.id,
+                        t("plan.col.name", language): getattr(tg, name),
+                        t("targets.col.comparator", language): tg.comparator,
+                        t("plan.col.target", language): _target_text(
+                            tg.comparator, tg.value, tg.low, tg.high, tg.unit, language
+                        ),
+                        t("label.year", language): tg.year,
+                        t("label.source", language): tg.source,
+                    }
+                    for tg in loaded.targets
+                ]
+            )
+        elif what == "levels":
+            frame = pd.DataFrame(
+                [
+                    {
+                        "id": lv.id,
+                        t("plan.col.name", language): getattr(lv, name),
+                        t("plan.col.threshold", language): format_money(lv.threshold, language),
+                    }
+                    for lv in loaded.levels
+                ]
+            )
+        else:
+            raise ClusterAtlasError(f"--what must be clusters, targets or levels, not {what!r}")
+    title = f"{getattr(loaded, name)} ({loaded.id})"
+    emit(frame, fmt, out, title=title)
+
+
+def _target_text(
+    comparator: str,
+    value: float | None,
+    low: float | None,
+    high: float | None,
+    unit: str,
+    lang: str,
+) -> str:
+    from clusteratlas.units import format_money, format_share
+
+    def fmt(v: float | None) -> str:
+        if v is None:
+            return "—"
+        if unit == "yuan":
+            return format_money(v, lang)
+        if unit == "fraction":
+            return format_share(v)
+        return f"{v:,.0f}"
+
+    if comparator == "between":
+        return f"{fmt(low)}–{fmt(high)}"
+    if comparator == "track":
+        return "—"
+    return f"{'≥' if comparator == '>=' else '≤'} {fmt(value)}"

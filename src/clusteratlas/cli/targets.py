@@ -1,0 +1,100 @@
+"""``clusteratlas targets``: the plan's targets with latest actual, gap, required growth,
+projection, probability of meeting them and status."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import pandas as pd
+import typer
+
+from clusteratlas.cli._app import FormatOption, OutOption, OutputFormat, WorkspaceOption, app, emit
+from clusteratlas.cli.plan import PlanOption, user_errors
+
+
+@app.command("targets")
+def targets_command(
+    plan: PlanOption = "beijing-2441",
+    as_of: Annotated[
+        int | None, typer.Option("--as-of", help="Use only actuals up to this year.")
+    ] = None,
+    facts: Annotated[
+        bool,
+        typer.Option("--facts", help="Use the packaged Beijing facts instead of a workspace."),
+    ] = False,
+    workspace: WorkspaceOption = None,
+    fmt: FormatOption = OutputFormat.table,
+    out: OutOption = None,
+    lang: Annotated[
+        str | None, typer.Option("--lang", help="zh or en (default: the plan's).")
+    ] = None,
+    n_sim: Annotated[int, typer.Option("--n-sim", help="Monte Carlo paths.")] = 2000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed of the projections.")] = 0,
+) -> None:
+    """Plan target tracker (规划目标进展): met / on track / at risk / off track / missed."""
+    from clusteratlas.analysis.targets import assemble_actuals, track
+    from clusteratlas.cli._app import default_workspace
+    from clusteratlas.model.plan import load_plan
+
+    with user_errors():
+        loaded = load_plan(plan)
+        language = lang or loaded.lang
+        if facts:
+            from clusteratlas.refdata import beijing_facts
+
+            actuals = assemble_actuals(loaded, observations=beijing_facts())
+            result = track(loaded, actuals, as_of=as_of, n_sim=n_sim, seed=seed)
+        else:
+            from clusteratlas.analysis.panel import workspace_targets
+            from clusteratlas.workspace import open_workspace
+
+            ws = open_workspace(workspace or default_workspace(), read_only=True)
+            try:
+                result = workspace_targets(ws, loaded, as_of=as_of, n_sim=n_sim, seed=seed)
+            finally:
+                ws.close()
+    if fmt is OutputFormat.table:
+        from clusteratlas.i18n import t
+
+        caption = (
+            t("label.synthetic", language) if bool(result["synthetic"].astype(bool).any()) else None
+        )
+        emit(
+            display_table(result, language),
+            fmt,
+            out,
+            title=f"{t('targets.title', language)} · {loaded.id}",
+            caption=caption,
+        )
+    else:
+        emit(result, fmt, out)
+
+
+def display_table(result: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The tracker rows formatted for people (labels in ``lang``)."""
+    from clusteratlas.i18n import t
+    from clusteratlas.report.html import target_rows
+
+    rows = target_rows(result, lang)
+    columns = {
+        "name": t("targets.col.name", lang),
+        "target": t("plan.col.target", lang),
+        "latest": t("targets.col.latest", lang),
+        "required_cagr": t("targets.col.required_cagr", lang),
+        "projected": t("targets.col.projected", lang),
+        "probability": t("targets.col.probability", lang),
+        "status_label": t("targets.col.status", lang),
+    }
+    out = pd.DataFrame(rows)
+    synthetic = t("targets.synthetic_actual", lang)
+    out["target"] = [f"{r['target']} ({r['year']})" for r in rows]
+    out["latest"] = [
+        r["latest"]
+        + ("" if r["latest_year"] == "—" else f" ({r['latest_year']})")
+        + (f" {synthetic}" if r["synthetic"] else "")
+        for r in rows
+    ]
+    out["projected"] = [
+        r["projected"] + ("" if r["interval"] == "—" else f" [{r['interval']}]") for r in rows
+    ]
+    return out[list(columns)].rename(columns=columns)

@@ -1,0 +1,352 @@
+"""The self-contained HTML report: plan targets, cluster monitor, crossings, sources, provenance.
+
+The report is one HTML file with inline CSS and no external requests (no CDN, no fonts
+downloaded): it opens offline and prints to PDF. The template
+(``templates/report.html.j2``) is built from one include per section
+(``templates/sections/*.html.j2``); each section has an empty ``charts_<section>`` block so
+charts can be added later by extending the template without touching the tables.
+
+Faces never compute: :func:`build_context` only *formats* the analysis outputs
+(:func:`clusteratlas.analysis.targets.track`, the cluster monitor) for people — money in
+亿元/万亿元, shares in %, counts as integers — and marks every number that comes from
+synthetic firm data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from clusteratlas.i18n import t
+from clusteratlas.model.plan import Plan
+from clusteratlas.units import format_money, format_share
+
+
+@dataclass
+class ReportData:
+    """Everything a report shows (analysis outputs, unformatted; canonical units).
+
+    ``targets``: :func:`~clusteratlas.analysis.targets.track` output; ``monitor``: the
+    cluster monitor rows (with ``crossing_year``… and ``synthetic``); ``crossings``:
+    :func:`~clusteratlas.analysis.targets.cluster_crossings` output with ``basis``;
+    ``facts``: the real observations cited (``indicator, region, year, value, unit, bound,
+    source, source_row, note``); ``datasets``: the workspace dataset registry;
+    ``provenance``: ``plan, engine, seed, n_sim, workspace`` and anything else to list.
+    """
+
+    plan: Plan
+    targets: pd.DataFrame
+    monitor: pd.DataFrame
+    crossings: pd.DataFrame
+    facts: pd.DataFrame
+    datasets: pd.DataFrame
+    provenance: dict[str, Any] = field(default_factory=dict)
+    synthetic: bool = True
+    lang: str | None = None
+    generated: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+
+
+# --------------------------------------------------------------------------- formatting
+
+
+def _missing(value: Any) -> bool:
+    if value is None or value is pd.NA:
+        return True
+    try:
+        return bool(isinstance(value, float) and math.isnan(value))
+    except TypeError:
+        return False
+
+
+def format_value(value: Any, unit: str, lang: str = "zh", bound: str | None = None) -> str:
+    """A value in canonical ``unit`` for people (``9,761亿元``, ``42.9%``, ``114``), with a
+    ``>``/``<`` prefix for bounds."""
+    if _missing(value):
+        return "—"
+    v = float(value)
+    if unit == "yuan":
+        text = format_money(v, lang)
+    elif unit == "fraction":
+        text = format_share(v)
+    elif unit in ("count", "persons"):
+        text = f"{v:,.0f}" if abs(v - round(v)) < 1e-9 else f"{v:,.1f}"
+    else:
+        text = f"{v:,.4g}"
+    if bound in (">", "<"):
+        text = f"{bound}{text}"
+    return text
+
+
+def format_rate(value: Any) -> str:
+    """A growth rate or probability (fraction) as a percentage, ``—`` if missing."""
+    return "—" if _missing(value) else format_share(float(value))
+
+
+def _year(value: Any) -> str:
+    return "—" if _missing(value) else str(int(value))
+
+
+def _target_text(row: pd.Series, lang: str) -> str:
+    unit = str(row["unit"])
+    if row["comparator"] == "between":
+        return (
+            f"{format_value(row['target_low'], unit, lang)}–"
+            f"{format_value(row['target_high'], unit, lang)}"
+        )
+    if row["comparator"] == "track":
+        return t("targets.status.tracked", lang)
+    sign = "≥" if row["comparator"] == ">=" else "≤"
+    return f"{sign} {format_value(row['target_value'], unit, lang)}"
+
+
+def _link(source: str) -> dict[str, str]:
+    """``{'text', 'url'}`` for a source string (``url`` empty if it is not a web address)."""
+    text = str(source or "")
+    first = text.split(" ")[0]
+    url = first if first.startswith(("http://", "https://")) else ""
+    return {"text": text, "url": url}
+
+
+def target_rows(targets: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
+    """Display rows of the targets table (strings, plus flags for styling)."""
+    name = "name_zh" if lang == "zh" else "name_en"
+    rows = []
+    for _, row in targets.iterrows():
+        unit = str(row["unit"])
+        interval = ""
+        if not _missing(row["projected_p10"]):
+            interval = (
+                f"{format_value(row['projected_p10'], unit, lang)} – "
+                f"{format_value(row['projected_p90'], unit, lang)}"
+            )
+        latest = format_value(row["latest_value"], unit, lang, row.get("latest_bound"))
+        gap = "—" if _missing(row["gap"]) else format_value(row["gap"], unit, lang)
+        rows.append(
+            {
+                "id": row["target_id"],
+                "name": row[name],
+                "target": _target_text(row, lang),
+                "year": _year(row["year"]),
+                "latest": latest,
+                "latest_year": _year(row["latest_year"]),
+                "gap": gap,
+                "required_cagr": format_rate(row["required_cagr"]),
+                "trend_cagr": format_rate(row["trend_cagr"]),
+                "projected": format_value(row["projected_value"], unit, lang),
+                "interval": interval or "—",
+                "probability": format_rate(row["probability"]),
+                "status": str(row["status"]),
+                "status_label": t(f"targets.status.{row['status']}", lang),
+                "status_class": str(row["status"]).replace(" ", "-"),
+                "synthetic": bool(row["synthetic"]),
+                "actual_source": _link(
+                    str(row["actual_source"]) if not _missing(row["actual_source"]) else ""
+                ),
+                "plan_source": str(row["source"]),
+                "note": "" if _missing(row["note"]) else str(row["note"]),
+            }
+        )
+    return rows
+
+
+def _level_label(plan: Plan, level: Any, lang: str) -> str:
+    if _missing(level):
+        return "—"
+    for lv in plan.levels:
+        if lv.id == level:
+            return lv.name_zh if lang == "zh" else lv.name_en
+    return t("report.level.below", lang)
+
+
+def _cluster_names(plan: Plan, lang: str) -> dict[str, str]:
+    return {c.id: (c.name_zh if lang == "zh" else c.name_en) for c in plan.clusters}
+
+
+def cluster_rows(
+    plan: Plan, monitor: pd.DataFrame, lang: str, region: str | None = None
+) -> list[dict[str, Any]]:
+    """Display rows of the cluster table: the latest year of each cluster at ``region``
+    (default: the plan region), in plan order."""
+    if monitor.empty:
+        return []
+    region = region or plan.region
+    frame = monitor[monitor["region"].astype(str) == region]
+    if frame.empty:
+        frame = monitor
+    latest = frame.sort_values("year").groupby(["cluster", "region"], sort=False).tail(1)
+    order = {c.id: i for i, c in enumerate(plan.clusters)}
+    latest = latest.assign(_o=latest["cluster"].map(order)).sort_values(["_o", "region"])
+    names = _cluster_names(plan, lang)
+    rows = []
+    for _, row in latest.iterrows():
+        crossing = "—"
+        if (
+            "crossing_year" in row
+            and _missing(row["crossing_year"])
+            and not _missing(row.get("crossing_p_within"))
+        ):
+            crossing = t("targets.crossing.beyond", lang)
+        elif "crossing_year" in row and not _missing(row["crossing_year"]):
+            crossing = str(int(row["crossing_year"]))
+            p10: Any = row.get("crossing_p10")
+            p90: Any = row.get("crossing_p90")
+            if not _missing(p10):
+                hi_text = t("targets.crossing.beyond", lang) if _missing(p90) else str(int(p90))
+                if hi_text != str(int(p10)) or crossing != hi_text:
+                    crossing += f" ({int(p10)}–{hi_text})"
+        basis = row.get("basis")
+        rows.append(
+            {
+                "cluster": names.get(str(row["cluster"]), str(row["cluster"])),
+                "region": str(row["region"]),
+                "year": _year(row["year"]),
+                "size": format_value(row.get("revenue"), "yuan", lang),
+                "level": _level_label(plan, row.get("level"), lang),
+                "share_gdp": format_rate(row.get("share_gdp")),
+                "growth": format_rate(row.get("revenue_yoy")),
+                "lq": "—" if _missing(row.get("lq")) else f"{float(row['lq']):.2f}",
+                "firms": "—" if _missing(row.get("firms")) else f"{int(row['firms']):,}",
+                "crossing": crossing,
+                "crossing_basis": "" if _missing(basis) else t(f"targets.basis.{basis}", lang),
+                "synthetic": bool(row.get("synthetic", True)),
+                "crossing_synthetic": basis == "monitor" and bool(row.get("synthetic", True)),
+            }
+        )
+    return rows
+
+
+def crossing_rows(plan: Plan, crossings: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
+    """Display rows of the crossing-year table."""
+    names = _cluster_names(plan, lang)
+    rows = []
+    for _, row in crossings.iterrows():
+        if bool(row["already"]):
+            year = f"{int(row['crossing_year'])} ({t('targets.crossing.already', lang)})"
+            interval = "—"
+        elif _missing(row["crossing_year"]):
+            year = t("targets.crossing.beyond", lang) if not _missing(row["p_within"]) else "—"
+            interval = "—"
+        else:
+            year = str(int(row["crossing_year"]))
+            hi = (
+                t("targets.crossing.beyond", lang)
+                if _missing(row["crossing_p90"])
+                else str(int(row["crossing_p90"]))
+            )
+            interval = f"{int(row['crossing_p10'])}–{hi}"
+        basis = row.get("basis")
+        rows.append(
+            {
+                "cluster": names.get(str(row["cluster"]), str(row["cluster"])),
+                "last": format_value(row["last_value"], "yuan", lang),
+                "last_year": _year(row["last_year"]),
+                "year": year,
+                "interval": interval,
+                "p_within": format_rate(row["p_within"]),
+                "basis": "" if _missing(basis) else t(f"targets.basis.{basis}", lang),
+                "synthetic": bool(row["synthetic"]),
+            }
+        )
+    return rows
+
+
+def fact_rows(facts: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
+    """Display rows of the published-facts table (each with its URL and facts.csv row)."""
+    rows = []
+    for _, row in facts.sort_values(["indicator", "year"]).iterrows():
+        rows.append(
+            {
+                "indicator": str(row["indicator"]),
+                "year": _year(row["year"]),
+                "value": format_value(
+                    row["value"], str(row.get("unit", "")), lang, str(row.get("bound", "="))
+                ),
+                "source": _link(str(row.get("source", ""))),
+                "row": "" if _missing(row.get("source_row")) else str(int(row["source_row"])),
+                "note": "" if _missing(row.get("note")) else str(row["note"]),
+            }
+        )
+    return rows
+
+
+def dataset_rows(datasets: pd.DataFrame) -> list[dict[str, Any]]:
+    """Display rows of the dataset registry (provenance appendix)."""
+    rows = []
+    for _, row in datasets.iterrows():
+        rows.append(
+            {
+                "name": str(row.get("name", "")),
+                "kind": str(row.get("kind", "")),
+                "rows": "" if _missing(row.get("rows")) else f"{int(row['rows']):,}",
+                "rejected": "" if _missing(row.get("rejected")) else f"{int(row['rejected']):,}",
+                "synthetic": bool(row.get("synthetic", False)),
+                "source": str(row.get("source_file", "")),
+                "hash": str(row.get("content_hash", ""))[:12],
+                "imported_at": str(row.get("imported_at", "")),
+            }
+        )
+    return rows
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("clusteratlas.report", "templates"),
+        autoescape=select_autoescape(["html", "j2"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return env
+
+
+def build_context(data: ReportData) -> dict[str, Any]:
+    """The template context: labels in the report language and formatted rows."""
+    from clusteratlas import __version__
+
+    lang = data.lang or data.plan.lang
+    status_counts: dict[str, int] = {}
+    for status in data.targets["status"] if len(data.targets) else []:
+        status_counts[str(status)] = status_counts.get(str(status), 0) + 1
+    return {
+        "lang": lang,
+        "html_lang": "zh-CN" if lang == "zh" else "en",
+        "L": lambda key: t(key, lang),
+        "plan_name": data.plan.name_zh if lang == "zh" else data.plan.name_en,
+        "plan_id": data.plan.id,
+        "generated": data.generated.strftime("%Y-%m-%d %H:%M UTC"),
+        "synthetic": data.synthetic,
+        "status_summary": [
+            {"label": t(f"targets.status.{s}", lang), "count": n, "class": s.replace(" ", "-")}
+            for s, n in status_counts.items()
+        ],
+        "targets": target_rows(data.targets, lang),
+        "clusters": cluster_rows(data.plan, data.monitor, lang),
+        "crossings": crossing_rows(data.plan, data.crossings, lang),
+        "facts": fact_rows(data.facts, lang),
+        "datasets": dataset_rows(data.datasets),
+        "provenance": {str(k): str(v) for k, v in data.provenance.items()},
+        "version": __version__,
+    }
+
+
+def render_html(data: ReportData, *, template: str = "report.html.j2") -> str:
+    """Render the report as one self-contained HTML string."""
+    env = _environment()
+    return env.get_template(template).render(**build_context(data))
+
+
+def write_html(data: ReportData, path: str | Path) -> Path:
+    """Render and write the report to ``path`` (UTF-8); returns the path."""
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(render_html(data), encoding="utf-8")
+    return out

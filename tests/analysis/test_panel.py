@@ -1,0 +1,143 @@
+"""The firm-year × cluster panel and the monitor run on it (checked against pandas by hand)."""
+
+from __future__ import annotations
+
+import ibis.expr.types as ir
+import pandas as pd
+import pytest
+
+from clusteratlas.analysis.panel import (
+    build_panel,
+    cluster_monitor,
+    gdp_table,
+    region_prefix,
+    with_crossings,
+)
+from clusteratlas.model.plan import load_plan
+
+
+@pytest.fixture(scope="module")
+def plan():  # type: ignore[no-untyped-def]
+    return load_plan()
+
+
+FIRMS = pd.DataFrame(
+    {
+        "firm_id": ["pharma", "soft", "chip", "tianjin", "food", "aico"],
+        "region": ["110108", "110105", "110108", "120101", "110115", "110108"],
+        "industry": ["2710", "6513", "3973", "6513", "1311", "7320"],
+        "name": [
+            "某制药公司",
+            "某软件公司",
+            "某半导体公司",
+            "天津软件公司",
+            "某食品厂",
+            "某人工智能研究院",
+        ],
+        "scope": [
+            "药品生产",
+            "软件开发",
+            "集成电路设计",
+            "软件开发",
+            "食品加工",
+            "人工智能技术研发",
+        ],
+    }
+)
+
+
+def _firm_years() -> pd.DataFrame:
+    base = {"pharma": 5e11, "soft": 8e11, "chip": 1e11, "tianjin": 2e11, "food": 5e10, "aico": 2e10}
+    rows = [
+        (f, y, r * 1.1 ** (y - 2020), r * 0.3 * 1.1 ** (y - 2020), 1000.0 + i)
+        for i, (f, r) in enumerate(base.items())
+        for y in range(2020, 2024)
+    ]
+    return pd.DataFrame(rows, columns=["firm_id", "year", "revenue", "value_added", "employees"])
+
+
+def test_region_prefix() -> None:
+    assert region_prefix("110000") == "11"
+    assert region_prefix("130100") == "1301"
+    assert region_prefix("110108") == "110108"
+    assert region_prefix("CN") == "CN"
+
+
+def test_panel_is_lazy_and_classifies(plan) -> None:  # type: ignore[no-untyped-def]
+    panel = build_panel(FIRMS, _firm_years(), plan)
+    assert isinstance(panel, ir.Table)
+    frame = panel.to_pandas()
+    assert list(frame.columns) == [
+        "firm_id",
+        "year",
+        "region",
+        "industry",
+        "cluster",
+        "revenue",
+        "value_added",
+        "employees",
+    ]
+    # plan geography: Tianjin firm dropped, Beijing firms reported under 110000
+    assert "tianjin" not in set(frame["firm_id"])
+    assert set(frame["region"]) == {"110000"}
+    clusters = frame.groupby("firm_id")["cluster"].apply(lambda s: set(s.dropna()))
+    assert {"medicine_health", "pharma_manufacturing", "high_end"} <= clusters["pharma"]
+    assert {"ngit", "software_info_services", "high_end"} <= clusters["soft"]
+    assert "ic" in clusters["chip"]
+    assert "ai" in clusters["aico"]  # keyword rule on the name within code 73
+    # an unclassified firm stays, with a NULL cluster (counts in region totals only)
+    food = frame[frame["firm_id"] == "food"]
+    assert len(food) == 4 and food["cluster"].isna().all()
+
+
+def test_firm_geography_and_filters(plan) -> None:  # type: ignore[no-untyped-def]
+    panel = build_panel(
+        FIRMS, _firm_years(), plan, geography="firm", years=[2022], region="110000"
+    ).to_pandas()
+    assert set(panel["region"]) == {"110108", "110105", "110115"}
+    assert set(panel["year"]) == {2022}
+    missing = build_panel(FIRMS, _firm_years()[["firm_id", "year", "revenue"]], plan)
+    assert missing.to_pandas()["employees"].isna().all()
+
+
+def test_monitor_sizes_match_pandas_by_hand(plan) -> None:  # type: ignore[no-untyped-def]
+    fy = _firm_years()
+    gdp = pd.DataFrame(
+        {
+            "region": ["110000"] * 4,
+            "year": [2020, 2021, 2022, 2023],
+            "gdp": [3.6e12, 4.0e12, 4.2e12, 4.4e12],
+        }
+    )
+    result = cluster_monitor(build_panel(FIRMS, fy, plan), plan, gdp=gdp)
+    row = result[(result["cluster"] == "ngit") & (result["year"] == 2022)].iloc[0]
+    # NGIT in Beijing: the software firm (code 6510) and the AI institute (keyword 人工智能
+    # within code 73); the Tianjin software firm is outside the plan region
+    ngit = fy[fy["firm_id"].isin(["soft", "aico"]) & (fy["year"] == 2022)]
+    assert row["revenue"] == pytest.approx(ngit["revenue"].sum())
+    assert row["firms"] == 2
+    assert row["share_gdp"] == pytest.approx(ngit["value_added"].sum() / 4.2e12)
+    assert row["revenue_yoy"] == pytest.approx(0.1)
+    # (8e11 + 2e10)·1.1² = 9.92e11 < 1e12 in 2022; 1.09e12 in 2023 → trillion level
+    levels = result[result["cluster"] == "ngit"].set_index("year")["level"]
+    assert levels[2022] == "hundred_billion" and levels[2023] == "trillion"
+    # the aggregate counts each Beijing firm once: all classified Beijing firms
+    agg = result[(result["cluster"] == "high_end") & (result["year"] == 2020)].iloc[0]
+    assert agg["revenue"] == pytest.approx(5e11 + 8e11 + 1e11 + 2e10)
+
+
+def test_crossings_prefer_real_series(plan) -> None:  # type: ignore[no-untyped-def]
+    from clusteratlas.refdata import beijing_facts
+
+    facts = beijing_facts()
+    monitor = cluster_monitor(build_panel(FIRMS, _firm_years(), plan), plan, gdp=gdp_table(facts))
+    merged, crossings = with_crossings(monitor, plan, observations=facts, n_sim=300)
+    by = crossings.set_index("cluster")
+    # 医药健康 has four real observations: its crossing comes from them, not from the firms
+    assert by.loc["medicine_health", "basis"] == "observed"
+    assert not by.loc["medicine_health", "synthetic"]
+    # pharma manufacturing has no real series: monitor-based, flagged synthetic
+    assert by.loc["pharma_manufacturing", "basis"] == "monitor"
+    assert by.loc["pharma_manufacturing", "synthetic"]
+    assert {"crossing_year", "crossing_p10", "crossing_p90", "basis"} <= set(merged.columns)
+    assert len(merged) == len(monitor)
