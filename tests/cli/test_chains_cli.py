@@ -73,13 +73,14 @@ def test_unknown_node_is_one_clear_message(workspace: Path) -> None:
     result = runner.invoke(
         app, ["attract", "-w", str(workspace), "--chain", "ic", "--node", "nope"]
     )
-    assert result.exit_code != 0
-    assert "no node 'nope'" in str(result.exception)
+    assert result.exit_code == 4  # AnalysisError
+    assert "no node 'nope'" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
 
 
 def test_empty_workspace_is_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "empty.duckdb"
     open_workspace(path).close()
     result = runner.invoke(app, ["chains", "-w", str(path)])
-    assert result.exit_code != 0
-    assert "no firms" in str(result.exception)
+    assert result.exit_code == 3  # WorkspaceError
+    assert "no firms" in result.output

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -16,7 +19,51 @@ from rich.table import Table
 
 from clusteratlas.errors import ClusterAtlasError, ValidationError
 
-app = typer.Typer(
+
+def user_error_message(exc: ClusterAtlasError) -> None:
+    """Print a user mistake as one message (plus row-level problems), never a traceback."""
+    err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+    if isinstance(exc, ValidationError):
+        for problem in exc.problems[:20]:
+            err_console.print(f"  {problem}", highlight=False)
+        if len(exc.problems) > 20:
+            err_console.print(f"  … and {len(exc.problems) - 20} more", highlight=False)
+        if exc.rejects_path:
+            err_console.print(f"  rejects written to {exc.rejects_path}", highlight=False)
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn a :class:`ClusterAtlasError` into its message and exit code (``typer.Exit``)."""
+    try:
+        yield
+    except ClusterAtlasError as exc:
+        user_error_message(exc)
+        raise typer.Exit(exc.exit_code) from None
+
+
+def _guarded(func: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with user_errors():
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
+class CommandGroup(typer.Typer):
+    """A typer app whose every command reports user mistakes without a traceback.
+
+    The error boundary lives in the commands themselves, so it holds however the app is
+    invoked (console script, ``CliRunner``, embedding).
+    """
+
+    def command(self, *args: Any, **kwargs: Any) -> Callable[[Callable[..., Any]], Any]:
+        register = super().command(*args, **kwargs)
+        return lambda func: register(_guarded(func))
+
+
+app = CommandGroup(
     name="clusteratlas",
     help="ClusterAtlas — grow industrial clusters and track the plan (产业集群图谱).",
     no_args_is_help=True,
@@ -115,14 +162,7 @@ def main() -> None:
         if isinstance(code, int) and code:
             sys.exit(code)
     except ClusterAtlasError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
-        if isinstance(exc, ValidationError):
-            for problem in exc.problems[:20]:
-                err_console.print(f"  {problem}", highlight=False)
-            if len(exc.problems) > 20:
-                err_console.print(f"  … and {len(exc.problems) - 20} more", highlight=False)
-            if exc.rejects_path:
-                err_console.print(f"  rejects written to {exc.rejects_path}", highlight=False)
+        user_error_message(exc)
         sys.exit(exc.exit_code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
