@@ -1,0 +1,331 @@
+"""Readers: CSV (UTF-8, UTF-8 with BOM, GBK/GB18030, UTF-16), XLSX/XLS and Parquet → DuckDB.
+
+Every reader loads the file into a DuckDB temporary table of VARCHAR columns ``c0 … cN``
+in file order plus ``__row`` (the 1-based data-row number, header excluded), and returns
+the header texts. CSV and Parquet are read by DuckDB itself (streamed, never through
+Python rows); XLSX goes through python-calamine (an XLSX sheet has at most 1,048,576 rows),
+converted column-wise into an Arrow table of strings.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import csv
+import datetime as dt
+import io
+import tempfile
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from clusteratlas.errors import InputError
+
+SAMPLE_BYTES = 1 << 20
+
+
+@dataclass
+class RawTable:
+    """A file loaded as text: ``source`` is a SQL relation with ``__row, c0 … cN``."""
+
+    source: str
+    headers: list[str]
+    rows: int
+    file_format: str
+    encoding: str | None = None
+    cleanup: list[str] = field(default_factory=list)
+    temp_files: list[Path] = field(default_factory=list)
+
+    def drop(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Drop the temporary relations and files."""
+        for statement in self.cleanup:
+            with contextlib.suppress(duckdb.Error):
+                con.execute(statement)
+        for path in self.temp_files:
+            path.unlink(missing_ok=True)
+
+
+def detect_format(path: Path) -> str:
+    """``csv``, ``xlsx`` or ``parquet`` from the file's magic bytes and extension.
+
+    An ``.xlsx``/``.parquet`` name whose bytes do not match is an InputError (not-an-xlsx).
+    """
+    with path.open("rb") as handle:
+        head = handle.read(8)
+    suffix = path.suffix.lower()
+    is_zip = head.startswith(b"PK\x03\x04")
+    is_ole = head.startswith(b"\xd0\xcf\x11\xe0")
+    is_parquet = head.startswith(b"PAR1")
+    if suffix in (".xlsx", ".xlsm", ".xls"):
+        if not (is_zip or is_ole):
+            raise InputError(f"{path}: not an Excel workbook (the bytes are not XLSX/XLS)")
+        return "xlsx"
+    if suffix in (".parquet", ".pq"):
+        if not is_parquet:
+            raise InputError(f"{path}: not a Parquet file (missing PAR1 header)")
+        return "parquet"
+    if is_parquet:
+        return "parquet"
+    if is_zip or is_ole:
+        return "xlsx"
+    return "csv"
+
+
+def detect_encoding(path: Path) -> str:
+    """The text encoding of a CSV: ``utf-8-sig``, ``utf-16``, ``utf-8`` or ``gb18030`` (GBK).
+
+    Decided on the byte-order mark, else on the first MiB (strict UTF-8 first, then
+    GB18030, a superset of GBK and GB2312). Binary data is an InputError.
+    """
+    with path.open("rb") as handle:
+        sample = handle.read(SAMPLE_BYTES)
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if b"\x00" in sample:
+        raise InputError(f"{path}: binary data (NUL bytes), not a CSV text file")
+    for encoding in ("utf-8", "gb18030"):
+        decoder = codecs.getincrementaldecoder(encoding)("strict")
+        try:
+            decoder.decode(sample, final=len(sample) < SAMPLE_BYTES)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    raise InputError(f"{path}: text encoding is neither UTF-8 nor GBK/GB18030; save it as UTF-8")
+
+
+def _transcode(path: Path, encoding: str) -> Path:
+    """Stream ``path`` from ``encoding`` into a temporary UTF-8 file (DuckDB reads UTF-8)."""
+    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - caller deletes the file
+        prefix="clusteratlas-", suffix=".csv", delete=False
+    )
+    target = Path(handle.name)
+    decoder = codecs.getincrementaldecoder(encoding)("strict")
+    offset = 0
+    try:
+        with path.open("rb") as source, handle:
+            while chunk := source.read(SAMPLE_BYTES):
+                try:
+                    text = decoder.decode(chunk)
+                except UnicodeDecodeError as exc:
+                    raise InputError(
+                        f"{path}: byte {offset + exc.start} is not valid {encoding.upper()} "
+                        f"(the file mixes encodings?); save it as UTF-8"
+                    ) from None
+                handle.write(text.encode("utf-8"))
+                offset += len(chunk)
+            try:
+                handle.write(decoder.decode(b"", final=True).encode("utf-8"))
+            except UnicodeDecodeError:
+                raise InputError(f"{path}: truncated {encoding.upper()} text at end") from None
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+    return target
+
+
+def _sql_str(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _name() -> str:
+    return "__ca_" + uuid.uuid4().hex[:12]
+
+
+def _finish(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    headers: list[str],
+    offset: int,
+    path: str,
+    fmt: str,
+    encoding: str | None,
+    drop_first: bool,
+    temp_files: list[Path],
+) -> RawTable:
+    view = table + "_v"
+    cols = [row[0] for row in con.execute(f"DESCRIBE {table}").fetchall()]
+    data_cols = [c for c in cols if c != "__row"]
+    select = ", ".join(f'"{c}" AS c{i}' for i, c in enumerate(data_cols))
+    where = " WHERE rowid > 0" if drop_first else ""
+    con.execute(
+        f"CREATE TEMP VIEW {view} AS SELECT rowid + {offset} AS __row, {select} FROM {table}{where}"
+    )
+    (rows,) = con.execute(f"SELECT count(*) FROM {view}").fetchone() or (0,)
+    raw = RawTable(
+        view,
+        headers,
+        int(rows),
+        fmt,
+        encoding,
+        [f"DROP VIEW IF EXISTS {view}", f"DROP TABLE IF EXISTS {table}"],
+        temp_files,
+    )
+    if not headers or all(not h.strip() for h in headers):
+        raw.drop(con)
+        raise InputError(f"{path}: empty file (no header row)")
+    if rows == 0:
+        raw.drop(con)
+        raise InputError(f"{path}: header only, no data rows [rule: header_only]")
+    return raw
+
+
+def _dialect(path: Path) -> tuple[str, list[str]]:
+    """The delimiter (``,`` ``\\t`` ``;`` ``|``, most frequent in the header) and header cells."""
+    with path.open("r", encoding="utf-8-sig", errors="replace", newline="") as handle:
+        head = handle.read(1 << 16)
+    first_line = head.splitlines()[0] if head.splitlines() else ""
+    counts = {d: first_line.count(d) for d in (",", "\t", ";", "|")}
+    delim = max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
+    try:
+        header = next(csv.reader(io.StringIO(head), delimiter=delim), [])
+    except csv.Error:
+        header = first_line.split(delim)
+    return delim, header
+
+
+def read_csv(con: duckdb.DuckDBPyConnection, path: Path) -> RawTable:
+    """Load a CSV as text (DuckDB ``read_csv``; non-UTF-8 files are transcoded first).
+
+    The dialect is fixed, not sniffed (the sniffer may silently skip leading rows): the
+    delimiter is the most frequent of ``, \\t ; |`` in the header line, quotes are ``"``,
+    every row must have as many fields as the header (else an InputError naming the line).
+    """
+    encoding = detect_encoding(path)
+    temp_files: list[Path] = []
+    source = path
+    if encoding in ("gb18030", "utf-16"):
+        source = _transcode(path, encoding)
+        temp_files.append(source)
+    delim, header = _dialect(source)
+    if not header or all(not h.strip() for h in header):
+        for temp in temp_files:
+            temp.unlink(missing_ok=True)
+        raise InputError(f"{path}: empty file (no header row)")
+    columns = "{" + ", ".join(f"'column{i}': 'VARCHAR'" for i in range(len(header))) + "}"
+    table = _name()
+    try:
+        con.execute(
+            f"CREATE TEMP TABLE {table} AS SELECT * FROM read_csv({_sql_str(str(source))}, "
+            f"header = false, auto_detect = false, columns = {columns}, "
+            f"delim = {_sql_str(delim)}, quote = '\"', escape = '\"', skip = 0, "
+            "strict_mode = true, null_padding = false, encoding = 'utf-8')"
+        )
+        first = con.execute(f"SELECT * FROM {table} WHERE rowid = 0").fetchone()
+    except duckdb.Error as exc:
+        for temp in temp_files:
+            temp.unlink(missing_ok=True)
+        message = " ".join(str(exc).split("Possible fixes")[0].split())
+        raise InputError(f"{path}: cannot read as CSV ({encoding}): {message}") from None
+    headers = ["" if v is None else str(v) for v in (first or ())]
+    return _finish(con, table, headers, 0, str(path), "csv", encoding, True, temp_files)
+
+
+def read_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> RawTable:
+    """Load a Parquet file; every column is cast to text (re-parsed by the same rules)."""
+    table = _name()
+    try:
+        described = con.execute(
+            f"DESCRIBE SELECT * FROM read_parquet({_sql_str(str(path))})"
+        ).fetchall()
+        headers = [str(row[0]) for row in described]
+        select = ", ".join(
+            f'CAST("{h.replace(chr(34), chr(34) * 2)}" AS VARCHAR) AS "{i}"'
+            for i, h in enumerate(headers)
+        )
+        con.execute(
+            f"CREATE TEMP TABLE {table} AS SELECT {select} FROM read_parquet({_sql_str(str(path))})"
+        )
+    except duckdb.Error as exc:
+        message = str(exc).split("\n\n")[0].strip()
+        raise InputError(f"{path}: cannot read as Parquet: {message}") from None
+    return _finish(con, table, headers, 1, str(path), "parquet", None, False, [])
+
+
+def _cell_text(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    return str(value)
+
+
+def read_xlsx(con: duckdb.DuckDBPyConnection, path: Path) -> RawTable:
+    """Load the first sheet of an XLSX/XLS workbook (python-calamine) as text.
+
+    Numbers become their shortest text (``2020.0`` → ``2020``), dates ISO ``YYYY-MM-DD``.
+    """
+    try:
+        from python_calamine import CalamineWorkbook
+
+        workbook = CalamineWorkbook.from_path(str(path))
+        if not workbook.sheet_names:
+            raise InputError(f"{path}: workbook has no sheets")
+        rows = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
+    except InputError:
+        raise
+    except Exception as exc:  # calamine raises its own error types for broken zips/XML
+        raise InputError(f"{path}: unreadable Excel file (truncated or corrupt?): {exc}") from None
+    rows = [r for r in rows if any(v not in (None, "") for v in r)]
+    if not rows:
+        raise InputError(f"{path}: empty file (the first sheet has no cells)")
+    width = max(len(r) for r in rows)
+    headers = [_cell_text(v) or "" for v in rows[0]] + [""] * (width - len(rows[0]))
+    columns = {
+        str(i): pa.array(
+            [_cell_text(r[i]) if i < len(r) else None for r in rows[1:]], type=pa.string()
+        )
+        for i in range(width)
+    }
+    arrow = pa.table(columns)
+    table = _name()
+    con.register(table + "_arrow", arrow)
+    try:
+        con.execute(f"CREATE TEMP TABLE {table} AS SELECT * FROM {table}_arrow")
+    finally:
+        con.unregister(table + "_arrow")
+    return _finish(con, table, headers, 1, str(path), "xlsx", None, False, [])
+
+
+def read_frame(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, name: str) -> RawTable:
+    """Load a pandas frame; every column is cast to text by DuckDB (vectorised)."""
+    if len(frame.columns) == 0:
+        raise InputError(f"{name}: empty frame (no columns)")
+    headers = [str(c) for c in frame.columns]
+    renamed = frame.set_axis([f"x{i}" for i in range(len(headers))], axis=1)
+    table = _name()
+    con.register(table + "_df", renamed)
+    try:
+        select = ", ".join(f'CAST("x{i}" AS VARCHAR) AS "{i}"' for i in range(len(headers)))
+        con.execute(f"CREATE TEMP TABLE {table} AS SELECT {select} FROM {table}_df")
+    finally:
+        con.unregister(table + "_df")
+    return _finish(con, table, headers, 1, name, "frame", None, False, [])
+
+
+def read_file(con: duckdb.DuckDBPyConnection, path: Path) -> RawTable:
+    """Detect the format of ``path`` and load it (see the module docstring)."""
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    if path.is_dir():
+        raise InputError(f"{path}: is a directory, not a file")
+    if path.stat().st_size == 0:
+        raise InputError(f"{path}: empty file (0 bytes)")
+    fmt = detect_format(path)
+    if fmt == "parquet":
+        return read_parquet(con, path)
+    if fmt == "xlsx":
+        return read_xlsx(con, path)
+    return read_csv(con, path)
