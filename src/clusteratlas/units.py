@@ -63,6 +63,10 @@ _register(
 )
 _register("percent_yoy", 0.01, "percentyoy", "同比%")
 
+# every canonical unit name is also a label of itself (factor 1): canonical data re-imports
+for _canonical in {canonical for canonical, _ in list(_UNITS.values())}:
+    _UNITS.setdefault(_norm(_canonical), (_canonical, 1.0))
+
 
 def unit_factor(unit: str) -> tuple[str, float]:
     """Return ``(canonical_unit, factor)`` for a unit label; raise ``KeyError`` if unknown.

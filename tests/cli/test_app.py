@@ -36,3 +36,12 @@ def test_help_lists_the_areas(tmp_path: Path) -> None:
     assert result.returncode == 0
     for command in ("import", "chains", "attract", "regions", "linkages"):
         assert command in result.stdout
+
+
+def test_validation_problems_print_their_rule(tmp_path: Path) -> None:
+    data = tmp_path / "neg.csv"
+    data.write_text("firm_id,year,revenue\nA,2020,-5万元\n", encoding="utf-8")
+    result = _run("import", "firm-years", str(data), "-w", str(tmp_path / "w.duckdb"), cwd=tmp_path)
+    assert result.returncode == 2
+    assert "[rule: negative]" in result.stderr  # not swallowed as console markup
+    assert "Traceback" not in result.stderr

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from clusteratlas.errors import ClusterAtlasError, ValidationError
@@ -22,14 +23,16 @@ from clusteratlas.errors import ClusterAtlasError, ValidationError
 
 def user_error_message(exc: ClusterAtlasError) -> None:
     """Print a user mistake as one message (plus row-level problems), never a traceback."""
-    err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+    err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
     if isinstance(exc, ValidationError):
         for problem in exc.problems[:20]:
-            err_console.print(f"  {problem}", highlight=False)
+            err_console.print(f"  {problem}", highlight=False, markup=False)
         if len(exc.problems) > 20:
             err_console.print(f"  … and {len(exc.problems) - 20} more", highlight=False)
         if exc.rejects_path:
-            err_console.print(f"  rejects written to {exc.rejects_path}", highlight=False)
+            err_console.print(
+                f"  rejects written to {exc.rejects_path}", highlight=False, markup=False
+            )
 
 
 @contextmanager

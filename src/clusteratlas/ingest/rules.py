@@ -305,7 +305,7 @@ def column_parts(b: Binding) -> Parts:
         return Parts(stage1, [], value, f"CASE {missing} END")
     if kind == "year":
         y = _int_year(t)
-        top = dt.date.today().year + 1
+        top = dt.date.today().year + col.years_ahead
         error = (
             f"CASE {missing} WHEN {y} IS NULL OR {y} <> floor({y}) THEN 'not_an_integer' "
             f"WHEN {y} < {MIN_YEAR} OR {y} > {top} THEN 'year_range' END"

@@ -42,6 +42,7 @@ class Column:
     choices: tuple[str, ...] = ()
     label_zh: str = ""
     label_en: str = ""
+    years_ahead: int = 1  # a ``year`` may be at most this many years after the current one
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,17 @@ def _qty(name: str, unit: str, zh: str, en: str, nonneg: bool = True) -> Column:
 
 
 _YEAR = Column("year", "INTEGER", "year", required=True, key=True, label_zh="年份", label_en="Year")
+# observations may carry plan targets for future years (e.g. 2035)
+_TARGET_YEAR = Column(
+    "year",
+    "INTEGER",
+    "year",
+    required=True,
+    key=True,
+    label_zh="年份",
+    label_en="Year",
+    years_ahead=50,
+)
 
 TABLES: dict[str, TableSchema] = {
     t.name: t
@@ -153,7 +165,7 @@ TABLES: dict[str, TableSchema] = {
                     label_zh="行业",
                     label_en="Industry",
                 ),
-                _YEAR,
+                _TARGET_YEAR,
                 Column(
                     "indicator",
                     "VARCHAR",
