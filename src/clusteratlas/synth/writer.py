@@ -1,0 +1,94 @@
+"""Incremental writers for the synthetic registry: CSV, one Parquet file per table, or a
+hive-partitioned Parquet dataset (``year=…/province=…``). Every batch is written as it is
+generated, so memory is bounded by one chunk."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.dataset as pads
+import pyarrow.parquet as pq
+
+from clusteratlas.errors import ClusterAtlasError
+
+KINDS = ("firms", "firm-years", "tags")
+"""Table kinds, as the workspace import spells them (files are ``KIND.csv`` / ``KIND.parquet``)."""
+
+
+def _province(region: pa.ChunkedArray | pa.Array) -> pa.Array:
+    return pc.binary_join_element_wise(pc.utf8_slice_codeunits(region, 0, 2), "0000", "")
+
+
+class Sink:
+    """Writes the three tables batch by batch into ``out_dir`` in ``fmt``."""
+
+    def __init__(self, out_dir: Path, fmt: str, partition: bool = False) -> None:
+        if fmt not in ("csv", "parquet"):
+            raise ClusterAtlasError(f"synth: --format must be csv or parquet, got {fmt!r}")
+        if partition and fmt != "parquet":
+            raise ClusterAtlasError("synth: --partition needs --format parquet")
+        self.out_dir = out_dir
+        self.fmt = fmt
+        self.partition = partition
+        self._csv: dict[str, pacsv.CSVWriter] = {}
+        self._pq: dict[str, pq.ParquetWriter] = {}
+        self._parts: dict[str, int] = {}
+        self._region_of: dict[str, str] = {}
+        out_dir.mkdir(parents=True, exist_ok=True)
+
+    def path(self, kind: str) -> Path:
+        """Where ``kind`` is written (a directory when partitioned)."""
+        if self.partition:
+            return self.out_dir / kind
+        return self.out_dir / f"{kind}.{self.fmt}"
+
+    def write(self, kind: str, table: pa.Table, province: pa.Array | None = None) -> None:
+        """Append ``table`` (``province``: each row's province code, for partitioning)."""
+        if self.partition:
+            self._write_partitioned(kind, table, province)
+        elif self.fmt == "csv":
+            if kind not in self._csv:
+                self._csv[kind] = pacsv.CSVWriter(self.path(kind), table.schema)
+            self._csv[kind].write_table(table)
+        else:
+            if kind not in self._pq:
+                self._pq[kind] = pq.ParquetWriter(self.path(kind), table.schema, compression="zstd")
+            self._pq[kind].write_table(table)
+
+    def _write_partitioned(self, kind: str, table: pa.Table, province: pa.Array | None) -> None:
+        part = self._parts.get(kind, 0)
+        self._parts[kind] = part + 1
+        if province is not None:
+            table = table.append_column("province", province)
+        keys = [c for c in ("year", "province") if c in table.column_names]
+        schema = pa.schema([table.schema.field(k) for k in keys])
+        pads.write_dataset(
+            table,
+            self.path(kind),
+            format="parquet",
+            partitioning=pads.partitioning(schema, flavor="hive"),
+            basename_template=f"part-{part:06d}-{{i}}.parquet",
+            existing_data_behavior="overwrite_or_ignore",
+            use_threads=False,
+            file_options=pads.ParquetFileFormat().make_write_options(compression="zstd"),
+            max_rows_per_group=1 << 20,
+            min_rows_per_group=0,
+        )
+
+    def close(self) -> None:
+        """Finish every open file."""
+        for w in self._csv.values():
+            w.close()
+        for p in self._pq.values():
+            p.close()
+        self._csv.clear()
+        self._pq.clear()
+
+
+def province_of(region: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """Province code (``110000``) of 6-digit region codes."""
+    out = _province(region)
+    return out.combine_chunks() if isinstance(out, pa.ChunkedArray) else out
