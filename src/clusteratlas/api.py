@@ -1,0 +1,614 @@
+"""The Python API: one function per CLI sub-command, same names and parameters.
+
+Every function takes a workspace (a path, ``None`` for the default
+``$CLUSTERATLAS_WORKSPACE``/``./clusteratlas.duckdb``, or an open
+:class:`~clusteratlas.workspace.Workspace`) and a plan (built-in name, YAML path or a loaded
+:class:`~clusteratlas.model.plan.Plan`) plus the options of the CLI sub-command of the same
+name, and returns a pandas DataFrame in canonical units (money in yuan, shares as fractions
+0–1, people in persons). Nothing here computes: each function opens the data, calls the
+analysis module and returns its table. The REST API (:mod:`clusteratlas.web.app`) calls
+these functions; so can notebooks and the CLI.
+
+Functions that read firm data add a boolean ``synthetic`` column when the firm datasets
+of the workspace are flagged synthetic (so every face can label them).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+
+from clusteratlas.errors import InputError, WorkspaceError
+from clusteratlas.model.plan import Plan, load_plan
+
+__all__ = [
+    "COMMANDS",
+    "attract",
+    "chains",
+    "clusters",
+    "complexity",
+    "coverage",
+    "datasets",
+    "ladder",
+    "linkages",
+    "opportunities",
+    "regions",
+    "targets",
+]
+
+
+PlanArg = str | Path | Plan
+
+#: Sub-commands (CLI = API = REST route names).
+COMMANDS = (
+    "clusters",
+    "targets",
+    "chains",
+    "coverage",
+    "attract",
+    "regions",
+    "ladder",
+    "complexity",
+    "opportunities",
+    "linkages",
+    "datasets",
+)
+
+LadderView = Literal["screen", "gaps", "pipeline", "compare"]
+Geography = Literal["plan", "firm"]
+ComplexityGeography = Literal["county", "prefecture", "province"]
+IndustryLevel = Literal["division", "group", "class"]
+ComplexityView = Literal["region", "industry", "pair"]
+Source = Literal["auto", "firms", "observations"]
+
+
+# --------------------------------------------------------------------------- plumbing
+
+
+def _plan(plan: PlanArg) -> Plan:
+    return plan if isinstance(plan, Plan) else load_plan(plan)
+
+
+@contextmanager
+def _workspace(workspace: Any) -> Iterator[Any]:
+    """Yield an open workspace: the object itself, or a read-only one opened (and closed)
+    from a path (``None``: the default path)."""
+    from clusteratlas.workspace import Workspace, default_path, open_workspace
+
+    if isinstance(workspace, Workspace):
+        yield workspace
+        return
+    path = Path(workspace) if workspace is not None else default_path()
+    ws = open_workspace(path, read_only=True)
+    try:
+        yield ws
+    finally:
+        ws.close()
+
+
+@dataclass
+class _Firms:
+    firms: Any
+    firm_years: Any
+    tags: Any
+    supply_edges: Any
+    region_groups: Any
+    synthetic: bool
+
+
+_COUNTED = ("firm", "firm_year", "firm_tag", "supply_edge", "region_group", "observation")
+
+
+def _counts(ws: Any) -> dict[str, int]:
+    """Row counts of the canonical tables this module reads (one query, fully fetched:
+    DuckDB 2 refuses further work on a connection with a half-fetched result)."""
+    sql = " UNION ALL ".join(f"SELECT '{name}', count(*) FROM {name}" for name in _COUNTED)
+    return {str(name): int(n) for name, n in ws.con.execute(sql).fetchall()}
+
+
+def _firm_tables(ws: Any) -> _Firms:
+    counts = _counts(ws)
+    if not counts.get("firm") or not counts.get("firm_year"):
+        raise WorkspaceError(
+            f"workspace {ws.path} has no firms/firm-years; import them first "
+            "(clusteratlas import firms FILE; clusteratlas synth --import) or run clusteratlas demo"
+        )
+    info = ws.datasets()
+    kinds = info[info["kind"].astype(str).isin(["firms", "firm-years", "tags", "supply-edges"])]
+    synthetic = bool(kinds["synthetic"].astype(bool).any()) if len(kinds) else False
+    return _Firms(
+        firms=ws.table("firm"),
+        firm_years=ws.table("firm_year"),
+        tags=ws.table("firm_tag") if counts.get("firm_tag") else None,
+        supply_edges=ws.table("supply_edge") if counts.get("supply_edge") else None,
+        region_groups=ws.table("region_group") if counts.get("region_group") else None,
+        synthetic=synthetic,
+    )
+
+
+def _flag(frame: pd.DataFrame, synthetic: bool) -> pd.DataFrame:
+    if "synthetic" not in frame.columns:
+        frame = frame.assign(synthetic=synthetic)
+    return frame.reset_index(drop=True)
+
+
+def _latest_year(ws: Any, year: int | None) -> int:
+    if year is not None:
+        return int(year)
+    value = ws.table("firm_year").year.max().to_pandas()
+    if value is None or pd.isna(value):
+        raise WorkspaceError(f"workspace {ws.path} has no firm-year rows")
+    return int(value)
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def clusters(
+    workspace: Any = None,
+    plan: PlanArg = "beijing-2441",
+    *,
+    year: int | None = None,
+    all_years: bool = False,
+    region: str | None = None,
+    geography: Geography = "plan",
+    n_sim: int = 2000,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """The cluster monitor (``clusteratlas clusters``): one row per cluster × region × year
+    with size (``revenue``/``value_added`` in yuan, ``employees`` in persons), ``firms``,
+    ``level``, ``share_gdp`` (fraction), ``revenue_yoy`` (fraction), ``lq``, the projected
+    crossing year of the plan's top level and ``synthetic``. Latest year only unless
+    ``year`` or ``all_years``."""
+    from clusteratlas.analysis.panel import workspace_monitor
+
+    the_plan = _plan(plan)
+    with _workspace(workspace) as ws:
+        frame, _ = workspace_monitor(
+            ws, the_plan, geography=geography, region=region, n_sim=n_sim, seed=seed
+        )
+    if not all_years and len(frame):
+        chosen = int(year) if year is not None else int(frame["year"].max())
+        frame = frame[frame["year"] == chosen]
+    return frame.reset_index(drop=True)
+
+
+def targets(
+    workspace: Any = None,
+    plan: PlanArg = "beijing-2441",
+    *,
+    as_of: int | None = None,
+    facts: bool = False,
+    n_sim: int = 2000,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """The plan target tracker (``clusteratlas targets``): per target the latest actual,
+    gap, required growth, projection (p10/p50/p90), probability of meeting it and status.
+    ``facts=True`` uses the packaged Beijing facts instead of the workspace."""
+    from clusteratlas.analysis.targets import assemble_actuals, track
+
+    the_plan = _plan(plan)
+    if facts:
+        from clusteratlas.refdata import beijing_facts
+
+        actuals = assemble_actuals(the_plan, observations=beijing_facts())
+        return track(the_plan, actuals, as_of=as_of, n_sim=n_sim, seed=seed)
+    from clusteratlas.analysis.panel import workspace_targets
+
+    with _workspace(workspace) as ws:
+        return workspace_targets(ws, the_plan, as_of=as_of, n_sim=n_sim, seed=seed)
+
+
+def chains(
+    workspace: Any = None,
+    plan: PlanArg = "beijing-2441",
+    *,
+    chain: str | None = None,
+    region: str | None = None,
+    year: int | None = None,
+    summary: bool = False,
+) -> pd.DataFrame:
+    """Chain nodes in a region (``clusteratlas chains``): firms, revenue (yuan), growth,
+    share of national, LQ, status (strong/present/weak/missing) and top firms; with
+    ``summary`` the per-chain coverage (same as :func:`coverage`)."""
+    from clusteratlas.analysis import chains as chains_mod
+
+    the_plan = _plan(plan)
+    with _workspace(workspace) as ws:
+        tables = _firm_tables(ws)
+        frame = chains_mod.nodes(
+            tables.firms,
+            tables.firm_years,
+            the_plan,
+            region=region or the_plan.region,
+            year=year,
+            chain=chain,
+            supply_edges=tables.supply_edges,
+        )
+    if summary:
+        frame = chains_mod.coverage(frame)
+    return _flag(frame, tables.synthetic)
+
+
+def coverage(
+    workspace: Any = None,
+    plan: PlanArg = "beijing-2441",
+    *,
+    chain: str | None = None,
+    region: str | None = None,
+    year: int | None = None,
+) -> pd.DataFrame:
+    """Per chain: node counts by status and ``coverage`` (0–1) — ``chains --summary``."""
+    return chains(workspace, plan, chain=chain, region=region, year=year, summary=True)
+
+
+def attract(
+    workspace: Any = None,
+    plan: PlanArg = "beijing-2441",
+    *,
+    chain: str,
+    node: str,
+    region: str | None = None,
+    year: int | None = None,
+    limit: int = 20,
+) -> pd.DataFrame:
+    """Attraction candidates (招商) for a chain node (``clusteratlas attract``): firms outside
+    ``region`` with each score component (0–1) and the total score."""
+    from clusteratlas.analysis import chains as chains_mod
+
+    the_plan = _plan(plan)
+    with _workspace(workspace) as ws:
+        tables = _firm_tables(ws)
+        frame = chains_mod.attraction_candidates(
+            tables.firms,
+            tables.firm_years,
+            the_plan,
+            chain=chain,
+            node=node,
+            region=region or the_plan.region,
+            year=year,
+            tags=tables.tags,
+            limit=limit,
+        )
+    return _flag(frame, tables.synthetic)
+
+
+def regions(
+    workspace: Any = None,
+    plan: PlanArg = "beijing-2441",
+    *,
+    group: str = "jingjinji",
+    chain: str | None = None,
+    year: int | None = None,
+) -> pd.DataFrame:
+    """Where each chain node's capacity sits across a region group (``clusteratlas
+    regions``): revenue (yuan), firms, share of group, LQ, specialist and gap."""
+    from clusteratlas.analysis.regions import capacity
+
+    the_plan = _plan(plan)
+    with _workspace(workspace) as ws:
+        tables = _firm_tables(ws)
+        frame = capacity(
+            tables.firms,
+            tables.firm_years,
+            the_plan,
+            group=group,
+            region_groups=tables.region_groups,
+            year=year,
+            chain=chain,
+        )
+    return _flag(frame, tables.synthetic)
+
+
+def ladder(
+    workspace: Any = None,
+    plan: PlanArg = "beijing-2441",
+    *,
+    tier: list[str] | str | None = None,
+    region: str | None = None,
+    year: int | None = None,
+    view: LadderView = "screen",
+    status: str | None = None,
+    ruleset: str | None = None,
+    year_offset: int = 1,
+    firm: str | None = None,
+    limit: int | None = None,
+) -> pd.DataFrame:
+    """The enterprise ladder (``clusteratlas ladder``), four views:
+
+    * ``screen``: one row per firm × tier for ``year`` (default: latest): ``status``
+      (eligible/ineligible/undetermined), score, ``failed`` criteria (canonical units),
+      ``missing`` inputs, the tier ``name`` and the firm's ``firm_name`` and ``region``;
+    * ``gaps``: per firm the failed criteria of its next tier with the shortfall ``gap``;
+    * ``pipeline``: counts of firms per tier (eligible/undetermined/ineligible) per year;
+    * ``compare``: screened tiers against certified tags (tag year = year + ``year_offset``).
+
+    ``ruleset`` defaults to the plan's ``tier_ruleset``; ``tier`` (id or ids), ``region``
+    (GB/T 2260; 110000 = all of Beijing, 110100 = the prefecture, else exact), ``status``
+    (screen) and ``firm`` (firm id) filter; ``limit`` keeps the first rows (by firm id).
+    """
+    from clusteratlas.analysis import ladder as ladder_mod
+    from clusteratlas.analysis.tier_rules import load_ruleset
+
+    the_plan = _plan(plan)
+    rs = load_ruleset(ruleset or the_plan.tier_ruleset)
+    tiers = [rs.tier(x).id for x in ([tier] if isinstance(tier, str) else tier)] if tier else None
+    if status is not None and status not in ("eligible", "undetermined", "ineligible"):
+        raise InputError(f"status {status!r}: use eligible, undetermined or ineligible")
+    if view not in ("screen", "gaps", "pipeline", "compare"):
+        raise InputError(f"ladder: view must be screen, gaps, pipeline or compare, got {view!r}")
+    names = {x.id: (x.name_zh if the_plan.lang == "zh" else x.name_en) for x in rs.tiers}
+    with _workspace(workspace) as ws:
+        tables = _firm_tables(ws)
+        firms_t = tables.firms
+        if region is not None:
+            firms_t = _region_filter(firms_t, region)
+        if firm is not None:
+            firms_t = firms_t.filter(firms_t.firm_id == firm)
+        if view == "pipeline":
+            frame = ladder_mod.pipeline(firms_t, tables.firm_years, ruleset=rs)
+            if year is not None:
+                frame = frame[frame["year"] == int(year)]
+            if tiers:
+                frame = frame[frame["tier"].isin(tiers)]
+            frame.insert(2, "name", frame["tier"].map(names))
+        else:
+            y = _latest_year(ws, year)
+            screened = ladder_mod.screen_table(
+                firms_t,
+                tables.firm_years,
+                year=y,
+                ruleset=rs,
+                keep=("name", "region"),
+                details=view != "compare",
+            ).rename(firm_name="name")
+            if view == "compare":
+                if tables.tags is None:
+                    raise WorkspaceError("the workspace has no firm tags; import them (kind: tags)")
+                frame = ladder_mod.compare_certified(screened, tables.tags, year_offset=year_offset)
+                if tiers:
+                    frame = frame[frame["tier"].isin(tiers)]
+                frame.insert(2, "name", frame["tier"].map(names))
+            elif view == "gaps":
+                frame = ladder_mod.gaps(screened)
+                if tiers:
+                    frame = frame[frame["next_tier"].isin(tiers)]
+            else:
+                if tiers:
+                    screened = screened.filter(screened.tier.isin(tiers))
+                if status:
+                    screened = screened.filter(screened.status == status)
+                screened = screened.order_by(["firm_id", "track", "rank"])
+                if limit is not None:
+                    screened = screened.limit(int(limit))
+                frame = screened.to_pandas()
+                frame.insert(frame.columns.get_loc("tier") + 1, "name", frame["tier"].map(names))
+    if limit is not None:
+        frame = frame.head(int(limit))
+    return _flag(frame, tables.synthetic)
+
+
+def _region_filter(firms: Any, region: str) -> Any:
+    """Firms in ``region``: ``110000`` = the province, ``110100`` = the prefecture, any other
+    code exactly (as ``clusteratlas ladder --region``)."""
+    code = region.strip()
+    if len(code) == 6 and code.isdigit():
+        if code.endswith("0000"):
+            return firms.filter(firms.region.startswith(code[:2]))
+        if code.endswith("00"):
+            return firms.filter(firms.region.startswith(code[:4]))
+    return firms.filter(firms.region == code)
+
+
+def _industry_panel(
+    ws: Any, *, source: Source, indicator: str, level: str, region_level: str
+) -> tuple[Any, bool]:
+    """The long ``region, industry, year, value`` panel (Ibis) of the workspace and whether
+    it holds synthetic data (as ``clusteratlas complexity --source``)."""
+    from clusteratlas.analysis.complexity import FIRM_MEASURES, industry_panel
+
+    counts = _counts(ws)
+    has_firms = bool(counts.get("firm")) and bool(counts.get("firm_year"))
+    if source not in ("auto", "firms", "observations"):
+        raise InputError(f"source must be auto, firms or observations, got {source!r}")
+    use_firms = source == "firms" or (source == "auto" and has_firms and indicator in FIRM_MEASURES)
+    if use_firms and not has_firms:
+        raise WorkspaceError(
+            f"workspace {ws.path} has no firms/firm-years; import them first "
+            "(clusteratlas import firms FILE) or use source=observations"
+        )
+    if not use_firms and not counts.get("observation"):
+        raise WorkspaceError(f"workspace {ws.path} has no observations; import them first")
+    panel = industry_panel(
+        firms=ws.table("firm") if use_firms else None,
+        firm_years=ws.table("firm_year") if use_firms else None,
+        observations=None if use_firms else ws.table("observation"),
+        indicator=indicator,
+        level=level,
+        region_level=region_level,
+    )
+    info = ws.datasets()
+    wanted = ["firms", "firm-years"] if use_firms else ["observations"]
+    used = info[info["kind"].astype(str).isin(wanted)]
+    return panel, bool(used["synthetic"].astype(bool).any()) if len(used) else False
+
+
+def _industry_names(ws: Any, lang: str) -> dict[str, str]:
+    ind = ws.table("industry")
+    frame = ind.filter(ind.scheme == "gbt4754-2017").select("code", "name_zh", "name_en")
+    frame = frame.to_pandas()
+    column = "name_en" if lang == "en" else "name_zh"
+    names = frame[column].where(frame[column].fillna("") != "", frame["name_zh"])
+    return dict(zip(frame["code"].astype(str), names.fillna(""), strict=True))
+
+
+def complexity(
+    workspace: Any = None,
+    plan: PlanArg = "beijing-2441",
+    *,
+    level: IndustryLevel = "class",
+    year: int | None = None,
+    indicator: str = "revenue",
+    region_level: ComplexityGeography = "county",
+    source: Source = "auto",
+    by: ComplexityView = "pair",
+    rca_cutoff: float = 1.0,
+    top: int | None = None,
+) -> pd.DataFrame:
+    """Economic complexity (``clusteratlas complexity``) of the workspace's regions (rolled
+    up to ``region_level``) × industries (GB/T 4754 cut to ``level``), per year (``year``:
+    only that one), from firm data (``indicator`` a firm_year column: yuan or persons) or
+    observations (``source``). ``by``: ``pair`` (every region × industry: ``rca, m,
+    diversity, ubiquity, eci, pci, density, coi, cog``), ``region`` (ECI per region) or
+    ``industry`` (PCI per industry); the value column is named after ``indicator``;
+    ``top`` keeps the first N rows per year."""
+    import warnings
+
+    from clusteratlas.analysis import complexity as cx
+
+    _plan(plan)
+    with _workspace(workspace) as ws:
+        panel, synthetic = _industry_panel(
+            ws, source=source, indicator=indicator, level=level, region_level=region_level
+        )
+        if year is not None:
+            panel = panel.filter(panel.year == int(year))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            full = cx.complexity(
+                panel,
+                region="region",
+                industry="industry",
+                value="value",
+                year="year",
+                rca_cutoff=rca_cutoff,
+            )
+        names = _industry_names(ws, _plan(plan).lang)
+    if by == "region":
+        table = (
+            full.groupby(["year", "region"], as_index=False, sort=False)
+            .agg(
+                value=("value", "sum"),
+                diversity=("diversity", "first"),
+                eci=("eci", "first"),
+                coi=("coi", "first"),
+            )
+            .sort_values(["year", "eci"], ascending=[True, False])
+        )
+    elif by == "industry":
+        table = (
+            full.groupby(["year", "industry"], as_index=False, sort=False)
+            .agg(value=("value", "sum"), ubiquity=("ubiquity", "first"), pci=("pci", "first"))
+            .sort_values(["year", "pci"], ascending=[True, False])
+        )
+        table.insert(2, "name", table["industry"].map(names).fillna(""))
+    elif by == "pair":
+        table = full
+    else:
+        raise InputError(f"by must be region, industry or pair, got {by!r}")
+    table = table.reset_index(drop=True)
+    if top is not None:
+        table = table.groupby("year", sort=True).head(int(top)).reset_index(drop=True)
+    return _flag(table.rename(columns={"value": indicator}), synthetic)
+
+
+def opportunities(
+    workspace: Any = None,
+    plan: PlanArg = "beijing-2441",
+    *,
+    region: str,
+    level: IndustryLevel = "class",
+    year: int | None = None,
+    indicator: str = "revenue",
+    region_level: ComplexityGeography = "county",
+    source: Source = "auto",
+    strategy: str = "balanced",
+    rca_cutoff: float = 1.0,
+    top: int | None = 20,
+) -> pd.DataFrame:
+    """Industries ``region`` could develop next (``clusteratlas opportunities``): its
+    industries with RCA below the cutoff in ``year`` (default: latest), with ``density``
+    (feasibility 0–1), ``distance``, ``pci``, ``cog`` and a score and rank per strategy
+    (``strategy`` first: low_hanging_fruit, balanced, long_jump), best first; ``name`` is
+    the industry's name; ``top`` rows (None: all)."""
+    import warnings
+
+    from clusteratlas.analysis.complexity import DEFAULT_STRATEGIES
+    from clusteratlas.analysis.complexity import opportunities as opps
+    from clusteratlas.errors import AnalysisError
+
+    the_plan = _plan(plan)
+    if strategy not in DEFAULT_STRATEGIES:
+        raise AnalysisError(
+            f"strategy {strategy!r} is unknown; use one of {', '.join(DEFAULT_STRATEGIES)}"
+        )
+    weights = {strategy: DEFAULT_STRATEGIES[strategy]}
+    weights |= {k: v for k, v in DEFAULT_STRATEGIES.items() if k != strategy}
+    with _workspace(workspace) as ws:
+        panel, synthetic = _industry_panel(
+            ws, source=source, indicator=indicator, level=level, region_level=region_level
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            table = opps(
+                panel,
+                region="region",
+                industry="industry",
+                value="value",
+                year="year",
+                target_region=region,
+                rca_cutoff=rca_cutoff,
+                weights=weights,
+                at_year=year,
+            )
+        names = _industry_names(ws, the_plan.lang)
+    table.insert(3, "name", table["industry"].map(names).fillna(""))
+    if top is not None:
+        table = table.head(int(top))
+    return _flag(table.rename(columns={"value": indicator}), synthetic)
+
+
+def linkages(
+    workspace: Any = None,
+    plan: PlanArg = "beijing-2441",
+    *,
+    table: str = "china-2020-42",
+    by: Literal["sector", "cluster"] = "sector",
+    block: Literal["auto", "domestic", "total"] = "auto",
+) -> pd.DataFrame:
+    """Input–output linkages (``clusteratlas linkages``) of a packaged IO table: per sector
+    (or plan cluster) backward/forward linkage indices, quadrant, multipliers and service
+    intensity; output in yuan. Reads packaged tables only (the workspace is unused)."""
+    from clusteratlas.analysis.iotable import IOTable
+    from clusteratlas.analysis.linkages import cluster_linkages
+
+    chosen: Any = None if block == "auto" else block
+    iot = IOTable.load(table, block=chosen)
+    if by == "sector":
+        res = iot.sector_results().reset_index()
+    elif by == "cluster":
+        res = cluster_linkages(iot, _plan(plan))
+    else:
+        raise InputError(f"linkages: by must be sector or cluster, got {by!r}")
+    return res.assign(table=iot.name, block=iot.block).reset_index(drop=True)
+
+
+def datasets(workspace: Any = None, plan: PlanArg = "beijing-2441") -> pd.DataFrame:
+    """The workspace's dataset registry (``clusteratlas status``): ``name, kind, rows,
+    rejected, source_file, content_hash, imported_at, synthetic``."""
+    with _workspace(workspace) as ws:
+        frame = ws.datasets()
+    return frame.drop(columns=[c for c in ("columns", "table") if c in frame.columns])
+
+
+def workspace_mtime(workspace: str | os.PathLike[str] | None) -> float:
+    """Modification time of a workspace file and its WAL (for result caches)."""
+    path = Path(workspace) if workspace is not None else Path("clusteratlas.duckdb")
+    times = [p.stat().st_mtime for p in (path, path.with_name(path.name + ".wal")) if p.exists()]
+    return max(times) if times else 0.0

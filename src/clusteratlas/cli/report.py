@@ -1,0 +1,72 @@
+"""``clusteratlas report``: the self-contained HTML report with charts; ``--pdf``, ``--xlsx``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from clusteratlas.cli._app import WorkspaceOption, app, err_console
+
+
+@app.command("report")
+def report_command(
+    workspace: WorkspaceOption = None,
+    plan: Annotated[
+        str, typer.Option("--plan", "-p", help="Plan name or YAML file.")
+    ] = "beijing-2441",
+    out: Annotated[Path, typer.Option("--out", "-o", help="HTML file to write.")] = Path(
+        "report.html"
+    ),
+    pdf: Annotated[
+        bool, typer.Option("--pdf", help="Also print it to PDF (same name .pdf).")
+    ] = False,
+    xlsx: Annotated[bool, typer.Option("--xlsx", help="Also write the tables as .xlsx.")] = False,
+    lang: Annotated[
+        str | None, typer.Option("--lang", help="zh or en (default: the plan's).")
+    ] = None,
+    n_sim: Annotated[int, typer.Option("--n-sim", help="Monte Carlo paths.")] = 2000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed of the projections.")] = 0,
+    region: Annotated[
+        str | None,
+        typer.Option(
+            "--region",
+            help="Region for the opportunities section (default: the "
+            "district with the largest revenue).",
+        ),
+    ] = None,
+) -> None:
+    """Write the report (targets, clusters, chains, ladder, opportunities, charts, sources,
+    provenance; synthetic data flagged) as one offline HTML file, optionally PDF and XLSX."""
+    from clusteratlas.cli._app import default_workspace
+    from clusteratlas.cli.plan import user_errors
+    from clusteratlas.errors import InputError
+
+    with user_errors():
+        if lang is not None and lang not in ("zh", "en"):
+            raise InputError(f"--lang must be zh or en, got {lang!r}")
+        from clusteratlas.report.full import build_report, write_full_html
+
+        report = build_report(
+            workspace or default_workspace(),
+            plan,
+            lang=lang,
+            n_sim=n_sim,
+            seed=seed,
+            opportunity_region=region,
+        )
+        html = write_full_html(report, out)
+        err_console.print(f"wrote {html}", highlight=False)
+        if pdf:
+            from clusteratlas.report.pdf import html_to_pdf
+
+            err_console.print(
+                f"wrote {html_to_pdf(html, out.with_suffix('.pdf'))}", highlight=False
+            )
+        if xlsx:
+            from clusteratlas.report.xlsx import write_report_xlsx
+
+            err_console.print(
+                f"wrote {write_report_xlsx(report, out.with_suffix('.xlsx'))}", highlight=False
+            )

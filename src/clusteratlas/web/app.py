@@ -1,0 +1,608 @@
+"""The web face: a JSON API mirroring the CLI, and the dashboard pages.
+
+:func:`create_app` returns a FastAPI app over one workspace and one plan:
+
+* ``GET /api/<command>`` for every sub-command of :mod:`clusteratlas.api` (same names,
+  parameters and columns as the CLI; the body is the CLI's ``--format json``: a list of
+  records), ``GET /api/health``, ``GET /api/plan``, ``GET /api/maps/{name}`` (GeoJSON with
+  current GB/T 2260 codes, :mod:`clusteratlas.web.maps`), the OpenAPI schema at
+  ``/api/openapi.json`` and its docs at ``/api/docs``;
+* ``POST /api/import/{kind}`` only when ``allow_import=True``, with
+  ``Authorization: Bearer <token>``;
+* dashboard pages (``/``, ``/clusters``, ``/chains``, ``/chains/{chain}``,
+  ``/chains/{chain}/{node}``, ``/ladder``, ``/ladder/firm/{firm_id}``, ``/opportunities``),
+  server-rendered with Jinja2; their charts are ECharts options built by
+  :mod:`clusteratlas.report.charts` from the **same cached results** the JSON routes serve
+  (embedded in the page, so a page is one request plus the map outlines it fetches from
+  ``/api/maps``); every page links the JSON routes it shows.
+
+Errors are JSON ``{"error": message}``: 400 for user mistakes (:class:`ClusterAtlasError`),
+422 for invalid parameters, 401/404/413 as usual and a generic 500 (details only in the
+server log). Results are cached per (route, parameters, workspace modification time and
+import generation) in a bounded LRU; the workspace is opened read-only per cache miss, so
+other processes can keep using it, and one lock serialises DuckDB work.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import secrets
+import shutil
+import tempfile
+import threading
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import pandas as pd
+from fastapi import FastAPI, File, Header, Query, Request, UploadFile
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from clusteratlas import api
+from clusteratlas.errors import ClusterAtlasError, InputError, WorkspaceError
+from clusteratlas.model.plan import Plan, load_plan
+
+log = logging.getLogger("clusteratlas.web")
+
+REGION_PATTERN = r"^[0-9]{6}$|^CN$"
+ID_PATTERN = r"^[A-Za-z0-9_\-]{1,64}$"
+DEFAULT_MAX_UPLOAD_MB = 50
+CACHE_ENTRIES = 256
+UPLOAD_SUFFIXES = (".csv", ".xlsx", ".parquet")
+_SAFE_FILENAME = re.compile(r"^[\w\-. ()\u4e00-\u9fff]{1,200}$")
+
+Region = Annotated[str | None, Query(pattern=REGION_PATTERN, description="GB/T 2260 code or CN")]
+Year = Annotated[int | None, Query(ge=1949, le=2100, description="Year (default: latest)")]
+NSim = Annotated[int, Query(ge=50, le=5000, description="Monte Carlo paths")]
+Seed = Annotated[int, Query(ge=0, le=2**31 - 1)]
+
+
+class ApiError(ClusterAtlasError):
+    """A request problem with its HTTP status."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def records_json(frame: pd.DataFrame) -> bytes:
+    """The frame as the CLI's ``--format json`` (records; NaN → null; ISO dates) in UTF-8."""
+    text = frame.to_json(orient="records", force_ascii=False, date_format="iso")
+    return (text or "[]").encode("utf-8")
+
+
+class State:
+    """The app's workspace path, plan, lock and result cache."""
+
+    def __init__(self, workspace: Path, plan: Plan, *, allow_import: bool) -> None:
+        self.workspace = workspace
+        self.plan = plan
+        self.allow_import = allow_import
+        self.lock = threading.RLock()
+        self.generation = 0
+        self.cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self.hits = 0
+        self.misses = 0
+        self.upload_dir = Path(tempfile.mkdtemp(prefix="clusteratlas-upload-"))
+
+    def version(self) -> tuple[float, int]:
+        return api.workspace_mtime(self.workspace), self.generation
+
+    def run(self, command: str, **params: Any) -> pd.DataFrame:
+        """The (cached) result of ``api.<command>`` on the workspace."""
+        key = (command, tuple(sorted(params.items())), self.version())
+        with self.lock:
+            if key in self.cache:
+                self.cache.move_to_end(key)
+                self.hits += 1
+                cached: pd.DataFrame = self.cache[key]
+                return cached
+            self.misses += 1
+            function: Callable[..., pd.DataFrame] = getattr(api, command)
+            if command == "linkages" or (command == "targets" and params.get("facts")):
+                frame = function(None, self.plan, **params)
+            else:
+                if not self.workspace.exists():
+                    raise WorkspaceError(f"no workspace at {self.workspace}")
+                from clusteratlas.workspace import open_workspace
+
+                ws = open_workspace(self.workspace, read_only=True)
+                try:
+                    frame = function(ws, self.plan, **params)
+                finally:
+                    ws.close()
+            self.cache[key] = frame
+            while len(self.cache) > CACHE_ENTRIES:
+                self.cache.popitem(last=False)
+            return frame
+
+    def _json_body(self, key: tuple[Any, ...], command: str, params: dict[str, Any]) -> bytes:
+        body: bytes = records_json(self.run(command, **params))
+        with self.lock:
+            self.cache[key] = body
+        return body
+
+    async def run_json(self, command: str, **params: Any) -> Response:
+        """The JSON records of ``api.<command>``: served from the cache in the event loop
+        (no thread hop), computed in the thread pool on a miss."""
+        key = ("json", command, tuple(sorted(params.items())), self.version())
+        body = self.cache.get(key)
+        if body is not None:
+            self.hits += 1
+        else:
+            body = await run_in_threadpool(self._json_body, key, command, params)
+        return Response(content=body, media_type="application/json")
+
+
+def _check_chain(plan: Plan, chain: str | None, node: str | None = None) -> None:
+    if chain is None:
+        if node is not None:
+            raise ApiError("node needs chain", 422)
+        return
+    ids = [c.id for c in plan.chains]
+    if chain not in ids:
+        raise ApiError(f"unknown chain {chain!r}; chains of plan {plan.id}: {', '.join(ids)}", 422)
+    if node is not None:
+        nodes = [n.id for n in plan.chain(chain).nodes]
+        if node not in nodes:
+            raise ApiError(
+                f"unknown node {node!r} of chain {chain!r}; nodes: {', '.join(nodes)}", 422
+            )
+
+
+def _check_cluster(plan: Plan, cluster: str | None) -> None:
+    if cluster is not None and cluster not in [c.id for c in plan.clusters]:
+        raise ApiError(f"unknown cluster {cluster!r} of plan {plan.id}", 422)
+
+
+@lru_cache(maxsize=16)
+def _tier_ids(ruleset: str) -> tuple[str, ...]:
+    from clusteratlas.analysis.tier_rules import load_ruleset
+
+    return tuple(t.id for t in load_ruleset(ruleset).tiers)
+
+
+@lru_cache(maxsize=1)
+def _rulesets() -> tuple[str, ...]:
+    from clusteratlas.analysis.tier_rules import ruleset_names
+
+    return tuple(ruleset_names())
+
+
+def _check_ruleset(plan: Plan, ruleset: str | None, tiers: list[str] | None) -> str:
+    """The packaged ruleset id to use (never a file path from a request) after checking the
+    tier ids against it."""
+    rules = ruleset or plan.tier_ruleset
+    if ruleset is not None and ruleset not in _rulesets():
+        raise ApiError(f"unknown ruleset {ruleset!r}; rulesets: {', '.join(_rulesets())}", 422)
+    ids = _tier_ids(rules)
+    for tier in tiers or []:
+        if tier not in ids:
+            raise ApiError(f"unknown tier {tier!r}; tiers: {', '.join(ids)}", 422)
+    return rules
+
+
+@lru_cache(maxsize=1)
+def _groups() -> tuple[str, ...]:
+    from clusteratlas.refdata import region_groups
+
+    return tuple(sorted(set(region_groups()["group"].astype(str))))
+
+
+@lru_cache(maxsize=1)
+def _io_tables() -> tuple[str, ...]:
+    from clusteratlas.refdata import io_table_names
+
+    return tuple(io_table_names())
+
+
+def _check_group(group: str) -> None:
+    groups = _groups()
+    if group not in groups:
+        raise ApiError(f"unknown region group {group!r}; groups: {', '.join(groups)}", 422)
+
+
+def _check_table(table: str) -> None:
+    names = _io_tables()
+    if table not in names:
+        raise ApiError(f"unknown IO table {table!r}; tables: {', '.join(names)}", 422)
+
+
+def create_app(
+    workspace: str | os.PathLike[str] | None = None,
+    *,
+    plan: str | Path | Plan = "beijing-2441",
+    allow_import: bool = False,
+    token: str | None = None,
+    max_upload_mb: float = DEFAULT_MAX_UPLOAD_MB,
+) -> FastAPI:
+    """The FastAPI app over ``workspace`` (path; default ``$CLUSTERATLAS_WORKSPACE`` or
+    ``./clusteratlas.duckdb``) and ``plan``.
+
+    Read-only unless ``allow_import``; then ``token`` is required (``InputError`` without
+    one) and ``POST /api/import/{kind}`` accepts uploads up to ``max_upload_mb`` MB.
+    """
+    from clusteratlas.workspace import default_path
+
+    path = Path(workspace) if workspace is not None else default_path()
+    the_plan = plan if isinstance(plan, Plan) else load_plan(plan)
+    if allow_import and not token:
+        raise InputError(
+            "allow_import needs a token (--token T): imports require Authorization: Bearer T"
+        )
+    if not allow_import and not path.exists():
+        raise WorkspaceError(
+            f"{path}: no workspace here; run `clusteratlas init` or `clusteratlas demo` first"
+        )
+    if allow_import and not path.exists():
+        from clusteratlas.workspace import open_workspace
+
+        open_workspace(path).close()
+    state = State(path, the_plan, allow_import=allow_import)
+    max_bytes = int(max_upload_mb * 1024 * 1024)
+
+    from clusteratlas import __version__
+
+    app = FastAPI(
+        title="ClusterAtlas API",
+        version=__version__,
+        description="The ClusterAtlas analyses over one workspace and plan; routes mirror "
+        "the CLI sub-commands (same names, parameters and columns). Money in yuan, shares "
+        "as fractions 0–1, people in persons. Rows from synthetic data carry synthetic=true.",
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.ca = state
+
+    # ------------------------------------------------------------------ errors
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
+        return JSONResponse({"error": str(exc)}, status_code=exc.status)
+
+    @app.exception_handler(ClusterAtlasError)
+    async def _user_error(request: Request, exc: ClusterAtlasError) -> JSONResponse:
+        status = 404 if isinstance(exc, WorkspaceError) and "no workspace" in str(exc) else 400
+        return JSONResponse({"error": str(exc)}, status_code=status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        parts = []
+        for err in exc.errors():
+            where = ".".join(str(p) for p in err.get("loc", ()) if p not in ("query", "path"))
+            parts.append(f"{where}: {err.get('msg', 'invalid')}")
+        return JSONResponse({"error": "; ".join(parts) or "invalid request"}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse(
+            {"error": str(exc.detail)},
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(Exception)
+    async def _crash(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("internal error on %s", request.url.path)
+        return JSONResponse({"error": "internal error (see the server log)"}, status_code=500)
+
+    # ------------------------------------------------------------------ API
+    @app.get("/api/health", tags=["meta"])
+    async def health() -> dict[str, Any]:
+        """Liveness: version, plan, workspace file, whether imports are enabled."""
+        return {
+            "status": "ok",
+            "version": __version__,
+            "plan": the_plan.id,
+            "workspace": path.name,
+            "exists": path.exists(),
+            "allow_import": allow_import,
+        }
+
+    @app.get("/api/plan", tags=["meta"])
+    def plan_summary() -> dict[str, Any]:
+        """The plan's clusters, chains (nodes, edges), levels and targets (canonical units)."""
+        return json.loads(the_plan.model_dump_json())
+
+    @app.get("/api/maps/{name}", tags=["meta"])
+    def map_route(name: Literal["beijing", "tianjin", "hebei", "jingjinji"]) -> Response:
+        """GeoJSON outline with current names (``properties.name``) and GB/T 2260 codes."""
+        from clusteratlas.web.maps import map_geojson
+
+        body = json.dumps(map_geojson(name), ensure_ascii=False, separators=(",", ":"))
+        return Response(
+            body, media_type="application/geo+json", headers={"Cache-Control": "max-age=86400"}
+        )
+
+    @app.get("/api/clusters", tags=["analyses"])
+    async def clusters(
+        year: Year = None,
+        all_years: bool = False,
+        region: Region = None,
+        geography: Literal["plan", "firm"] = "plan",
+        n_sim: NSim = 2000,
+        seed: Seed = 0,
+    ) -> Response:
+        """Cluster monitor per cluster × region × year (``clusteratlas clusters``)."""
+        return await state.run_json(
+            "clusters",
+            year=year,
+            all_years=all_years,
+            region=region,
+            geography=geography,
+            n_sim=n_sim,
+            seed=seed,
+        )
+
+    @app.get("/api/targets", tags=["analyses"])
+    async def targets(
+        as_of: Year = None, facts: bool = False, n_sim: NSim = 2000, seed: Seed = 0
+    ) -> Response:
+        """Plan target tracker (``clusteratlas targets``)."""
+        return await state.run_json("targets", as_of=as_of, facts=facts, n_sim=n_sim, seed=seed)
+
+    @app.get("/api/chains", tags=["analyses"])
+    async def chains(
+        chain: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
+        region: Region = None,
+        year: Year = None,
+        summary: bool = False,
+    ) -> Response:
+        """Chain node metrics and status (``clusteratlas chains``)."""
+        _check_chain(the_plan, chain)
+        return await state.run_json(
+            "chains", chain=chain, region=region, year=year, summary=summary
+        )
+
+    @app.get("/api/coverage", tags=["analyses"])
+    async def coverage(
+        chain: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
+        region: Region = None,
+        year: Year = None,
+    ) -> Response:
+        """Per-chain coverage (``clusteratlas chains --summary``)."""
+        _check_chain(the_plan, chain)
+        return await state.run_json("coverage", chain=chain, region=region, year=year)
+
+    @app.get("/api/attract", tags=["analyses"])
+    async def attract(
+        chain: Annotated[str, Query(pattern=ID_PATTERN)],
+        node: Annotated[str, Query(pattern=ID_PATTERN)],
+        region: Region = None,
+        year: Year = None,
+        limit: Annotated[int, Query(ge=1, le=500)] = 20,
+    ) -> Response:
+        """Attraction candidates for a chain node (``clusteratlas attract``)."""
+        _check_chain(the_plan, chain, node)
+        return await state.run_json(
+            "attract", chain=chain, node=node, region=region, year=year, limit=limit
+        )
+
+    @app.get("/api/regions", tags=["analyses"])
+    async def regions(
+        group: Annotated[str, Query(pattern=ID_PATTERN)] = "jingjinji",
+        chain: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
+        year: Year = None,
+    ) -> Response:
+        """Chain-node capacity across a region group (``clusteratlas regions``)."""
+        _check_group(group)
+        _check_chain(the_plan, chain)
+        return await state.run_json("regions", group=group, chain=chain, year=year)
+
+    @app.get("/api/ladder", tags=["analyses"])
+    async def ladder(
+        tier: Annotated[list[str] | None, Query(description="Tier id(s)")] = None,
+        region: Region = None,
+        year: Year = None,
+        view: Literal["screen", "gaps", "pipeline", "compare"] = "screen",
+        status: Literal["eligible", "undetermined", "ineligible"] | None = None,
+        ruleset: Annotated[
+            str | None, Query(pattern=ID_PATTERN, description="Packaged ruleset id")
+        ] = None,
+        year_offset: Annotated[int, Query(ge=-5, le=5)] = 1,
+        firm: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
+        limit: Annotated[int, Query(ge=1, le=100_000)] = 1000,
+    ) -> Response:
+        """Enterprise ladder: screening, gaps to the next tier, pipeline, comparison with
+        certified tags (``clusteratlas ladder``). ``limit`` bounds the rows (default 1000)."""
+        rules = _check_ruleset(the_plan, ruleset, tier)
+        return await state.run_json(
+            "ladder",
+            tier=tuple(tier) if tier else None,
+            region=region,
+            year=year,
+            view=view,
+            status=status,
+            ruleset=rules,
+            year_offset=year_offset,
+            firm=firm,
+            limit=limit,
+        )
+
+    @app.get("/api/complexity", tags=["analyses"])
+    async def complexity(
+        level: Literal["class", "group", "division"] = "class",
+        year: Year = None,
+        indicator: Annotated[str, Query(pattern=ID_PATTERN)] = "revenue",
+        region_level: Literal["county", "prefecture", "province"] = "county",
+        source: Literal["auto", "firms", "observations"] = "auto",
+        by: Literal["region", "industry", "pair"] = "pair",
+        rca_cutoff: Annotated[float, Query(gt=0, le=100)] = 1.0,
+        top: Annotated[int | None, Query(ge=1, le=100_000)] = None,
+    ) -> Response:
+        """Economic complexity of the workspace (``clusteratlas complexity``)."""
+        return await state.run_json(
+            "complexity",
+            level=level,
+            year=year,
+            indicator=indicator,
+            region_level=region_level,
+            source=source,
+            by=by,
+            rca_cutoff=rca_cutoff,
+            top=top,
+        )
+
+    @app.get("/api/opportunities", tags=["analyses"])
+    async def opportunities(
+        region: Annotated[str, Query(pattern=REGION_PATTERN)],
+        level: Literal["class", "group", "division"] = "class",
+        year: Year = None,
+        indicator: Annotated[str, Query(pattern=ID_PATTERN)] = "revenue",
+        region_level: Literal["county", "prefecture", "province"] = "county",
+        source: Literal["auto", "firms", "observations"] = "auto",
+        strategy: Literal["low_hanging_fruit", "balanced", "long_jump"] = "balanced",
+        rca_cutoff: Annotated[float, Query(gt=0, le=100)] = 1.0,
+        top: Annotated[int | None, Query(ge=1, le=100_000)] = 20,
+    ) -> Response:
+        """Industries a region could develop next (``clusteratlas opportunities``)."""
+        return await state.run_json(
+            "opportunities",
+            region=region,
+            level=level,
+            year=year,
+            indicator=indicator,
+            region_level=region_level,
+            source=source,
+            strategy=strategy,
+            rca_cutoff=rca_cutoff,
+            top=top,
+        )
+
+    @app.get("/api/linkages", tags=["analyses"])
+    async def linkages(
+        table: Annotated[str, Query(pattern=ID_PATTERN)] = "china-2020-42",
+        by: Literal["sector", "cluster"] = "sector",
+        block: Literal["auto", "domestic", "total"] = "auto",
+    ) -> Response:
+        """Input–output linkages of a packaged table (``clusteratlas linkages``)."""
+        _check_table(table)
+        return await state.run_json("linkages", table=table, by=by, block=block)
+
+    @app.get("/api/datasets", tags=["analyses"])
+    async def datasets() -> Response:
+        """The workspace's dataset registry (``clusteratlas status``)."""
+        return await state.run_json("datasets")
+
+    if allow_import:
+        from clusteratlas.model.schema import KINDS
+
+        kinds = tuple(KINDS)
+
+        @app.post("/api/import/{kind}", tags=["import"], status_code=201)
+        async def import_route(
+            kind: str,
+            request: Request,
+            file: Annotated[UploadFile, File(description="CSV, XLSX or Parquet file")],
+            authorization: Annotated[str | None, Header()] = None,
+            dataset: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
+            allow_rejects: bool = False,
+            synthetic: bool = False,
+        ) -> dict[str, Any]:
+            """Validate and import an uploaded file as ``kind`` (Bearer token required)."""
+            _authorise(authorization, token)
+            if kind not in kinds:
+                raise ApiError(f"unknown kind {kind!r}; kinds: {', '.join(kinds)}", 422)
+            length = request.headers.get("content-length")
+            if length is not None and length.isdigit() and int(length) > max_bytes + 64 * 1024:
+                raise ApiError(f"upload larger than {max_upload_mb:g} MB", 413)
+            suffix = _check_filename(file.filename)
+            target = state.upload_dir / f"upload-{uuid.uuid4().hex}{suffix}"
+            size = 0
+            with target.open("wb") as sink:
+                while chunk := await file.read(1024 * 1024):
+                    size += len(chunk)
+                    if size > max_bytes:
+                        sink.close()
+                        target.unlink(missing_ok=True)
+                        raise ApiError(f"upload larger than {max_upload_mb:g} MB", 413)
+                    sink.write(chunk)
+            name = dataset or _dataset_name(file.filename or "upload")
+            try:
+                result = _import(state, kind, target, name, allow_rejects, synthetic)
+            finally:
+                target.unlink(missing_ok=True)
+            return {
+                "status": result.status,
+                "kind": result.kind,
+                "dataset": result.dataset,
+                "rows": result.rows,
+                "rejected": result.rejected,
+                "table": result.table,
+            }
+
+    # ------------------------------------------------------------------ pages
+    from clusteratlas.web.pages import register_pages
+
+    register_pages(app, state)
+    static = Path(__file__).parent / "static"
+    app.mount("/static", StaticFiles(directory=static), name="static")
+    return app
+
+
+def _authorise(header: str | None, token: str | None) -> None:
+    expected = f"Bearer {token}"
+    if not header or not token or not secrets.compare_digest(header.encode(), expected.encode()):
+        raise ApiError("missing or wrong token (Authorization: Bearer <token>)", 401)
+
+
+def _check_filename(filename: str | None) -> str:
+    """The upload's suffix; 400 for a missing, path-like or unsupported name (the name
+    itself never reaches the filesystem)."""
+    name = filename or ""
+    if (
+        not name
+        or "/" in name
+        or "\\" in name
+        or ".." in name
+        or name.startswith(".")
+        or "\x00" in name
+        or not _SAFE_FILENAME.match(name)
+    ):
+        raise ApiError(f"invalid file name {name!r}", 400)
+    suffix = Path(name).suffix.lower()
+    if suffix not in UPLOAD_SUFFIXES:
+        raise ApiError(f"unsupported file type {suffix!r}; use {', '.join(UPLOAD_SUFFIXES)}", 400)
+    return suffix
+
+
+def _dataset_name(filename: str) -> str:
+    stem = Path(filename).stem
+    clean = re.sub(r"[^A-Za-z0-9_\-]", "_", stem)[:64].strip("_")
+    return clean or "upload"
+
+
+def _import(
+    state: State, kind: str, file: Path, dataset: str, allow_rejects: bool, synthetic: bool
+) -> Any:
+    from clusteratlas.workspace import open_workspace
+
+    with state.lock:
+        ws = open_workspace(state.workspace)
+        try:
+            result = ws.import_file(
+                kind, file, dataset=dataset, allow_rejects=allow_rejects, synthetic=synthetic
+            )
+        finally:
+            ws.close()
+            rejects = file.with_name(file.name + ".rejects.csv")
+            if rejects.exists():
+                rejects.unlink()
+        state.generation += 1
+        state.cache.clear()
+    return result
+
+
+def cleanup(app: FastAPI) -> None:
+    """Remove the app's upload folder."""
+    shutil.rmtree(app.state.ca.upload_dir, ignore_errors=True)

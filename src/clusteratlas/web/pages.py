@@ -1,0 +1,531 @@
+"""Dashboard pages (server-rendered Jinja2; ECharts options from :mod:`clusteratlas.report.charts`).
+
+Each page takes its tables from the app's cached analysis results (the same cache and the
+same parameters as the JSON routes, so a page and ``/api/<command>`` show the same numbers)
+and embeds the ECharts options as JSON; map outlines are fetched from ``/api/maps/{name}``.
+Every page takes ``?lang=zh|en`` (default: the plan's language) and links the JSON routes
+it shows.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
+
+import pandas as pd
+from fastapi import FastAPI, Query, Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from clusteratlas.i18n import t
+from clusteratlas.report import charts
+from clusteratlas.units import format_money, format_share
+
+if TYPE_CHECKING:
+    from clusteratlas.web.app import State
+
+#: Default parameters per command: identical to the JSON routes' defaults (shared cache).
+DEFAULTS: dict[str, dict[str, Any]] = {
+    "clusters": {
+        "year": None,
+        "all_years": False,
+        "region": None,
+        "geography": "plan",
+        "n_sim": 2000,
+        "seed": 0,
+    },
+    "targets": {"as_of": None, "facts": False, "n_sim": 2000, "seed": 0},
+    "chains": {"chain": None, "region": None, "year": None, "summary": False},
+    "coverage": {"chain": None, "region": None, "year": None},
+    "attract": {"region": None, "year": None, "limit": 20},
+    "regions": {"group": "jingjinji", "chain": None, "year": None},
+    "ladder": {
+        "tier": None,
+        "region": None,
+        "year": None,
+        "view": "screen",
+        "status": None,
+        "ruleset": None,
+        "year_offset": 1,
+        "firm": None,
+        "limit": 1000,
+    },
+    "opportunities": {
+        "level": "class",
+        "year": None,
+        "indicator": "revenue",
+        "region_level": "county",
+        "source": "auto",
+        "strategy": "balanced",
+        "rca_cutoff": 1.0,
+        "top": 20,
+    },
+    "linkages": {"table": "china-2020-42", "by": "sector", "block": "auto"},
+}
+
+
+def _params(command: str, **override: Any) -> dict[str, Any]:
+    return {**DEFAULTS[command], **override}
+
+
+def _env() -> Environment:
+    env = Environment(
+        loader=PackageLoader("clusteratlas.web", "templates"),
+        autoescape=select_autoescape(["html", "j2"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals["to_json"] = charts.to_json
+    env.filters["money"] = _money
+    env.filters["pct"] = _pct
+    env.filters["num"] = _numf
+    return env
+
+
+def _missing(v: Any) -> bool:
+    if v is None or v is pd.NA:
+        return True
+    try:
+        return isinstance(v, float) and math.isnan(v)
+    except TypeError:
+        return False
+
+
+def _money(v: Any, lang: str = "zh") -> str:
+    return "—" if _missing(v) else format_money(float(v), lang)
+
+
+def _pct(v: Any) -> str:
+    return "—" if _missing(v) else format_share(float(v))
+
+
+def _numf(v: Any, digits: int = 2) -> str:
+    if _missing(v):
+        return "—"
+    return f"{float(v):,.{digits}f}"
+
+
+def _lang(request: Request, state: State) -> str:
+    lang = request.query_params.get("lang") or state.plan.lang
+    return lang if lang in ("zh", "en") else "zh"
+
+
+def register_pages(app: FastAPI, state: State) -> None:
+    """Add the dashboard pages to ``app``."""
+    env = _env()
+    plan = state.plan
+
+    def render(request: Request, template: str, lang: str, **context: Any) -> HTMLResponse:
+        query = dict(request.query_params)
+        switch = {**query, "lang": "en" if lang == "zh" else "zh"}
+        synthetic = context.pop("synthetic", False)
+        html = env.get_template(template).render(
+            L=lambda key: t(key, lang),
+            lang=lang,
+            html_lang="zh-CN" if lang == "zh" else "en",
+            plan_name=plan.name_zh if lang == "zh" else plan.name_en,
+            plan_id=plan.id,
+            path=request.url.path,
+            lang_switch=f"{request.url.path}?{urlencode(switch)}",
+            q=f"?lang={lang}",
+            synthetic=synthetic,
+            **context,
+        )
+        return HTMLResponse(html)
+
+    def synthetic_of(*frames: pd.DataFrame) -> bool:
+        return any(
+            "synthetic" in f.columns and bool(f["synthetic"].astype(bool).any()) for f in frames
+        )
+
+    # ------------------------------------------------------------------ plan board
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def plan_board(request: Request) -> HTMLResponse:
+        lang = _lang(request, state)
+        targets = state.run("targets", **_params("targets"))
+        name = "name_zh" if lang == "zh" else "name_en"
+        rows = []
+        projections = []
+        for i, (_, r) in enumerate(targets.iterrows()):
+            unit = str(r["unit"])
+            rows.append(
+                {
+                    "id": r["target_id"],
+                    "name": r[name],
+                    "target": _target_text(r, lang),
+                    "year": int(r["year"]),
+                    "actual": _value(r["latest_value"], unit, lang),
+                    "actual_year": "" if _missing(r["latest_year"]) else int(r["latest_year"]),
+                    "gap": _value(r["gap"], unit, lang),
+                    "status": str(r["status"]),
+                    "status_label": t(f"targets.status.{r['status']}", lang),
+                    "probability": _pct(r["probability"]),
+                    "synthetic": bool(r["synthetic"]),
+                }
+            )
+            if str(r["comparator"]) != "track":
+                projections.append({"id": f"proj{i}", "option": charts.target_projection(r, lang)})
+        return render(
+            request,
+            "plan.html.j2",
+            lang,
+            rows=rows,
+            projections=projections,
+            status_chart=charts.target_status(targets, lang),
+            synthetic=synthetic_of(targets),
+            api_links=["/api/targets"],
+        )
+
+    # ------------------------------------------------------------------ clusters
+    @app.get("/clusters", response_class=HTMLResponse, include_in_schema=False)
+    def clusters_page(
+        request: Request,
+        cluster: str | None = Query(None, pattern=r"^[A-Za-z0-9_\-]{1,64}$"),
+        x: str = Query("lq", pattern=r"^(lq|share)$"),
+    ) -> HTMLResponse:
+        lang = _lang(request, state)
+        from clusteratlas.web.app import _check_cluster
+        from clusteratlas.web.maps import region_names
+
+        _check_cluster(plan, cluster)
+        monitor = state.run("clusters", **_params("clusters", all_years=True))
+        districts = state.run("clusters", **_params("clusters", all_years=True, geography="firm"))
+        chosen = cluster or next(c.id for c in plan.clusters if c.group != "aggregate")
+        names = charts.cluster_names(plan, lang)
+        latest = (
+            districts[districts["year"] == districts["year"].max()] if len(districts) else districts
+        )
+        sub = latest[latest["cluster"] == chosen]
+        values = {str(r["region"]): (r["revenue"] or 0) / charts.YI for _, r in sub.iterrows()}
+        beijing = charts.region_map(
+            values,
+            region_names("beijing"),
+            "beijing",
+            f"{t('web.clusters.map_beijing', lang)} · {names[chosen]}",
+            lang,
+            unit=t("web.unit.yi", lang),
+        )
+        capacity = state.run("regions", **_params("regions"))
+        cap_values = (capacity.groupby("member")["revenue"].sum() / charts.YI).to_dict()
+        jjj = charts.region_map(
+            {str(k): v for k, v in cap_values.items()},
+            region_names("jingjinji"),
+            "jingjinji",
+            t("web.clusters.map_jingjinji", lang),
+            lang,
+            unit=t("web.unit.yi", lang),
+        )
+        tree = _cluster_tree(plan, monitor, lang)
+        return render(
+            request,
+            "clusters.html.j2",
+            lang,
+            tree=tree,
+            chosen=chosen,
+            cluster_choices=[(c.id, names[c.id]) for c in plan.clusters],
+            portfolio=charts.cluster_portfolio(monitor, plan, lang, x=x),
+            trends=charts.cluster_trends(monitor, plan, lang),
+            beijing_map=beijing,
+            jjj_map=jjj,
+            x=x,
+            synthetic=synthetic_of(monitor),
+            api_links=[
+                "/api/clusters?all_years=true",
+                "/api/clusters?geography=firm",
+                "/api/regions",
+            ],
+        )
+
+    # ------------------------------------------------------------------ chains
+    @app.get("/chains", response_class=HTMLResponse, include_in_schema=False)
+    def chains_page(request: Request) -> HTMLResponse:
+        lang = _lang(request, state)
+        cov = state.run("coverage", **_params("coverage"))
+        chain_names = {c.id: (c.name_zh if lang == "zh" else c.name_en) for c in plan.chains}
+        rows = [
+            {
+                "id": r["chain"],
+                "name": chain_names.get(str(r["chain"]), r["chain"]),
+                "nodes": int(r["nodes"]),
+                "coverage": _pct(r["coverage"]),
+                **{s: int(r.get(s, 0)) for s in charts.STATUS_COLOURS},
+            }
+            for _, r in cov.iterrows()
+        ]
+        return render(
+            request,
+            "chains.html.j2",
+            lang,
+            rows=rows,
+            coverage_chart=charts.chain_coverage(cov, plan, lang),
+            statuses=list(charts.STATUS_COLOURS),
+            synthetic=synthetic_of(cov),
+            api_links=["/api/coverage"],
+        )
+
+    @app.get("/chains/{chain}", response_class=HTMLResponse, include_in_schema=False)
+    def chain_page(request: Request, chain: str) -> HTMLResponse:
+        lang = _lang(request, state)
+        from clusteratlas.web.app import _check_chain
+
+        _check_chain(plan, chain)
+        nodes = state.run("chains", **_params("chains"))
+        graph = charts.chain_graph(
+            nodes, plan, chain, lang, link=f"/chains/{chain}/{{node}}?lang={lang}"
+        )
+        sub = nodes[nodes["chain"] == chain]
+        rows = [
+            {
+                "id": r["node"],
+                "name": r["name_zh" if lang == "zh" else "name_en"],
+                "stage": t(f"web.stage.{r['stage']}", lang),
+                "firms": int(r["firms"]),
+                "revenue": _money(r["revenue"], lang),
+                "share": _pct(r["share_of_national"]),
+                "lq": _numf(r["lq"]),
+                "status": str(r["status"]),
+                "status_label": t(f"web.status.{r['status']}", lang),
+                "top_firms": r["top_firms"],
+            }
+            for _, r in sub.iterrows()
+        ]
+        the_chain = plan.chain(chain)
+        return render(
+            request,
+            "chain.html.j2",
+            lang,
+            chain=chain,
+            chain_name=the_chain.name_zh if lang == "zh" else the_chain.name_en,
+            graph=graph,
+            rows=rows,
+            synthetic=synthetic_of(nodes),
+            api_links=[f"/api/chains?chain={chain}"],
+        )
+
+    @app.get("/chains/{chain}/{node}", response_class=HTMLResponse, include_in_schema=False)
+    def node_page(request: Request, chain: str, node: str) -> HTMLResponse:
+        lang = _lang(request, state)
+        from clusteratlas.web.app import _check_chain
+
+        _check_chain(plan, chain, node)
+        nodes = state.run("chains", **_params("chains"))
+        row = nodes[(nodes["chain"] == chain) & (nodes["node"] == node)]
+        info = row.iloc[0].to_dict() if len(row) else {}
+        cands = state.run("attract", **_params("attract", chain=chain, node=node))
+        the_node = next(n for n in plan.chain(chain).nodes if n.id == node)
+        candidates = [
+            {
+                "rank": int(r["rank"]),
+                "name": r["name"],
+                "firm_id": r["firm_id"],
+                "region": r["region"],
+                "revenue": _money(r["revenue"], lang),
+                "score": _numf(r["score"], 3),
+            }
+            for _, r in cands.iterrows()
+        ]
+        return render(
+            request,
+            "node.html.j2",
+            lang,
+            chain=chain,
+            node=node,
+            node_name=the_node.name_zh if lang == "zh" else the_node.name_en,
+            stage=t(f"web.stage.{the_node.stage}", lang),
+            status=t(f"web.status.{info.get('status', 'missing')}", lang),
+            firms=int(info.get("firms", 0) or 0),
+            revenue=_money(info.get("revenue"), lang),
+            lq=_numf(info.get("lq")),
+            top_firms=[f for f in str(info.get("top_firms", "") or "").split("、") if f],
+            candidates=candidates,
+            synthetic=synthetic_of(nodes, cands),
+            api_links=[f"/api/chains?chain={chain}", f"/api/attract?chain={chain}&node={node}"],
+        )
+
+    # ------------------------------------------------------------------ ladder
+    @app.get("/ladder", response_class=HTMLResponse, include_in_schema=False)
+    def ladder_page(
+        request: Request, year: int | None = Query(None, ge=1949, le=2100)
+    ) -> HTMLResponse:
+        lang = _lang(request, state)
+        pipe = state.run("ladder", **_params("ladder", view="pipeline"))
+        names = charts.tier_names(plan.tier_ruleset, lang)
+        screened = state.run("ladder", **_params("ladder", status="eligible"))
+        firms = (
+            screened.sort_values(["rank"], ascending=False)
+            .drop_duplicates("firm_id")
+            .sort_values(["rank", "firm_id"], ascending=[False, True])
+            .head(50)
+        )
+        rows = [
+            {
+                "firm_id": r["firm_id"],
+                "name": r["firm_name"],
+                "region": r["region"],
+                "tier": names.get(str(r["tier"]), r["tier"]),
+            }
+            for _, r in firms.iterrows()
+        ]
+        return render(
+            request,
+            "ladder.html.j2",
+            lang,
+            funnel=charts.ladder_funnel(pipe, names, lang, year=year),
+            trend=charts.ladder_trend(pipe, names, lang),
+            rows=rows,
+            synthetic=synthetic_of(pipe),
+            api_links=["/api/ladder?view=pipeline", "/api/ladder?status=eligible"],
+        )
+
+    @app.get("/ladder/firm/{firm_id}", response_class=HTMLResponse, include_in_schema=False)
+    def firm_page(request: Request, firm_id: str) -> HTMLResponse:
+        lang = _lang(request, state)
+        import re
+
+        from clusteratlas.web.app import ID_PATTERN, ApiError
+
+        if not re.match(ID_PATTERN, firm_id):
+            raise ApiError(f"invalid firm id {firm_id!r}", 422)
+        screened = state.run("ladder", **_params("ladder", firm=firm_id))
+        if screened.empty:
+            raise ApiError(f"no firm {firm_id!r} in the workspace", 404)
+        gaps = state.run("ladder", **_params("ladder", view="gaps", firm=firm_id))
+        names = charts.tier_names(plan.tier_ruleset, lang)
+        tiers = []
+        for _, r in screened.iterrows():
+            failed = [f for f in (list(r["failed"]) if r["failed"] is not None else [])]
+            missing = list(r["missing"]) if r["missing"] is not None else []
+            tiers.append(
+                {
+                    "tier": names.get(str(r["tier"]), r["tier"]),
+                    "status": str(r["status"]),
+                    "status_label": t(f"web.tier.status.{r['status']}", lang),
+                    "score": _numf(r["score"], 1)
+                    if not _missing(r["score"])
+                    else (
+                        f"{_numf(r['score_low'], 1)}–{_numf(r['score_high'], 1)}"
+                        if not _missing(r["score_low"])
+                        else "—"
+                    ),
+                    "failed": [
+                        f"{f['criterion']} ({f['op']} {_numf(f['required'], 3)}"
+                        f" {f['unit'] or ''}; {_numf(f['actual'], 3)})"
+                        for f in failed
+                    ],
+                    "missing": ", ".join(str(m) for m in missing),
+                }
+            )
+        gap_rows = [
+            {
+                "next": names.get(str(r["next_tier"]), r["next_tier"]),
+                "criterion": r["criterion"] if not _missing(r["criterion"]) else "—",
+                "required": _numf(r["required"], 3),
+                "actual": _numf(r["actual"], 3),
+                "gap": _numf(r["gap"], 3),
+                "unit": r["unit"] if not _missing(r["unit"]) else "",
+            }
+            for _, r in gaps.iterrows()
+        ]
+        first = screened.iloc[0]
+        return render(
+            request,
+            "firm.html.j2",
+            lang,
+            firm_id=firm_id,
+            name=first["firm_name"],
+            region=first["region"],
+            year=int(first["year"]),
+            tiers=tiers,
+            gaps=gap_rows,
+            synthetic=synthetic_of(screened),
+            api_links=[f"/api/ladder?firm={firm_id}", f"/api/ladder?view=gaps&firm={firm_id}"],
+        )
+
+    # ------------------------------------------------------------------ opportunities
+    @app.get("/opportunities", response_class=HTMLResponse, include_in_schema=False)
+    def opportunities_page(
+        request: Request,
+        region: str = Query("110108", pattern=r"^[0-9]{6}$"),
+        table: str = Query("china-2020-42", pattern=r"^[A-Za-z0-9_\-]{1,64}$"),
+    ) -> HTMLResponse:
+        lang = _lang(request, state)
+        from clusteratlas.web.app import _check_table
+        from clusteratlas.web.maps import region_names
+
+        _check_table(table)
+        opps = state.run("opportunities", **_params("opportunities", region=region, top=None))
+        link = state.run("linkages", **_params("linkages", table=table))
+        rows = [
+            {
+                "rank": int(r["rank_balanced"]),
+                "industry": r["industry"],
+                "name": r["name"],
+                "density": _numf(r["density"], 3),
+                "pci": _numf(r["pci"], 2),
+                "cog": _numf(r["cog"], 2),
+            }
+            for _, r in opps.sort_values("rank_balanced").head(20).iterrows()
+        ]
+        districts = region_names("beijing")
+        return render(
+            request,
+            "opportunities.html.j2",
+            lang,
+            region=region,
+            regions=[(c, n["zh"] if lang == "zh" else n["en"]) for c, n in districts.items()],
+            scatter=charts.opportunity_scatter(opps, lang),
+            quadrants=charts.linkage_quadrants(link, lang),
+            rows=rows,
+            table=table,
+            synthetic=synthetic_of(opps),
+            api_links=[f"/api/opportunities?region={region}", f"/api/linkages?table={table}"],
+        )
+
+
+def _value(v: Any, unit: str, lang: str) -> str:
+    from clusteratlas.report.html import format_value
+
+    return format_value(v, unit, lang)
+
+
+def _target_text(row: pd.Series, lang: str) -> str:
+    from clusteratlas.report.html import _target_text as text
+
+    return text(row, lang)
+
+
+def _cluster_tree(plan: Any, monitor: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
+    """The 2441 tree: groups → clusters (→ sub-clusters) with the latest size and level."""
+    names = charts.cluster_names(plan, lang)
+    latest = monitor[(monitor["region"].astype(str) == plan.region)]
+    if len(latest):
+        latest = latest[latest["year"] == latest["year"].max()].set_index("cluster")
+    levels = {lv.id: (lv.name_zh if lang == "zh" else lv.name_en) for lv in plan.levels}
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for c in plan.clusters:
+        if c.parent is not None:
+            continue
+        row = latest.loc[c.id] if c.id in getattr(latest, "index", []) else None
+        children = [
+            {
+                "id": k.id,
+                "name": names[k.id],
+                "size": _money(latest.loc[k.id]["revenue"], lang)
+                if k.id in getattr(latest, "index", [])
+                else "—",
+            }
+            for k in plan.clusters
+            if k.parent == c.id
+        ]
+        groups.setdefault(c.group, []).append(
+            {
+                "id": c.id,
+                "name": names[c.id],
+                "size": _money(row["revenue"], lang) if row is not None else "—",
+                "level": levels.get(str(row["level"]), "—") if row is not None else "—",
+                "children": children,
+            }
+        )
+    return [{"group": g, "clusters": cs} for g, cs in groups.items()]

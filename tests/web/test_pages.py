@@ -1,0 +1,61 @@
+"""Dashboard pages over the test client: every page in both languages answers HTML with the
+synthetic banner, no untranslated catalogue key, the offline ECharts script and the chart
+options as valid JSON; unknown ids are JSON 4xx."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+PAGES = [
+    "/",
+    "/clusters",
+    "/clusters?cluster=ic&x=share",
+    "/chains",
+    "/chains/ic",
+    "/chains/ic/design",
+    "/ladder",
+    "/opportunities?region=110108",
+]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("path", PAGES)
+def test_page(client, path: str, lang: str) -> None:  # type: ignore[no-untyped-def]
+    sep = "&" if "?" in path else "?"
+    response = client.get(f"{path}{sep}lang={lang}")
+    assert response.status_code == 200, response.text[:300]
+    html = response.text
+    assert f'<html lang="{"zh-CN" if lang == "zh" else "en"}">' in html
+    assert '<script src="/static/vendor/echarts.min.js"></script>' in html
+    assert not re.search(r'(src|href)="https?://', html)  # nothing from the internet
+    assert ("合成数据" if lang == "zh" else "synthetic data") in html
+    visible = re.sub(r"<script.*?</script>", "", html, flags=re.S)
+    leaked = re.findall(r"\b(?:web|report|targets|label)\.[a-z_]+\.[a-z_.]+\b", visible)
+    assert leaked == []
+    for blob in re.findall(
+        r'<script type="application/json" id="[^"]+">(.*?)</script>', html, flags=re.S
+    ):
+        option = json.loads(blob)
+        assert option["series"], "every chart has at least one series"
+
+
+def test_firm_page_and_unknown_ids(client) -> None:  # type: ignore[no-untyped-def]
+    rows = client.get("/api/ladder?status=eligible&limit=1").json()
+    assert rows, "the demo registry has eligible firms"
+    firm = rows[0]["firm_id"]
+    page = client.get(f"/ladder/firm/{firm}?lang=en")
+    assert page.status_code == 200 and firm in page.text
+    assert client.get("/ladder/firm/NO_SUCH_FIRM").status_code == 404
+    assert client.get("/chains/nope").status_code == 422
+    assert client.get("/chains/ic/nope").status_code == 422
+    assert client.get("/clusters?cluster=nope").status_code == 422
+
+
+def test_static_assets(client) -> None:  # type: ignore[no-untyped-def]
+    assert client.get("/static/app.js").status_code == 200
+    css = client.get("/static/app.css").text
+    assert '"Noto Sans CJK SC"' in css
+    assert client.get("/static/vendor/echarts.min.js").status_code == 200
