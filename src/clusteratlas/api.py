@@ -102,18 +102,8 @@ class _Firms:
     synthetic: bool
 
 
-_COUNTED = ("firm", "firm_year", "firm_tag", "supply_edge", "region_group", "observation")
-
-
-def _counts(ws: Any) -> dict[str, int]:
-    """Row counts of the canonical tables this module reads (one query, fully fetched:
-    DuckDB 2 refuses further work on a connection with a half-fetched result)."""
-    sql = " UNION ALL ".join(f"SELECT '{name}', count(*) FROM {name}" for name in _COUNTED)
-    return {str(name): int(n) for name, n in ws.con.execute(sql).fetchall()}
-
-
 def _firm_tables(ws: Any) -> _Firms:
-    counts = _counts(ws)
+    counts = ws.counts()
     if not counts.get("firm") or not counts.get("firm_year"):
         raise WorkspaceError(
             f"workspace {ws.path} has no firms/firm-years; import them first "
@@ -319,6 +309,7 @@ def ladder(
     year_offset: int = 1,
     firm: str | None = None,
     limit: int | None = None,
+    lang: str | None = None,
 ) -> pd.DataFrame:
     """The enterprise ladder (``clusteratlas ladder``), four views:
 
@@ -331,7 +322,8 @@ def ladder(
 
     ``ruleset`` defaults to the plan's ``tier_ruleset``; ``tier`` (id or ids), ``region``
     (GB/T 2260; 110000 = all of Beijing, 110100 = the prefecture, else exact), ``status``
-    (screen) and ``firm`` (firm id) filter; ``limit`` keeps the first rows (by firm id).
+    (screen) and ``firm`` (firm id) filter; ``limit`` keeps the first rows (by firm id);
+    ``lang`` names the tiers (default: the plan's language).
     """
     from clusteratlas.analysis import ladder as ladder_mod
     from clusteratlas.analysis.tier_rules import load_ruleset
@@ -343,7 +335,8 @@ def ladder(
         raise InputError(f"status {status!r}: use eligible, undetermined or ineligible")
     if view not in ("screen", "gaps", "pipeline", "compare"):
         raise InputError(f"ladder: view must be screen, gaps, pipeline or compare, got {view!r}")
-    names = {x.id: (x.name_zh if the_plan.lang == "zh" else x.name_en) for x in rs.tiers}
+    language = lang or the_plan.lang
+    names = {x.id: (x.name_zh if language == "zh" else x.name_en) for x in rs.tiers}
     with _workspace(workspace) as ws:
         tables = _firm_tables(ws)
         firms_t = tables.firms
@@ -395,15 +388,10 @@ def ladder(
 
 
 def _region_filter(firms: Any, region: str) -> Any:
-    """Firms in ``region``: ``110000`` = the province, ``110100`` = the prefecture, any other
-    code exactly (as ``clusteratlas ladder --region``)."""
-    code = region.strip()
-    if len(code) == 6 and code.isdigit():
-        if code.endswith("0000"):
-            return firms.filter(firms.region.startswith(code[:2]))
-        if code.endswith("00"):
-            return firms.filter(firms.region.startswith(code[:4]))
-    return firms.filter(firms.region == code)
+    """Firms inside ``region`` (GB/T 2260 containment, see :func:`clusteratlas.geo.within`)."""
+    from clusteratlas.geo import within
+
+    return firms.filter(within(firms.region, region.strip()))
 
 
 def _industry_panel(
@@ -413,7 +401,7 @@ def _industry_panel(
     it holds synthetic data (as ``clusteratlas complexity --source``)."""
     from clusteratlas.analysis.complexity import FIRM_MEASURES, industry_panel
 
-    counts = _counts(ws)
+    counts = ws.counts()
     has_firms = bool(counts.get("firm")) and bool(counts.get("firm_year"))
     if source not in ("auto", "firms", "observations"):
         raise InputError(f"source must be auto, firms or observations, got {source!r}")
@@ -439,10 +427,12 @@ def _industry_panel(
     return panel, bool(used["synthetic"].astype(bool).any()) if len(used) else False
 
 
-def _industry_names(ws: Any, lang: str) -> dict[str, str]:
-    ind = ws.table("industry")
-    frame = ind.filter(ind.scheme == "gbt4754-2017").select("code", "name_zh", "name_en")
-    frame = frame.to_pandas()
+def _names(ws: Any, table: str, lang: str) -> dict[str, str]:
+    """Code → name in ``lang`` (Chinese where no English name) of ``region`` or ``industry``."""
+    source = ws.table(table)
+    if table == "industry":
+        source = source.filter(source.scheme == "gbt4754-2017")
+    frame = source.select("code", "name_zh", "name_en").to_pandas()
     column = "name_en" if lang == "en" else "name_zh"
     names = frame[column].where(frame[column].fillna("") != "", frame["name_zh"])
     return dict(zip(frame["code"].astype(str), names.fillna(""), strict=True))
@@ -468,28 +458,25 @@ def complexity(
     diversity, ubiquity, eci, pci, density, coi, cog``), ``region`` (ECI per region) or
     ``industry`` (PCI per industry); the value column is named after ``indicator``;
     ``top`` keeps the first N rows per year."""
-    import warnings
-
     from clusteratlas.analysis import complexity as cx
 
-    _plan(plan)
+    lang = _plan(plan).lang
     with _workspace(workspace) as ws:
         panel, synthetic = _industry_panel(
             ws, source=source, indicator=indicator, level=level, region_level=region_level
         )
         if year is not None:
             panel = panel.filter(panel.year == int(year))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            full = cx.complexity(
-                panel,
-                region="region",
-                industry="industry",
-                value="value",
-                year="year",
-                rca_cutoff=rca_cutoff,
-            )
-        names = _industry_names(ws, _plan(plan).lang)
+        full = cx.complexity(
+            panel,
+            region="region",
+            industry="industry",
+            value="value",
+            year="year",
+            rca_cutoff=rca_cutoff,
+        )
+        names = _names(ws, "industry", lang)
+        region_names = _names(ws, "region", lang)
     if by == "region":
         table = (
             full.groupby(["year", "region"], as_index=False, sort=False)
@@ -501,6 +488,7 @@ def complexity(
             )
             .sort_values(["year", "eci"], ascending=[True, False])
         )
+        table.insert(2, "name", table["region"].map(region_names).fillna(""))
     elif by == "industry":
         table = (
             full.groupby(["year", "industry"], as_index=False, sort=False)
@@ -537,8 +525,6 @@ def opportunities(
     (feasibility 0–1), ``distance``, ``pci``, ``cog`` and a score and rank per strategy
     (``strategy`` first: low_hanging_fruit, balanced, long_jump), best first; ``name`` is
     the industry's name; ``top`` rows (None: all)."""
-    import warnings
-
     from clusteratlas.analysis.complexity import DEFAULT_STRATEGIES
     from clusteratlas.analysis.complexity import opportunities as opps
     from clusteratlas.errors import AnalysisError
@@ -554,20 +540,18 @@ def opportunities(
         panel, synthetic = _industry_panel(
             ws, source=source, indicator=indicator, level=level, region_level=region_level
         )
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            table = opps(
-                panel,
-                region="region",
-                industry="industry",
-                value="value",
-                year="year",
-                target_region=region,
-                rca_cutoff=rca_cutoff,
-                weights=weights,
-                at_year=year,
-            )
-        names = _industry_names(ws, the_plan.lang)
+        table = opps(
+            panel,
+            region="region",
+            industry="industry",
+            value="value",
+            year="year",
+            target_region=region,
+            rca_cutoff=rca_cutoff,
+            weights=weights,
+            at_year=year,
+        )
+        names = _names(ws, "industry", the_plan.lang)
     table.insert(3, "name", table["industry"].map(names).fillna(""))
     if top is not None:
         table = table.head(int(top))

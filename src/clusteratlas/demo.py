@@ -199,7 +199,7 @@ def run_demo(
         crossings = cluster_crossings(loaded, series, n_sim=n_sim, seed=seed)
         basis = series.drop_duplicates("cluster").set_index("cluster")["basis"]
         crossings["basis"] = crossings["cluster"].map(basis)
-        cited = _cited_facts(loaded, observations)
+        cited = cited_facts(loaded, observations)
         datasets = ws.datasets()
         datasets = datasets[datasets["kind"] != "refdata"]
         provenance = {
@@ -257,7 +257,7 @@ def _with_fact_rows(targets: pd.DataFrame, region: str) -> pd.DataFrame:
     return out
 
 
-def _cited_facts(plan: Any, observations: pd.DataFrame) -> pd.DataFrame:
+def cited_facts(plan: Any, observations: pd.DataFrame) -> pd.DataFrame:
     """The real observations the report relies on: every target's observation series, the
     clusters' observed series and GDP, with their facts.csv rows."""
     from clusteratlas.analysis.targets import actual_key

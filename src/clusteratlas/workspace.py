@@ -141,11 +141,12 @@ class Workspace:
 
     def counts(self) -> dict[str, int]:
         """Row counts of every canonical table and the registry."""
-        result = {}
-        for name in (*TABLES, "dataset"):
-            (n,) = self.con.execute(f"SELECT count(*) FROM {quote(name)}").fetchone() or (0,)
-            result[name] = int(n)
-        return result
+        # one query, fully fetched: DuckDB 2 refuses further work on a connection that
+        # still holds a half-fetched result (``fetchone``)
+        sql = " UNION ALL ".join(
+            f"SELECT '{name}', count(*) FROM {quote(name)}" for name in (*TABLES, "dataset")
+        )
+        return {str(name): int(n) for name, n in self.con.execute(sql).fetchall()}
 
     # ---------------------------------------------------------------- imports
     def import_file(

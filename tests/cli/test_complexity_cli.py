@@ -84,6 +84,7 @@ def test_complexity_pairs_csv_equal_the_analysis(workspace: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     got = pd.read_csv(io.StringIO(result.stdout), dtype={"region": str, "industry": str})
+    assert not got.pop("synthetic").any()  # this registry is not flagged synthetic
     expected = complexity(
         by_hand(4), region="region", industry="industry", value="revenue", year="year"
     )
@@ -100,7 +101,7 @@ def test_complexity_region_view_division_level_and_year(workspace: Path) -> None
          "-f", "json", "--lang", "en"],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    rows = pd.DataFrame(json.loads(result.stdout))
+    rows = pd.DataFrame(json.loads(result.stdout)).drop(columns="synthetic")
     assert set(rows.year) == {2024}
     assert list(rows.columns) == ["year", "region", "name", "revenue", "diversity", "eci", "coi"]
     expected = (
@@ -123,6 +124,7 @@ def test_complexity_province_rollup_and_table(workspace: Path) -> None:
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     got = pd.read_csv(io.StringIO(result.stdout), dtype={"industry": str})
+    got = got.drop(columns="synthetic", errors="ignore")
     assert set(got.ubiquity) <= {1, 2}  # two provinces: 110000 and 120000
     assert "note:" in result.stderr and "disconnected" in result.stderr  # two regions only
     table = runner.invoke(app, ["complexity", "-w", str(workspace), "--top", "3"])
@@ -138,6 +140,7 @@ def test_opportunities_csv_equal_the_analysis(workspace: Path) -> None:
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     got = pd.read_csv(io.StringIO(result.stdout), dtype={"region": str, "industry": str})
+    assert not got.pop("synthetic").any()  # this registry is not flagged synthetic
     expected = opportunities(
         by_hand(4),
         region="region",
@@ -187,4 +190,5 @@ def test_rca_cutoff_is_passed_on(workspace: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     got = pd.read_csv(io.StringIO(result.stdout), dtype={"region": str, "industry": str})
+    assert not got.pop("synthetic").any()  # this registry is not flagged synthetic
     assert ((got.rca >= 1.5) == (got.m == 1)).all() and ((got.rca >= 1) & (got.m == 0)).any()

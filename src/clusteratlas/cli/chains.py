@@ -1,9 +1,14 @@
-"""CLI: ``chains``, ``attract`` and ``regions`` (industrial chains and regional coordination)."""
+"""CLI: ``chains``, ``attract`` and ``regions`` (industrial chains and regional coordination).
+
+Thin faces over :mod:`clusteratlas.api`: options in, the API's table out, formatted.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 
 from clusteratlas.cli._app import (
@@ -15,19 +20,34 @@ from clusteratlas.cli._app import (
     app,
     emit,
 )
+from clusteratlas.cli.plan import PlanOption
 
-PlanOption = Annotated[str, typer.Option("--plan", "-p", help="Plan name or YAML file.")]
 YearOption = Annotated[int | None, typer.Option("--year", help="Year (default: latest).")]
 ChainOption = Annotated[str | None, typer.Option("--chain", help="Chain id (default: all).")]
+RegionOption = Annotated[
+    str | None, typer.Option("--region", help="Region code (default: the plan's region).")
+]
 
 
-def _localise(frame, lang: str):  # type: ignore[no-untyped-def]
-    """Keep one name column in the chosen language (``name``)."""
+def _show(
+    frame: pd.DataFrame, lang: str, fmt: OutputFormat, out: Path | None, title_key: str
+) -> None:
+    """Keep one node-name column in ``lang`` and flag synthetic data in the caption."""
+    from clusteratlas.i18n import t
+
     if "name_zh" in frame.columns:
         keep = "name_zh" if lang == "zh" else "name_en"
         frame = frame.drop(columns=[c for c in ("name_zh", "name_en") if c != keep])
         frame = frame.rename(columns={keep: "node_name"})
-    return frame
+    synthetic = bool(frame["synthetic"].any()) if "synthetic" in frame.columns else False
+    caption = t("label.synthetic", lang) if synthetic else None
+    emit(frame, fmt, out, title=t(title_key, lang), caption=caption)
+
+
+def _lang(plan: str, lang: str) -> str:
+    from clusteratlas.model.plan import load_plan
+
+    return lang or load_plan(plan).lang
 
 
 @app.command("chains")
@@ -35,9 +55,7 @@ def chains_command(
     workspace: WorkspaceOption = None,
     plan: PlanOption = "beijing-2441",
     chain: ChainOption = None,
-    region: Annotated[
-        str | None, typer.Option("--region", help="Region code (default: plan region).")
-    ] = None,
+    region: RegionOption = None,
     year: YearOption = None,
     summary: Annotated[bool, typer.Option("--summary", help="Chain coverage only.")] = False,
     fmt: FormatOption = OutputFormat.table,
@@ -45,32 +63,10 @@ def chains_command(
     lang: LangOption = "",
 ) -> None:
     """Chain nodes in a region: firms, revenue, growth, share of national, LQ, status (强链补链)."""
-    from clusteratlas.analysis import chains
-    from clusteratlas.cli._data import firm_tables, open_plan
-    from clusteratlas.i18n import t
+    from clusteratlas import api
 
-    the_plan = open_plan(plan)
-    lang = lang or the_plan.lang
-    tables = firm_tables(workspace)
-    nodes = chains.nodes(
-        tables.firms,
-        tables.firm_years,
-        the_plan,
-        region=region or the_plan.region,
-        year=year,
-        chain=chain,
-        supply_edges=tables.supply_edges,
-    )
-    if summary:
-        emit(chains.coverage(nodes), fmt, out, title=t("chains.coverage", lang))
-        return
-    emit(
-        _localise(nodes, lang),
-        fmt,
-        out,
-        title=t("chains.title", lang),
-        caption=tables.caption(lang),
-    )
+    frame = api.chains(workspace, plan, chain=chain, region=region, year=year, summary=summary)
+    _show(frame, _lang(plan, lang), fmt, out, "chains.coverage" if summary else "chains.title")
 
 
 @app.command("attract")
@@ -79,7 +75,7 @@ def attract_command(
     node: Annotated[str, typer.Option("--node", help="Node id of the chain.")],
     workspace: WorkspaceOption = None,
     plan: PlanOption = "beijing-2441",
-    region: Annotated[str | None, typer.Option("--region", help="Home region code.")] = None,
+    region: RegionOption = None,
     year: YearOption = None,
     limit: Annotated[int, typer.Option("--limit", help="How many candidates.")] = 20,
     fmt: FormatOption = OutputFormat.table,
@@ -87,25 +83,12 @@ def attract_command(
     lang: LangOption = "",
 ) -> None:
     """Attraction candidates (招商) for a chain node: firms elsewhere, with each score component."""
-    from clusteratlas.analysis import chains
-    from clusteratlas.cli._data import firm_tables, open_plan
-    from clusteratlas.i18n import t
+    from clusteratlas import api
 
-    the_plan = open_plan(plan)
-    lang = lang or the_plan.lang
-    tables = firm_tables(workspace)
-    frame = chains.attraction_candidates(
-        tables.firms,
-        tables.firm_years,
-        the_plan,
-        chain=chain,
-        node=node,
-        region=region or the_plan.region,
-        year=year,
-        tags=tables.tags,
-        limit=limit,
+    frame = api.attract(
+        workspace, plan, chain=chain, node=node, region=region, year=year, limit=limit
     )
-    emit(frame, fmt, out, title=t("chains.attract", lang), caption=tables.caption(lang))
+    _show(frame, _lang(plan, lang), fmt, out, "chains.attract")
 
 
 @app.command("regions")
@@ -122,26 +105,7 @@ def regions_command(
     lang: LangOption = "",
 ) -> None:
     """Where each chain node's capacity sits across a region group; specialists and gaps."""
-    from clusteratlas.analysis.regions import capacity
-    from clusteratlas.cli._data import firm_tables, open_plan
-    from clusteratlas.i18n import t
+    from clusteratlas import api
 
-    the_plan = open_plan(plan)
-    lang = lang or the_plan.lang
-    tables = firm_tables(workspace)
-    frame = capacity(
-        tables.firms,
-        tables.firm_years,
-        the_plan,
-        group=group,
-        region_groups=tables.region_groups,
-        year=year,
-        chain=chain,
-    )
-    emit(
-        _localise(frame, lang),
-        fmt,
-        out,
-        title=t("regions.title", lang),
-        caption=tables.caption(lang),
-    )
+    frame = api.regions(workspace, plan, group=group, chain=chain, year=year)
+    _show(frame, _lang(plan, lang), fmt, out, "regions.title")

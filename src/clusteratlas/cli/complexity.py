@@ -7,8 +7,7 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
-from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -22,9 +21,9 @@ from clusteratlas.cli._app import (
     emit,
     err_console,
 )
+from clusteratlas.cli.plan import PlanOption
 
 if TYPE_CHECKING:
-    import ibis.expr.types as ir
     import pandas as pd
 
 
@@ -85,93 +84,6 @@ CutoffOption = Annotated[
 ]
 
 
-def _user_errors() -> Any:
-    from clusteratlas.cli.plan import user_errors
-
-    return user_errors()
-
-
-def _panel(
-    workspace: Path | None,
-    *,
-    source: Source,
-    indicator: str,
-    level: Level,
-    region_level: RegionLevel,
-    year: int | None,
-) -> tuple[ir.Table, Any, bool]:
-    """The long panel (Ibis, lazy), the open workspace and whether synthetic data is in it."""
-    from clusteratlas.workspace import open_workspace
-
-    ws = open_workspace(workspace, read_only=True)
-    try:
-        return _panel_of(
-            ws,
-            source=source,
-            indicator=indicator,
-            level=level,
-            region_level=region_level,
-            year=year,
-        )
-    except BaseException:
-        ws.close()
-        raise
-
-
-def _panel_of(
-    ws: Any,
-    *,
-    source: Source,
-    indicator: str,
-    level: Level,
-    region_level: RegionLevel,
-    year: int | None,
-) -> tuple[ir.Table, Any, bool]:
-    from clusteratlas.analysis.complexity import FIRM_MEASURES, industry_panel
-    from clusteratlas.errors import WorkspaceError
-
-    counts = ws.counts()
-    has_firms = bool(counts.get("firm")) and bool(counts.get("firm_year"))
-    use_firms = source is Source.firms or (
-        source is Source.auto and has_firms and indicator in FIRM_MEASURES
-    )
-    if use_firms and not has_firms:
-        raise WorkspaceError(
-            f"workspace {ws.path} has no firms/firm-years; import them first "
-            "(clusteratlas import firms FILE) or use --source observations"
-        )
-    if not use_firms and not counts.get("observation"):
-        raise WorkspaceError(
-            f"workspace {ws.path} has no observations; import them or use --source firms"
-        )
-    panel = industry_panel(
-        firms=ws.table("firm") if use_firms else None,
-        firm_years=ws.table("firm_year") if use_firms else None,
-        observations=None if use_firms else ws.table("observation"),
-        indicator=indicator,
-        level=level.value,
-        region_level=region_level.value,
-    )
-    if year is not None:
-        panel = panel.filter(panel.year == year)
-    datasets = ws.datasets()
-    synthetic = bool(datasets["synthetic"].any()) if "synthetic" in datasets else False
-    return panel, ws, synthetic
-
-
-def _names(ws: Any, lang: str) -> tuple[dict[str, str], dict[str, str]]:
-    """Region and GB/T 4754-2017 industry code → name in ``lang`` (else the Chinese name)."""
-    column = "name_en" if lang == "en" else "name_zh"
-
-    def mapping(table: Any) -> dict[str, str]:
-        frame = table.select("code", "name_zh", "name_en").to_pandas()
-        names = frame[column].where(frame[column].fillna("") != "", frame["name_zh"])
-        return dict(zip(frame["code"].astype(str), names.fillna(""), strict=True))
-
-    industry = ws.table("industry")
-    return mapping(ws.table("region")), mapping(industry.filter(industry.scheme == "gbt4754-2017"))
-
-
 def _label(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Rename columns to the catalogue's labels (table output only)."""
     from clusteratlas.i18n import catalogue, t
@@ -217,6 +129,7 @@ def _caption(synthetic: bool, lang: str, extra: str) -> str:
 @app.command("complexity")
 def complexity_command(
     workspace: WorkspaceOption = None,
+    plan: PlanOption = "beijing-2441",
     level: LevelOption = Level.class_,
     year: YearOption = None,
     indicator: IndicatorOption = "revenue",
@@ -233,56 +146,23 @@ def complexity_command(
 ) -> None:
     """Economic complexity (RCA, diversity, ubiquity, ECI, PCI, density, COI, COG) of the
     workspace's regions × industries, per year, as in the Growth Lab's ecomplexity package."""
-    from clusteratlas.analysis.complexity import complexity
+    from clusteratlas import api
     from clusteratlas.i18n import t
 
-    with _user_errors():
-        panel, ws, synthetic = _panel(
+    with _notes():
+        table = api.complexity(
             workspace,
-            source=source,
-            indicator=indicator,
-            level=level,
-            region_level=region_level,
+            plan,
+            level=level.value,
             year=year,
+            indicator=indicator,
+            region_level=region_level.value,
+            source=source.value,
+            by=by.value,
+            rca_cutoff=rca_cutoff,
+            top=top,
         )
-        try:
-            with _notes():
-                full = complexity(
-                    panel,
-                    region="region",
-                    industry="industry",
-                    value="value",
-                    year="year",
-                    rca_cutoff=rca_cutoff,
-                )
-            regions, industries = _names(ws, lang)
-        finally:
-            ws.close()
-    if by is View.region:
-        table = (
-            full.groupby(["year", "region"], as_index=False, sort=False)
-            .agg(
-                value=("value", "sum"),
-                diversity=("diversity", "first"),
-                eci=("eci", "first"),
-                coi=("coi", "first"),
-            )
-            .sort_values(["year", "eci"], ascending=[True, False])
-        )
-        table.insert(2, "name", table["region"].map(regions).fillna(""))
-    elif by is View.industry:
-        table = (
-            full.groupby(["year", "industry"], as_index=False, sort=False)
-            .agg(value=("value", "sum"), ubiquity=("ubiquity", "first"), pci=("pci", "first"))
-            .sort_values(["year", "pci"], ascending=[True, False])
-        )
-        table.insert(2, "name", table["industry"].map(industries).fillna(""))
-    else:
-        table = full
-    table = table.reset_index(drop=True)
-    if top is not None:
-        table = table.groupby("year", sort=True).head(top).reset_index(drop=True)
-    table = table.rename(columns={"value": indicator})
+    synthetic = bool(table["synthetic"].any())
     caption = _caption(
         synthetic, lang, f"{indicator} · {level.value} · RCA ≥ {rca_cutoff:g} · ecomplexity"
     )
@@ -304,6 +184,7 @@ def complexity_command(
 def opportunities_command(
     region: Annotated[str, typer.Option("--region", help="Region code, e.g. 110108.")],
     workspace: WorkspaceOption = None,
+    plan: PlanOption = "beijing-2441",
     level: LevelOption = Level.class_,
     year: Annotated[
         int | None, typer.Option("--year", help="Year to use (default: the latest).")
@@ -323,43 +204,24 @@ def opportunities_command(
 ) -> None:
     """Industries REGION does not yet specialise in (RCA < cutoff), ranked by a strategy:
     feasibility (density; distance = 1 − density), complexity (PCI) and opportunity gain (COG)."""
-    from clusteratlas.analysis.complexity import DEFAULT_STRATEGIES, opportunities
-    from clusteratlas.errors import AnalysisError
+    from clusteratlas import api
     from clusteratlas.i18n import t
 
-    with _user_errors():
-        if strategy not in DEFAULT_STRATEGIES:
-            raise AnalysisError(
-                f"--strategy {strategy!r} is unknown; use one of {', '.join(DEFAULT_STRATEGIES)}"
-            )
-        panel, ws, synthetic = _panel(
+    with _notes():
+        table = api.opportunities(
             workspace,
-            source=source,
+            plan,
+            region=region,
+            level=level.value,
+            year=year,
             indicator=indicator,
-            level=level,
-            region_level=region_level,
-            year=None,
+            region_level=region_level.value,
+            source=source.value,
+            strategy=strategy,
+            rca_cutoff=rca_cutoff,
+            top=top,
         )
-        weights = {strategy: DEFAULT_STRATEGIES[strategy]}
-        weights |= {k: v for k, v in DEFAULT_STRATEGIES.items() if k != strategy}
-        try:
-            with _notes():
-                table = opportunities(
-                    panel,
-                    region="region",
-                    industry="industry",
-                    value="value",
-                    year="year",
-                    target_region=region,
-                    rca_cutoff=rca_cutoff,
-                    weights=weights,
-                    at_year=year,
-                )
-            _, industries = _names(ws, lang)
-        finally:
-            ws.close()
-    table.insert(3, "name", table["industry"].map(industries).fillna(""))
-    table = table.head(top).rename(columns={"value": indicator})
+    synthetic = bool(table["synthetic"].any())
     when = int(table["year"].iloc[0]) if len(table) else year
     caption = _caption(synthetic, lang, f"{region} · {when} · {strategy} · {level.value}")
     if fmt is OutputFormat.table:

@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from clusteratlas.cli._app import app, console
-from clusteratlas.cli.plan import user_errors
 
 
 @app.command("demo")
@@ -37,17 +36,16 @@ def demo_command(
     from clusteratlas.i18n import t
     from clusteratlas.model.plan import load_plan
 
-    with user_errors():
-        plan = load_plan("beijing-2441")
-        language = lang or plan.lang
-        console.print(
-            Panel(
-                f"⚠ {t('label.synthetic', language)} — {t('report.synthetic_banner', language)}",
-                style="bold yellow",
-                title="synthetic firm data",
-            )
+    plan = load_plan("beijing-2441")
+    language = lang or plan.lang
+    console.print(
+        Panel(
+            f"⚠ {t('label.synthetic', language)} — {t('report.synthetic_banner', language)}",
+            style="bold yellow",
+            title="synthetic firm data",
         )
-        result = run_demo(out, firms=firms, seed=seed, n_sim=n_sim, lang=language, years=years)
+    )
+    result = run_demo(out, firms=firms, seed=seed, n_sim=n_sim, lang=language, years=years)
     console.print(
         rich_table(target_table(result.targets, language), title=t("targets.title", language))
     )

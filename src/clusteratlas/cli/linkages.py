@@ -53,19 +53,13 @@ def linkages_command(
 ) -> None:
     """Backward/forward linkages (Rasmussen–Hirschman, forward from Ghosh), key sectors,
     multipliers and service intensity (投入产出关联: 影响力系数/感应度系数, 关键部门)."""
-    from clusteratlas.analysis.iotable import Block, IOTable
-    from clusteratlas.analysis.linkages import cluster_linkages
+    from clusteratlas import api
     from clusteratlas.i18n import t
 
-    chosen: Block | None = {
-        BlockChoice.auto: None,
-        BlockChoice.domestic: "domestic",
-        BlockChoice.total: "total",
-    }[block]
-    iot = IOTable.load(table, block=chosen)
+    res = api.linkages(None, plan, table=table, by=by.value, block=block.value)
+    table_name, block_used = str(res["table"].iloc[0]), str(res["block"].iloc[0])
     name = "name_zh" if lang == "zh" else "name_en"
     if by is By.sector:
-        res = iot.sector_results().reset_index()
         wanted = [
             "sector",
             name,
@@ -83,7 +77,6 @@ def linkages_command(
             "service_total",
         ]
     else:
-        res = cluster_linkages(iot, plan)
         wanted = [
             "cluster",
             name,
@@ -129,9 +122,8 @@ def linkages_command(
             ]
         )
         frame = frame.rename(columns={c: t(f"linkages.col.{c}", lang) for c in frame.columns})
-        title = f"{t('linkages.title', lang)} — {iot.name} ({iot.block})"
+        title = f"{t('linkages.title', lang)} — {table_name} ({block_used})"
         caption = t("linkages.caption", lang)
         emit(frame, fmt, out, title=title, caption=caption)
         return
-    frame = frame.assign(table=iot.name, block=iot.block)
-    emit(frame, fmt, out)
+    emit(frame.assign(table=table_name, block=block_used), fmt, out)

@@ -10,7 +10,7 @@ import pandas as pd
 import typer
 
 from clusteratlas.cli._app import FormatOption, OutOption, OutputFormat, WorkspaceOption, app, emit
-from clusteratlas.cli.plan import PlanOption, user_errors
+from clusteratlas.cli.plan import PlanOption
 
 
 class GeographyChoice(StrEnum):
@@ -52,26 +52,24 @@ def clusters_command(
 ) -> None:
     """Cluster sizes and levels (万亿级/千亿级), share of GDP, growth, LQ, firms and the
     projected year each cluster crosses the plan's top level (产业集群监测)."""
-    from clusteratlas.analysis.panel import workspace_monitor
-    from clusteratlas.cli._app import default_workspace
+    from clusteratlas import api
     from clusteratlas.i18n import t
     from clusteratlas.model.plan import load_plan
-    from clusteratlas.workspace import open_workspace
 
-    with user_errors():
-        loaded = load_plan(plan)
-        language = lang or loaded.lang
-        ws = open_workspace(workspace or default_workspace(), read_only=True)
-        try:
-            frame, prov = workspace_monitor(
-                ws, loaded, geography=geography.value, region=region, n_sim=n_sim, seed=seed
-            )
-        finally:
-            ws.close()
-    if not all_years and len(frame):
-        chosen = year if year is not None else int(frame["year"].max())
-        frame = frame[frame["year"] == chosen]
-    caption = t("label.synthetic", language) if prov["synthetic"] else None
+    loaded = load_plan(plan)
+    language = lang or loaded.lang
+    frame = api.clusters(
+        workspace,
+        loaded,
+        year=year,
+        all_years=all_years,
+        region=region,
+        geography=geography.value,
+        n_sim=n_sim,
+        seed=seed,
+    )
+    synthetic = bool(frame["synthetic"].any()) if "synthetic" in frame else False
+    caption = t("label.synthetic", language) if synthetic else None
     if fmt is OutputFormat.table:
         emit(
             display_table(frame, loaded, language, geography=geography.value),

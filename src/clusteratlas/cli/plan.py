@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from clusteratlas.cli._app import (
+    CommandGroup,
     FormatOption,
     OutOption,
     OutputFormat,
     app,
     console,
     emit,
-    err_console,
 )
 from clusteratlas.errors import ClusterAtlasError
 
-plan_app = typer.Typer(
+plan_app = CommandGroup(
     help="Check and show plans (规划): clusters, levels, targets, chains.", no_args_is_help=True
 )
 app.add_typer(plan_app, name="plan")
@@ -30,20 +28,6 @@ PlanOption = Annotated[
 ]
 
 
-@contextmanager
-def user_errors() -> Iterator[None]:
-    """Print a :class:`ClusterAtlasError` as one message and exit with its code (no traceback).
-
-    The console entry point (``main``) does the same; this keeps the behaviour when the typer
-    app is invoked directly (tests with ``CliRunner``, embedding).
-    """
-    try:
-        yield
-    except ClusterAtlasError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
-        raise typer.Exit(exc.exit_code) from None
-
-
 @plan_app.command("validate")
 def validate_command(
     file: Annotated[Path, typer.Argument(help="Plan YAML file to check.")],
@@ -51,8 +35,7 @@ def validate_command(
     """Validate a plan file; print a summary, or the field, value and rule that fail (exit 2)."""
     from clusteratlas.model.plan import load_plan
 
-    with user_errors():
-        plan = load_plan(file)
+    plan = load_plan(file)
     console.print(
         f"[green]ok[/] {plan.id}: {len(plan.clusters)} clusters, {len(plan.levels)} levels, "
         f"{len(plan.targets)} targets, {len(plan.chains)} chains (region {plan.region}, "
@@ -78,54 +61,53 @@ def show_command(
     from clusteratlas.model.plan import load_plan
     from clusteratlas.units import format_money
 
-    with user_errors():
-        loaded = load_plan(plan)
-        language = lang or loaded.lang
-        name = "name_zh" if language == "zh" else "name_en"
-        if what == "clusters":
-            frame = pd.DataFrame(
-                [
-                    {
-                        "id": c.id,
-                        t("plan.col.name", language): getattr(c, name),
-                        t("plan.col.group", language): t(f"plan.group.{c.group}", language),
-                        t("plan.col.parent", language): c.parent or "",
-                        t("plan.col.codes", language): " ".join(c.codes)
-                        or ("+".join(c.includes) if c.includes else ""),
-                        t("plan.col.keywords", language): " ".join(c.keywords),
-                    }
-                    for c in loaded.clusters
-                ]
-            )
-        elif what == "targets":
-            frame = pd.DataFrame(
-                [
-                    {
-                        "id": tg.id,
-                        t("plan.col.name", language): getattr(tg, name),
-                        t("targets.col.comparator", language): tg.comparator,
-                        t("plan.col.target", language): _target_text(
-                            tg.comparator, tg.value, tg.low, tg.high, tg.unit, language
-                        ),
-                        t("label.year", language): tg.year,
-                        t("label.source", language): tg.source,
-                    }
-                    for tg in loaded.targets
-                ]
-            )
-        elif what == "levels":
-            frame = pd.DataFrame(
-                [
-                    {
-                        "id": lv.id,
-                        t("plan.col.name", language): getattr(lv, name),
-                        t("plan.col.threshold", language): format_money(lv.threshold, language),
-                    }
-                    for lv in loaded.levels
-                ]
-            )
-        else:
-            raise ClusterAtlasError(f"--what must be clusters, targets or levels, not {what!r}")
+    loaded = load_plan(plan)
+    language = lang or loaded.lang
+    name = "name_zh" if language == "zh" else "name_en"
+    if what == "clusters":
+        frame = pd.DataFrame(
+            [
+                {
+                    "id": c.id,
+                    t("plan.col.name", language): getattr(c, name),
+                    t("plan.col.group", language): t(f"plan.group.{c.group}", language),
+                    t("plan.col.parent", language): c.parent or "",
+                    t("plan.col.codes", language): " ".join(c.codes)
+                    or ("+".join(c.includes) if c.includes else ""),
+                    t("plan.col.keywords", language): " ".join(c.keywords),
+                }
+                for c in loaded.clusters
+            ]
+        )
+    elif what == "targets":
+        frame = pd.DataFrame(
+            [
+                {
+                    "id": tg.id,
+                    t("plan.col.name", language): getattr(tg, name),
+                    t("targets.col.comparator", language): tg.comparator,
+                    t("plan.col.target", language): _target_text(
+                        tg.comparator, tg.value, tg.low, tg.high, tg.unit, language
+                    ),
+                    t("label.year", language): tg.year,
+                    t("label.source", language): tg.source,
+                }
+                for tg in loaded.targets
+            ]
+        )
+    elif what == "levels":
+        frame = pd.DataFrame(
+            [
+                {
+                    "id": lv.id,
+                    t("plan.col.name", language): getattr(lv, name),
+                    t("plan.col.threshold", language): format_money(lv.threshold, language),
+                }
+                for lv in loaded.levels
+            ]
+        )
+    else:
+        raise ClusterAtlasError(f"--what must be clusters, targets or levels, not {what!r}")
     title = f"{getattr(loaded, name)} ({loaded.id})"
     emit(frame, fmt, out, title=title)
 

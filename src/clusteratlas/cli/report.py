@@ -40,33 +40,29 @@ def report_command(
     """Write the report (targets, clusters, chains, ladder, opportunities, charts, sources,
     provenance; synthetic data flagged) as one offline HTML file, optionally PDF and XLSX."""
     from clusteratlas.cli._app import default_workspace
-    from clusteratlas.cli.plan import user_errors
     from clusteratlas.errors import InputError
 
-    with user_errors():
-        if lang is not None and lang not in ("zh", "en"):
-            raise InputError(f"--lang must be zh or en, got {lang!r}")
-        from clusteratlas.report.full import build_report, write_full_html
+    if lang is not None and lang not in ("zh", "en"):
+        raise InputError(f"--lang must be zh or en, got {lang!r}")
+    from clusteratlas.report.full import build_report, write_full_html
 
-        report = build_report(
-            workspace or default_workspace(),
-            plan,
-            lang=lang,
-            n_sim=n_sim,
-            seed=seed,
-            opportunity_region=region,
+    report = build_report(
+        workspace or default_workspace(),
+        plan,
+        lang=lang,
+        n_sim=n_sim,
+        seed=seed,
+        opportunity_region=region,
+    )
+    html = write_full_html(report, out)
+    err_console.print(f"wrote {html}", highlight=False)
+    if pdf:
+        from clusteratlas.report.pdf import html_to_pdf
+
+        err_console.print(f"wrote {html_to_pdf(html, out.with_suffix('.pdf'))}", highlight=False)
+    if xlsx:
+        from clusteratlas.report.xlsx import write_report_xlsx
+
+        err_console.print(
+            f"wrote {write_report_xlsx(report, out.with_suffix('.xlsx'))}", highlight=False
         )
-        html = write_full_html(report, out)
-        err_console.print(f"wrote {html}", highlight=False)
-        if pdf:
-            from clusteratlas.report.pdf import html_to_pdf
-
-            err_console.print(
-                f"wrote {html_to_pdf(html, out.with_suffix('.pdf'))}", highlight=False
-            )
-        if xlsx:
-            from clusteratlas.report.xlsx import write_report_xlsx
-
-            err_console.print(
-                f"wrote {write_report_xlsx(report, out.with_suffix('.xlsx'))}", highlight=False
-            )

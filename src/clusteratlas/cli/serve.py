@@ -35,17 +35,15 @@ def serve_command(
     import uvicorn
 
     from clusteratlas.cli._app import default_workspace
-    from clusteratlas.cli.plan import user_errors
     from clusteratlas.web.app import cleanup, create_app
 
-    with user_errors():
-        web = create_app(
-            workspace or default_workspace(),
-            plan=plan,
-            allow_import=allow_import,
-            token=token,
-            max_upload_mb=max_upload_mb,
-        )
+    web = create_app(
+        workspace or default_workspace(),
+        plan=plan,
+        allow_import=allow_import,
+        token=token,
+        max_upload_mb=max_upload_mb,
+    )
     err_console.print(
         f"ClusterAtlas dashboard on http://{host}:{port}/ (API docs /api/docs)", highlight=False
     )

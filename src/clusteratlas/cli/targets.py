@@ -9,7 +9,7 @@ import pandas as pd
 import typer
 
 from clusteratlas.cli._app import FormatOption, OutOption, OutputFormat, WorkspaceOption, app, emit
-from clusteratlas.cli.plan import PlanOption, user_errors
+from clusteratlas.cli.plan import PlanOption
 
 
 @app.command("targets")
@@ -32,27 +32,12 @@ def targets_command(
     seed: Annotated[int, typer.Option("--seed", help="Random seed of the projections.")] = 0,
 ) -> None:
     """Plan target tracker (规划目标进展): met / on track / at risk / off track / missed."""
-    from clusteratlas.analysis.targets import assemble_actuals, track
-    from clusteratlas.cli._app import default_workspace
+    from clusteratlas import api
     from clusteratlas.model.plan import load_plan
 
-    with user_errors():
-        loaded = load_plan(plan)
-        language = lang or loaded.lang
-        if facts:
-            from clusteratlas.refdata import beijing_facts
-
-            actuals = assemble_actuals(loaded, observations=beijing_facts())
-            result = track(loaded, actuals, as_of=as_of, n_sim=n_sim, seed=seed)
-        else:
-            from clusteratlas.analysis.panel import workspace_targets
-            from clusteratlas.workspace import open_workspace
-
-            ws = open_workspace(workspace or default_workspace(), read_only=True)
-            try:
-                result = workspace_targets(ws, loaded, as_of=as_of, n_sim=n_sim, seed=seed)
-            finally:
-                ws.close()
+    loaded = load_plan(plan)
+    language = lang or loaded.lang
+    result = api.targets(workspace, loaded, as_of=as_of, facts=facts, n_sim=n_sim, seed=seed)
     if fmt is OutputFormat.table:
         from clusteratlas.i18n import t
 

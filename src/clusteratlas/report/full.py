@@ -22,6 +22,7 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from clusteratlas import api
+from clusteratlas.demo import cited_facts
 from clusteratlas.i18n import t
 from clusteratlas.model.plan import Plan, load_plan
 from clusteratlas.report import charts
@@ -57,15 +58,6 @@ class FullReport:
     @property
     def lang(self) -> str:
         return self.data.lang or self.data.plan.lang
-
-
-def _cited_facts(plan: Plan, observations: pd.DataFrame) -> pd.DataFrame:
-    try:
-        from clusteratlas.demo import _cited_facts as cited
-
-        return cited(plan, observations)
-    except Exception:  # the demo helper is optional: fall back to the plan region's facts
-        return observations[observations["region"].astype(str) == plan.region]
 
 
 def build_report(
@@ -118,7 +110,7 @@ def build_report(
         if own:
             ws.close()
     linkages = api.linkages(None, the_plan, table=io_table)
-    facts = _cited_facts(the_plan, observations)
+    facts = cited_facts(the_plan, observations)
     datasets_shown = datasets[datasets["kind"] != "refdata"]
     provenance = {
         "plan": the_plan.id,
