@@ -9,7 +9,9 @@ the firm name beats one in the business scope (经营范围) — the row keeps t
 
 Everything is one Ibis expression over the firm table (DuckDB or Spark): code rules are
 equi-joins on the firm's code truncated to 2/3/4 characters; keyword rules are one regular
-expression scan per member. No Python loop over firms.
+expression pass per text column for all members together (every keyword found is joined to
+the members listing it). No Python loop over firms. When several keywords of one member
+match, the rule names the alphabetically first.
 """
 
 from __future__ import annotations
@@ -97,32 +99,63 @@ def _pattern(words: Sequence[str]) -> str:
     return "(" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + ")"
 
 
+@ibis.udf.scalar.builtin
+def regexp_extract_all(text: str, pattern: str, group: int) -> list[str]:  # type: ignore[empty-body]
+    """Every match of ``pattern`` in ``text`` (capture ``group``): a DuckDB and Spark SQL
+    built-in of the same name and arguments."""
+
+
 def _keyword_matches(
-    firms: ir.Table, member: str, rules: MemberRules, firm_id: str, text_columns: Sequence[str]
+    firms: ir.Table,
+    members: Sequence[tuple[str, MemberRules]],
+    firm_id: str,
+    text_columns: Sequence[str],
 ) -> ir.Table | None:
-    if not rules.keywords:
+    """Keyword hits of all members in one regular-expression pass per text column.
+
+    Every keyword found in a firm's name (or scope) is joined to the members that list it;
+    members with ``keyword_codes`` keep only firms whose industry starts with one of them.
+    """
+    pairs = [(member, kw) for member, rules in members for kw in rules.keywords]
+    if not pairs:
         return None
-    pattern = _pattern(rules.keywords)
-    candidates = firms
-    if rules.keyword_codes:
-        sections = _section_divisions() if any(c.isalpha() for c in rules.keyword_codes) else None
-        candidates = candidates.filter(
-            _prefix_filter(firms.industry.cast("string"), _expand(rules.keyword_codes, sections))
-        )
+    keywords = ibis.memtable(
+        pd.DataFrame(pairs, columns=["member", "kw"]).astype("string").drop_duplicates()
+    )
+    pattern = _pattern(sorted({kw for _, kw in pairs}))
+    restricted = [(m, r) for m, r in members if r.keywords and r.keyword_codes]
+    scope_rules = _code_rule_table(
+        [(m, MemberRules(codes=r.keyword_codes)) for m, r in restricted], "codes"
+    )
     parts = []
     for column, priority in zip(text_columns, (_NAME_PRIORITY, _SCOPE_PRIORITY), strict=False):
-        text = candidates[column].cast("string")
-        hit = candidates.filter(text.re_search(pattern))
+        text = firms[column].cast("string")
+        found = firms.filter(text.re_search(pattern)).select(
+            _fid=firms[firm_id],
+            _industry=firms.industry.cast("string"),
+            kw=regexp_extract_all(text, pattern, 1).unnest(),
+        )
+        hits = found.distinct().join(keywords, "kw")
+        free = hits.filter(~hits.member.isin([m for m, _ in restricted]))
+        allowed = [free]
+        for plen in sorted(set(scope_rules["plen"])):
+            rules_n = ibis.memtable(scope_rules[scope_rules["plen"] == plen][["member", "prefix"]])
+            keyed = hits.mutate(_p=hits._industry.substr(0, int(plen)))
+            allowed.append(
+                keyed.join(
+                    rules_n, [keyed.member == rules_n.member, keyed._p == rules_n.prefix]
+                ).select(*hits.columns)
+            )
+        kept = reduce(lambda x, y: x.union(y), allowed)
         parts.append(
-            hit.select(
-                _fid=hit[firm_id],
-                member=ibis.literal(member),
-                rule=ibis.literal(f"keyword:{column}:")
-                + hit[column].cast("string").re_extract(pattern, 1),
+            kept.select(
+                "_fid",
+                "member",
+                rule=ibis.literal(f"keyword:{column}:") + kept.kw,
                 priority=ibis.literal(priority),
             )
         )
-    return reduce(lambda a, b: a.union(b), parts)
+    return reduce(lambda x, y: x.union(y), parts)
 
 
 def _veto(
@@ -175,10 +208,9 @@ def match_members(
             )
         )
     if text_columns:
-        for member, rules in members:
-            hits = _keyword_matches(table, member, rules, firm_id, text_columns)
-            if hits is not None:
-                candidates.append(hits)
+        hits = _keyword_matches(table, members, firm_id, text_columns)
+        if hits is not None:
+            candidates.append(hits)
     if not candidates:
         empty = pd.DataFrame(
             {

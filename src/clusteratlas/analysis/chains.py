@@ -156,7 +156,8 @@ def _inputs(
     active = _firm_year_frame(fy_t, y).join(firm_t.select("firm_id", "region"), "firm_id")
     members = assign(firm_t, plan, chain=chain)
     assert isinstance(members, ir.Table)
-    return firm_t, active, members, y
+    # materialised once: node metrics, rankings and leaders all read the membership
+    return firm_t, active, members.cache(), y
 
 
 def nodes(
