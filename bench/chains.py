@@ -65,7 +65,8 @@ def generate(folder: Path, firms: int) -> None:
             SELECT 'F' || i AS firm_id,
                    {regions}[CAST(1 + hash(i, 'r') % {len(REGIONS)} AS BIGINT)] AS region,
                    {codes}[CAST(1 + hash(i, 'c') % {len(CODES)} AS BIGINT)] AS industry,
-                   '北京' || {words}[CAST(1 + hash(i, 'n') % {len(WORDS)} AS BIGINT)] || i || '有限公司' AS name,
+                   '北京' || {words}[CAST(1 + hash(i, 'n') % {len(WORDS)} AS BIGINT)]
+                     || i || '有限公司' AS name,
                    {words}[CAST(1 + hash(i, 's') % {len(WORDS)} AS BIGINT)] || '技术开发；'
                      || {words}[CAST(1 + hash(i, 't') % {len(WORDS)} AS BIGINT)] || '销售' AS scope
             FROM range({firms}) t(i)
@@ -201,7 +202,8 @@ def row(side: str, firms: int, result: dict[str, Any]) -> str:
     """One Markdown table row: side, firms, median seconds (runs), firms/s, peak MiB."""
     med = statistics.median(result["times"])
     runs = ", ".join(f"{t:.1f}" for t in result["times"])
-    return f"| {side} | {firms:,} | {med:.2f} ({runs}) | {firms / med:,.0f} | {result['peak_mib']:.0f} |"
+    peak = result["peak_mib"]
+    return f"| {side} | {firms:,} | {med:.2f} ({runs}) | {firms / med:,.0f} | {peak:.0f} |"
 
 
 def main() -> None:

@@ -79,9 +79,10 @@ def _plan(plan: PlanArg) -> Plan:
 def _workspace(workspace: Any) -> Iterator[Any]:
     """Yield an open workspace: the object itself, or a read-only one opened (and closed)
     from a path (``None``: the default path)."""
+    from clusteratlas.sources import Source
     from clusteratlas.workspace import Workspace, default_path, open_workspace
 
-    if isinstance(workspace, Workspace):
+    if isinstance(workspace, Workspace | Source):
         yield workspace
         return
     path = Path(workspace) if workspace is not None else default_path()

@@ -162,13 +162,6 @@ def test_ladder_parity(ladder_results: tuple[Any, Any], frames_match: Any) -> No
     frames_match(pa_, pb, [c for c in ("year", "tier", "track") if c in pa_.columns])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ibis 12 compiles float64 literals as bare 0.05 for PySpark, which Spark types "
-    "DECIMAL: inside a struct (ladder.screen_table's `failed[].required`) they come back as "
-    "Decimal. Fix in analysis/ladder.py: build the literal as "
-    "ibis.literal(str(required)).cast('float64'); then remove this mark.",
-)
 def test_nested_float_literals_keep_their_type(ladder_results: tuple[Any, Any]) -> None:
     from decimal import Decimal
 

@@ -606,7 +606,8 @@ class _Compiler:
                 "criterion": ibis.literal(name),
                 "input": ibis.literal(inp),
                 "op": ibis.literal(op or "=="),
-                "required": ibis.literal(required, _F64),
+                # via a string: PySpark types a bare 0.05 literal as DECIMAL inside structs
+                "required": ibis.literal(str(required)).cast(_F64),
                 "unit": ibis.literal(unit),
                 "actual": actual.cast(_F64),
                 "actual_max": actual_max.cast(_F64),

@@ -264,7 +264,7 @@ def workspace_monitor(
             }
         ),
         "synthetic": synthetic,
-        "engine": "duckdb (ibis)",
+        "engine": getattr(workspace, "label", "duckdb (ibis)"),
     }
     return frame, provenance
 

@@ -102,6 +102,49 @@ OutOption = Annotated[
     Path | None, typer.Option("--out", "-o", help="Write the output to this file.")
 ]
 LangOption = Annotated[str, typer.Option("--lang", help="Label language: zh or en.")]
+EngineOption = Annotated[
+    str | None,
+    typer.Option(
+        "--engine",
+        envvar="CLUSTERATLAS_ENGINE",
+        help="duckdb (default) or spark: the engine the analysis runs on.",
+    ),
+]
+SparkMasterOption = Annotated[
+    str | None,
+    typer.Option("--spark-master", envvar="SPARK_MASTER", help="Spark master URL (local[*])."),
+]
+MemoryLimitOption = Annotated[
+    str | None,
+    typer.Option("--memory-limit", help="Engine memory limit, e.g. 4GB (DuckDB spills to disk)."),
+]
+ParquetOption = Annotated[
+    Path | None,
+    typer.Option("--parquet", help="Read a directory of Parquet datasets instead of a workspace."),
+]
+
+
+def data_source(
+    workspace: Path | None,
+    *,
+    engine: str | None = None,
+    spark_master: str | None = None,
+    memory_limit: str | None = None,
+    parquet: Path | None = None,
+) -> Any:
+    """What the analyses read: the workspace path itself (DuckDB, the default) or a
+    :class:`clusteratlas.sources.Source` for Parquet input, Spark or a memory limit."""
+    if (engine or "duckdb") == "duckdb" and parquet is None and memory_limit is None:
+        return workspace
+    from clusteratlas.sources import open_source
+
+    return open_source(
+        workspace,
+        parquet=parquet,
+        engine=engine or "duckdb",
+        memory_limit=memory_limit,
+        spark_master=spark_master,
+    )
 
 
 def emit(

@@ -12,12 +12,17 @@ import pandas as pd
 import typer
 
 from clusteratlas.cli._app import (
+    EngineOption,
     FormatOption,
     LangOption,
+    MemoryLimitOption,
     OutOption,
     OutputFormat,
+    ParquetOption,
+    SparkMasterOption,
     WorkspaceOption,
     app,
+    data_source,
     emit,
 )
 from clusteratlas.cli.plan import PlanOption
@@ -53,6 +58,10 @@ def _lang(plan: str, lang: str) -> str:
 @app.command("chains")
 def chains_command(
     workspace: WorkspaceOption = None,
+    engine: EngineOption = None,
+    spark_master: SparkMasterOption = None,
+    memory_limit: MemoryLimitOption = None,
+    parquet: ParquetOption = None,
     plan: PlanOption = "beijing-2441",
     chain: ChainOption = None,
     region: RegionOption = None,
@@ -65,7 +74,20 @@ def chains_command(
     """Chain nodes in a region: firms, revenue, growth, share of national, LQ, status (强链补链)."""
     from clusteratlas import api
 
-    frame = api.chains(workspace, plan, chain=chain, region=region, year=year, summary=summary)
+    frame = api.chains(
+        data_source(
+            workspace,
+            engine=engine,
+            spark_master=spark_master,
+            memory_limit=memory_limit,
+            parquet=parquet,
+        ),
+        plan,
+        chain=chain,
+        region=region,
+        year=year,
+        summary=summary,
+    )
     _show(frame, _lang(plan, lang), fmt, out, "chains.coverage" if summary else "chains.title")
 
 
@@ -74,6 +96,10 @@ def attract_command(
     chain: Annotated[str, typer.Option("--chain", help="Chain id.")],
     node: Annotated[str, typer.Option("--node", help="Node id of the chain.")],
     workspace: WorkspaceOption = None,
+    engine: EngineOption = None,
+    spark_master: SparkMasterOption = None,
+    memory_limit: MemoryLimitOption = None,
+    parquet: ParquetOption = None,
     plan: PlanOption = "beijing-2441",
     region: RegionOption = None,
     year: YearOption = None,
@@ -86,7 +112,19 @@ def attract_command(
     from clusteratlas import api
 
     frame = api.attract(
-        workspace, plan, chain=chain, node=node, region=region, year=year, limit=limit
+        data_source(
+            workspace,
+            engine=engine,
+            spark_master=spark_master,
+            memory_limit=memory_limit,
+            parquet=parquet,
+        ),
+        plan,
+        chain=chain,
+        node=node,
+        region=region,
+        year=year,
+        limit=limit,
     )
     _show(frame, _lang(plan, lang), fmt, out, "chains.attract")
 
@@ -97,6 +135,10 @@ def regions_command(
         str, typer.Option("--group", help="Region group, e.g. jingjinji.")
     ] = "jingjinji",
     workspace: WorkspaceOption = None,
+    engine: EngineOption = None,
+    spark_master: SparkMasterOption = None,
+    memory_limit: MemoryLimitOption = None,
+    parquet: ParquetOption = None,
     plan: PlanOption = "beijing-2441",
     chain: ChainOption = None,
     year: YearOption = None,
@@ -107,5 +149,17 @@ def regions_command(
     """Where each chain node's capacity sits across a region group; specialists and gaps."""
     from clusteratlas import api
 
-    frame = api.regions(workspace, plan, group=group, chain=chain, year=year)
+    frame = api.regions(
+        data_source(
+            workspace,
+            engine=engine,
+            spark_master=spark_master,
+            memory_limit=memory_limit,
+            parquet=parquet,
+        ),
+        plan,
+        group=group,
+        chain=chain,
+        year=year,
+    )
     _show(frame, _lang(plan, lang), fmt, out, "regions.title")

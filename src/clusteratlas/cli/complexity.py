@@ -12,12 +12,17 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from clusteratlas.cli._app import (
+    EngineOption,
     FormatOption,
     LangOption,
+    MemoryLimitOption,
     OutOption,
     OutputFormat,
+    ParquetOption,
+    SparkMasterOption,
     WorkspaceOption,
     app,
+    data_source,
     emit,
     err_console,
 )
@@ -129,6 +134,10 @@ def _caption(synthetic: bool, lang: str, extra: str) -> str:
 @app.command("complexity")
 def complexity_command(
     workspace: WorkspaceOption = None,
+    engine: EngineOption = None,
+    spark_master: SparkMasterOption = None,
+    memory_limit: MemoryLimitOption = None,
+    parquet: ParquetOption = None,
     plan: PlanOption = "beijing-2441",
     level: LevelOption = Level.class_,
     year: YearOption = None,
@@ -151,7 +160,13 @@ def complexity_command(
 
     with _notes():
         table = api.complexity(
-            workspace,
+            data_source(
+                workspace,
+                engine=engine,
+                spark_master=spark_master,
+                memory_limit=memory_limit,
+                parquet=parquet,
+            ),
             plan,
             level=level.value,
             year=year,
@@ -184,6 +199,10 @@ def complexity_command(
 def opportunities_command(
     region: Annotated[str, typer.Option("--region", help="Region code, e.g. 110108.")],
     workspace: WorkspaceOption = None,
+    engine: EngineOption = None,
+    spark_master: SparkMasterOption = None,
+    memory_limit: MemoryLimitOption = None,
+    parquet: ParquetOption = None,
     plan: PlanOption = "beijing-2441",
     level: LevelOption = Level.class_,
     year: Annotated[
@@ -209,7 +228,13 @@ def opportunities_command(
 
     with _notes():
         table = api.opportunities(
-            workspace,
+            data_source(
+                workspace,
+                engine=engine,
+                spark_master=spark_master,
+                memory_limit=memory_limit,
+                parquet=parquet,
+            ),
             plan,
             region=region,
             level=level.value,

@@ -8,12 +8,17 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from clusteratlas.cli._app import (
+    EngineOption,
     FormatOption,
     LangOption,
+    MemoryLimitOption,
     OutOption,
     OutputFormat,
+    ParquetOption,
+    SparkMasterOption,
     WorkspaceOption,
     app,
+    data_source,
     emit,
 )
 from clusteratlas.cli.plan import PlanOption
@@ -61,6 +66,10 @@ def _text(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
 @app.command("ladder")
 def ladder_command(
     workspace: WorkspaceOption = None,
+    engine: EngineOption = None,
+    spark_master: SparkMasterOption = None,
+    memory_limit: MemoryLimitOption = None,
+    parquet: ParquetOption = None,
     tier: Annotated[
         list[str] | None,
         typer.Option("--tier", "-t", help="Tier id(s) to show (default: all), e.g. zjtx."),
@@ -101,7 +110,13 @@ def ladder_command(
     lang = lang or load_plan(plan).lang
 
     frame = api.ladder(
-        workspace,
+        data_source(
+            workspace,
+            engine=engine,
+            spark_master=spark_master,
+            memory_limit=memory_limit,
+            parquet=parquet,
+        ),
         plan,
         tier=tier,
         region=region,

@@ -9,7 +9,19 @@ from typing import Annotated
 import pandas as pd
 import typer
 
-from clusteratlas.cli._app import FormatOption, OutOption, OutputFormat, WorkspaceOption, app, emit
+from clusteratlas.cli._app import (
+    EngineOption,
+    FormatOption,
+    MemoryLimitOption,
+    OutOption,
+    OutputFormat,
+    ParquetOption,
+    SparkMasterOption,
+    WorkspaceOption,
+    app,
+    data_source,
+    emit,
+)
 from clusteratlas.cli.plan import PlanOption
 
 
@@ -42,6 +54,10 @@ def clusters_command(
         ),
     ] = GeographyChoice.plan,
     workspace: WorkspaceOption = None,
+    engine: EngineOption = None,
+    spark_master: SparkMasterOption = None,
+    memory_limit: MemoryLimitOption = None,
+    parquet: ParquetOption = None,
     fmt: FormatOption = OutputFormat.table,
     out: OutOption = None,
     lang: Annotated[
@@ -59,7 +75,13 @@ def clusters_command(
     loaded = load_plan(plan)
     language = lang or loaded.lang
     frame = api.clusters(
-        workspace,
+        data_source(
+            workspace,
+            engine=engine,
+            spark_master=spark_master,
+            memory_limit=memory_limit,
+            parquet=parquet,
+        ),
         loaded,
         year=year,
         all_years=all_years,

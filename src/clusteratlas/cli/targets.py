@@ -8,7 +8,19 @@ from typing import Annotated
 import pandas as pd
 import typer
 
-from clusteratlas.cli._app import FormatOption, OutOption, OutputFormat, WorkspaceOption, app, emit
+from clusteratlas.cli._app import (
+    EngineOption,
+    FormatOption,
+    MemoryLimitOption,
+    OutOption,
+    OutputFormat,
+    ParquetOption,
+    SparkMasterOption,
+    WorkspaceOption,
+    app,
+    data_source,
+    emit,
+)
 from clusteratlas.cli.plan import PlanOption
 
 
@@ -23,6 +35,10 @@ def targets_command(
         typer.Option("--facts", help="Use the packaged Beijing facts instead of a workspace."),
     ] = False,
     workspace: WorkspaceOption = None,
+    engine: EngineOption = None,
+    spark_master: SparkMasterOption = None,
+    memory_limit: MemoryLimitOption = None,
+    parquet: ParquetOption = None,
     fmt: FormatOption = OutputFormat.table,
     out: OutOption = None,
     lang: Annotated[
@@ -37,7 +53,20 @@ def targets_command(
 
     loaded = load_plan(plan)
     language = lang or loaded.lang
-    result = api.targets(workspace, loaded, as_of=as_of, facts=facts, n_sim=n_sim, seed=seed)
+    result = api.targets(
+        data_source(
+            workspace,
+            engine=engine,
+            spark_master=spark_master,
+            memory_limit=memory_limit,
+            parquet=parquet,
+        ),
+        loaded,
+        as_of=as_of,
+        facts=facts,
+        n_sim=n_sim,
+        seed=seed,
+    )
     if fmt is OutputFormat.table:
         from clusteratlas.i18n import t
 
