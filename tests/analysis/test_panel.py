@@ -10,7 +10,6 @@ from clusteratlas.analysis.panel import (
     build_panel,
     cluster_monitor,
     gdp_table,
-    region_prefix,
     with_crossings,
 )
 from clusteratlas.model.plan import load_plan
@@ -54,13 +53,6 @@ def _firm_years() -> pd.DataFrame:
         for y in range(2020, 2024)
     ]
     return pd.DataFrame(rows, columns=["firm_id", "year", "revenue", "value_added", "employees"])
-
-
-def test_region_prefix() -> None:
-    assert region_prefix("110000") == "11"
-    assert region_prefix("130100") == "1301"
-    assert region_prefix("110108") == "110108"
-    assert region_prefix("CN") == "CN"
 
 
 def test_panel_is_lazy_and_classifies(plan) -> None:  # type: ignore[no-untyped-def]

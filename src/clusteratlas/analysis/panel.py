@@ -26,6 +26,7 @@ import pandas as pd
 from clusteratlas.analysis._tabular import Tabular, require_columns, to_ibis, to_pandas
 from clusteratlas.classify import classify_firms
 from clusteratlas.errors import AnalysisError, InputError, WorkspaceError
+from clusteratlas.geo import region_prefix, within
 from clusteratlas.model.plan import Plan
 
 Geography = Literal["plan", "firm"]
@@ -33,21 +34,6 @@ Geography = Literal["plan", "firm"]
 MEASURES: tuple[str, ...] = ("revenue", "value_added", "employees")
 
 PANEL_COLUMNS = ["firm_id", "year", "region", "industry", "cluster", *MEASURES]
-
-
-def region_prefix(code: str) -> str:
-    """The GB/T 2260 prefix shared by a region and everything inside it.
-
-    ``110000`` → ``11`` (Beijing and its districts), ``130100`` → ``1301``; other codes
-    (``CN``, park codes) are returned unchanged.
-    """
-    code = str(code)
-    if len(code) == 6 and code.isdigit():
-        trimmed = code
-        while trimmed.endswith("00") and len(trimmed) > 2:
-            trimmed = trimmed[:-2]
-        return trimmed
-    return code
 
 
 def build_panel(
@@ -78,12 +64,11 @@ def build_panel(
     f = f.select(keep)
     f = f.mutate(region=f.region.cast("string"), industry=f.industry.cast("string"))
     if geography == "plan":
-        prefix = region_prefix(plan.region)
-        f = f.filter(f.region.startswith(prefix)).mutate(region=ibis.literal(plan.region))
+        f = f.filter(within(f.region, plan.region)).mutate(region=ibis.literal(plan.region))
     elif geography != "firm":
         raise AnalysisError(f"panel: geography must be 'plan' or 'firm', got {geography!r}")
     if region is not None:
-        f = f.filter(f.region.startswith(region_prefix(region)))
+        f = f.filter(within(f.region, region))
 
     values = {
         m: (fy[m].cast("float64") if m in fy.columns else ibis.null("float64")) for m in measures

@@ -101,7 +101,29 @@ FormatOption = Annotated[
 OutOption = Annotated[
     Path | None, typer.Option("--out", "-o", help="Write the output to this file.")
 ]
-LangOption = Annotated[str, typer.Option("--lang", help="Label language: zh or en.")]
+LangOption = Annotated[
+    str | None, typer.Option("--lang", help="Label language: zh or en (default: the plan's).")
+]
+PlanOption = Annotated[
+    str, typer.Option("--plan", "-p", help="Plan name (beijing-2441) or YAML path.")
+]
+NSimOption = Annotated[int, typer.Option("--n-sim", help="Monte Carlo paths of projections.")]
+SeedOption = Annotated[int, typer.Option("--seed", help="Random seed of the projections.")]
+
+
+def plan_lang(plan: object, lang: str | None) -> str:
+    """``lang`` if given, else the plan's language (Chinese for the Beijing preset).
+
+    ``plan`` is a :class:`~clusteratlas.model.plan.Plan` or a plan name/path.
+    """
+    if lang:
+        return lang
+    from clusteratlas.model.plan import Plan, load_plan
+
+    loaded = plan if isinstance(plan, Plan) else load_plan(str(plan))
+    return loaded.lang
+
+
 EngineOption = Annotated[
     str | None,
     typer.Option(

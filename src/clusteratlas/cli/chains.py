@@ -19,13 +19,14 @@ from clusteratlas.cli._app import (
     OutOption,
     OutputFormat,
     ParquetOption,
+    PlanOption,
     SparkMasterOption,
     WorkspaceOption,
     app,
     data_source,
     emit,
+    plan_lang,
 )
-from clusteratlas.cli.plan import PlanOption
 
 YearOption = Annotated[int | None, typer.Option("--year", help="Year (default: latest).")]
 ChainOption = Annotated[str | None, typer.Option("--chain", help="Chain id (default: all).")]
@@ -49,12 +50,6 @@ def _show(
     emit(frame, fmt, out, title=t(title_key, lang), caption=caption)
 
 
-def _lang(plan: str, lang: str) -> str:
-    from clusteratlas.model.plan import load_plan
-
-    return lang or load_plan(plan).lang
-
-
 @app.command("chains")
 def chains_command(
     workspace: WorkspaceOption = None,
@@ -69,7 +64,7 @@ def chains_command(
     summary: Annotated[bool, typer.Option("--summary", help="Chain coverage only.")] = False,
     fmt: FormatOption = OutputFormat.table,
     out: OutOption = None,
-    lang: LangOption = "",
+    lang: LangOption = None,
 ) -> None:
     """Chain nodes in a region: firms, revenue, growth, share of national, LQ, status (强链补链)."""
     from clusteratlas import api
@@ -88,7 +83,7 @@ def chains_command(
         year=year,
         summary=summary,
     )
-    _show(frame, _lang(plan, lang), fmt, out, "chains.coverage" if summary else "chains.title")
+    _show(frame, plan_lang(plan, lang), fmt, out, "chains.coverage" if summary else "chains.title")
 
 
 @app.command("attract")
@@ -106,7 +101,7 @@ def attract_command(
     limit: Annotated[int, typer.Option("--limit", help="How many candidates.")] = 20,
     fmt: FormatOption = OutputFormat.table,
     out: OutOption = None,
-    lang: LangOption = "",
+    lang: LangOption = None,
 ) -> None:
     """Attraction candidates (招商) for a chain node: firms elsewhere, with each score component."""
     from clusteratlas import api
@@ -126,7 +121,7 @@ def attract_command(
         year=year,
         limit=limit,
     )
-    _show(frame, _lang(plan, lang), fmt, out, "chains.attract")
+    _show(frame, plan_lang(plan, lang), fmt, out, "chains.attract")
 
 
 @app.command("regions")
@@ -144,7 +139,7 @@ def regions_command(
     year: YearOption = None,
     fmt: FormatOption = OutputFormat.table,
     out: OutOption = None,
-    lang: LangOption = "",
+    lang: LangOption = None,
 ) -> None:
     """Where each chain node's capacity sits across a region group; specialists and gaps."""
     from clusteratlas import api
@@ -162,4 +157,4 @@ def regions_command(
         chain=chain,
         year=year,
     )
-    _show(frame, _lang(plan, lang), fmt, out, "regions.title")
+    _show(frame, plan_lang(plan, lang), fmt, out, "regions.title")

@@ -19,14 +19,15 @@ from clusteratlas.cli._app import (
     OutOption,
     OutputFormat,
     ParquetOption,
+    PlanOption,
     SparkMasterOption,
     WorkspaceOption,
     app,
     data_source,
     emit,
     err_console,
+    plan_lang,
 )
-from clusteratlas.cli.plan import PlanOption
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -151,13 +152,14 @@ def complexity_command(
     top: Annotated[int | None, typer.Option("--top", help="Only the first N rows.")] = None,
     fmt: FormatOption = OutputFormat.table,
     out: OutOption = None,
-    lang: LangOption = "zh",
+    lang: LangOption = None,
 ) -> None:
     """Economic complexity (RCA, diversity, ubiquity, ECI, PCI, density, COI, COG) of the
     workspace's regions × industries, per year, as in the Growth Lab's ecomplexity package."""
     from clusteratlas import api
     from clusteratlas.i18n import t
 
+    lang = plan_lang(plan, lang)
     with _notes():
         table = api.complexity(
             data_source(
@@ -219,13 +221,14 @@ def opportunities_command(
     top: Annotated[int, typer.Option("--top", help="Rows to show.")] = 20,
     fmt: FormatOption = OutputFormat.table,
     out: OutOption = None,
-    lang: LangOption = "zh",
+    lang: LangOption = None,
 ) -> None:
     """Industries REGION does not yet specialise in (RCA < cutoff), ranked by a strategy:
     feasibility (density; distance = 1 − density), complexity (PCI) and opportunity gain (COG)."""
     from clusteratlas import api
     from clusteratlas.i18n import t
 
+    lang = plan_lang(plan, lang)
     with _notes():
         table = api.opportunities(
             data_source(

@@ -7,7 +7,13 @@ from typing import Annotated
 
 import typer
 
-from clusteratlas.cli._app import app, console
+from clusteratlas.cli._app import (
+    LangOption,
+    NSimOption,
+    app,
+    console,
+    plan_lang,
+)
 
 
 @app.command("demo")
@@ -17,10 +23,8 @@ def demo_command(
     ] = Path("clusteratlas-demo"),
     firms: Annotated[int, typer.Option("--firms", help="Synthetic firms to generate.")] = 20_000,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the registry and projections.")] = 0,
-    n_sim: Annotated[int, typer.Option("--n-sim", help="Monte Carlo paths.")] = 2000,
-    lang: Annotated[
-        str | None, typer.Option("--lang", help="zh or en (default: the plan's).")
-    ] = None,
+    n_sim: NSimOption = 2000,
+    lang: LangOption = None,
     years: Annotated[
         str | None, typer.Option("--years", help="Panel years of the registry, e.g. 2018-2024.")
     ] = None,
@@ -37,7 +41,7 @@ def demo_command(
     from clusteratlas.model.plan import load_plan
 
     plan = load_plan("beijing-2441")
-    language = lang or plan.lang
+    language = plan_lang(plan, lang)
     console.print(
         Panel(
             f"⚠ {t('label.synthetic', language)} — {t('report.synthetic_banner', language)}",

@@ -15,13 +15,14 @@ from clusteratlas.cli._app import (
     OutOption,
     OutputFormat,
     ParquetOption,
+    PlanOption,
     SparkMasterOption,
     WorkspaceOption,
     app,
     data_source,
     emit,
+    plan_lang,
 )
-from clusteratlas.cli.plan import PlanOption
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -98,16 +99,15 @@ def ladder_command(
     ] = 1,
     fmt: FormatOption = OutputFormat.table,
     out: OutOption = None,
-    lang: LangOption = "",
+    lang: LangOption = None,
 ) -> None:
     """Screen firms against the tier rules (eligible / undetermined / ineligible, score, what
     fails, what is missing), show gaps to the next tier, the pipeline, or compare with
     certified tags."""
     from clusteratlas import api
     from clusteratlas.i18n import t
-    from clusteratlas.model.plan import load_plan
 
-    lang = lang or load_plan(plan).lang
+    lang = plan_lang(plan, lang)
 
     frame = api.ladder(
         data_source(

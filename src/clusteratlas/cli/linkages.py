@@ -7,7 +7,15 @@ from typing import Annotated
 
 import typer
 
-from clusteratlas.cli._app import FormatOption, LangOption, OutOption, OutputFormat, app, emit
+from clusteratlas.cli._app import (
+    FormatOption,
+    LangOption,
+    OutOption,
+    OutputFormat,
+    app,
+    emit,
+    plan_lang,
+)
 
 
 class By(StrEnum):
@@ -49,7 +57,7 @@ def linkages_command(
     ] = BlockChoice.auto,
     fmt: FormatOption = OutputFormat.table,
     out: OutOption = None,
-    lang: LangOption = "zh",
+    lang: LangOption = None,
 ) -> None:
     """Backward/forward linkages (Rasmussen–Hirschman, forward from Ghosh), key sectors,
     multipliers and service intensity (投入产出关联: 影响力系数/感应度系数, 关键部门)."""
@@ -58,6 +66,7 @@ def linkages_command(
 
     res = api.linkages(None, plan, table=table, by=by.value, block=block.value)
     table_name, block_used = str(res["table"].iloc[0]), str(res["block"].iloc[0])
+    lang = plan_lang(plan, lang)
     name = "name_zh" if lang == "zh" else "name_en"
     if by is By.sector:
         wanted = [

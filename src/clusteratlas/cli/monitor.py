@@ -12,17 +12,21 @@ import typer
 from clusteratlas.cli._app import (
     EngineOption,
     FormatOption,
+    LangOption,
     MemoryLimitOption,
+    NSimOption,
     OutOption,
     OutputFormat,
     ParquetOption,
+    PlanOption,
+    SeedOption,
     SparkMasterOption,
     WorkspaceOption,
     app,
     data_source,
     emit,
+    plan_lang,
 )
-from clusteratlas.cli.plan import PlanOption
 
 
 class GeographyChoice(StrEnum):
@@ -60,11 +64,9 @@ def clusters_command(
     parquet: ParquetOption = None,
     fmt: FormatOption = OutputFormat.table,
     out: OutOption = None,
-    lang: Annotated[
-        str | None, typer.Option("--lang", help="zh or en (default: the plan's).")
-    ] = None,
-    n_sim: Annotated[int, typer.Option("--n-sim", help="Monte Carlo paths.")] = 2000,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed of the projections.")] = 0,
+    lang: LangOption = None,
+    n_sim: NSimOption = 2000,
+    seed: SeedOption = 0,
 ) -> None:
     """Cluster sizes and levels (万亿级/千亿级), share of GDP, growth, LQ, firms and the
     projected year each cluster crosses the plan's top level (产业集群监测)."""
@@ -73,7 +75,7 @@ def clusters_command(
     from clusteratlas.model.plan import load_plan
 
     loaded = load_plan(plan)
-    language = lang or loaded.lang
+    language = plan_lang(loaded, lang)
     frame = api.clusters(
         data_source(
             workspace,

@@ -10,11 +10,14 @@ import typer
 from clusteratlas.cli._app import (
     CommandGroup,
     FormatOption,
+    LangOption,
     OutOption,
     OutputFormat,
+    PlanOption,
     app,
     console,
     emit,
+    plan_lang,
 )
 from clusteratlas.errors import ClusterAtlasError
 
@@ -22,10 +25,6 @@ plan_app = CommandGroup(
     help="Check and show plans (规划): clusters, levels, targets, chains.", no_args_is_help=True
 )
 app.add_typer(plan_app, name="plan")
-
-PlanOption = Annotated[
-    str, typer.Option("--plan", "-p", help="Plan name (beijing-2441) or YAML path.")
-]
 
 
 @plan_app.command("validate")
@@ -50,9 +49,7 @@ def show_command(
     what: Annotated[str, typer.Option("--what", help="clusters, targets or levels.")] = "clusters",
     fmt: FormatOption = OutputFormat.table,
     out: OutOption = None,
-    lang: Annotated[
-        str | None, typer.Option("--lang", help="zh or en (default: the plan's).")
-    ] = None,
+    lang: LangOption = None,
 ) -> None:
     """Show a plan's clusters (with GB/T 4754 codes), targets or levels."""
     import pandas as pd
@@ -62,7 +59,7 @@ def show_command(
     from clusteratlas.units import format_money
 
     loaded = load_plan(plan)
-    language = lang or loaded.lang
+    language = plan_lang(loaded, lang)
     name = "name_zh" if language == "zh" else "name_en"
     if what == "clusters":
         frame = pd.DataFrame(

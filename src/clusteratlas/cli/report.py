@@ -7,7 +7,14 @@ from typing import Annotated
 
 import typer
 
-from clusteratlas.cli._app import WorkspaceOption, app, err_console
+from clusteratlas.cli._app import (
+    LangOption,
+    NSimOption,
+    SeedOption,
+    WorkspaceOption,
+    app,
+    err_console,
+)
 
 
 @app.command("report")
@@ -23,11 +30,9 @@ def report_command(
         bool, typer.Option("--pdf", help="Also print it to PDF (same name .pdf).")
     ] = False,
     xlsx: Annotated[bool, typer.Option("--xlsx", help="Also write the tables as .xlsx.")] = False,
-    lang: Annotated[
-        str | None, typer.Option("--lang", help="zh or en (default: the plan's).")
-    ] = None,
-    n_sim: Annotated[int, typer.Option("--n-sim", help="Monte Carlo paths.")] = 2000,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed of the projections.")] = 0,
+    lang: LangOption = None,
+    n_sim: NSimOption = 2000,
+    seed: SeedOption = 0,
     region: Annotated[
         str | None,
         typer.Option(

@@ -8,7 +8,15 @@ from typing import Annotated
 
 import typer
 
-from clusteratlas.cli._app import LangOption, WorkspaceOption, app, console, err_console
+from clusteratlas.cli._app import (
+    LangOption,
+    PlanOption,
+    WorkspaceOption,
+    app,
+    console,
+    err_console,
+    plan_lang,
+)
 
 
 class SynthFormat(StrEnum):
@@ -50,7 +58,8 @@ def synth(
         ),
     ] = False,
     workspace: WorkspaceOption = None,
-    lang: LangOption = "zh",
+    plan: PlanOption = "beijing-2441",
+    lang: LangOption = None,
 ) -> None:
     """Generate a deterministic SYNTHETIC firm registry calibrated to Beijing's aggregates.
 
@@ -65,7 +74,10 @@ def synth(
     from clusteratlas.units import format_money
 
     started = time.perf_counter()
-    paths = generate(firms, seed, out, fmt.value, years, partition=partition, chunk_size=chunk_size)
+    lang = plan_lang(plan, lang)
+    paths = generate(
+        firms, seed, out, fmt.value, years, partition=partition, chunk_size=chunk_size, plan=plan
+    )
     elapsed = time.perf_counter() - started
     err_console.print(
         f"[bold]{t('synth.label', lang)}[/] — {firms:,} {t('synth.firms', lang)}, seed {seed}, "

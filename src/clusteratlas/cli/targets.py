@@ -11,17 +11,21 @@ import typer
 from clusteratlas.cli._app import (
     EngineOption,
     FormatOption,
+    LangOption,
     MemoryLimitOption,
+    NSimOption,
     OutOption,
     OutputFormat,
     ParquetOption,
+    PlanOption,
+    SeedOption,
     SparkMasterOption,
     WorkspaceOption,
     app,
     data_source,
     emit,
+    plan_lang,
 )
-from clusteratlas.cli.plan import PlanOption
 
 
 @app.command("targets")
@@ -41,18 +45,16 @@ def targets_command(
     parquet: ParquetOption = None,
     fmt: FormatOption = OutputFormat.table,
     out: OutOption = None,
-    lang: Annotated[
-        str | None, typer.Option("--lang", help="zh or en (default: the plan's).")
-    ] = None,
-    n_sim: Annotated[int, typer.Option("--n-sim", help="Monte Carlo paths.")] = 2000,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed of the projections.")] = 0,
+    lang: LangOption = None,
+    n_sim: NSimOption = 2000,
+    seed: SeedOption = 0,
 ) -> None:
     """Plan target tracker (规划目标进展): met / on track / at risk / off track / missed."""
     from clusteratlas import api
     from clusteratlas.model.plan import load_plan
 
     loaded = load_plan(plan)
-    language = lang or loaded.lang
+    language = plan_lang(loaded, lang)
     result = api.targets(
         data_source(
             workspace,
