@@ -96,7 +96,42 @@ def _prefix_filter(industry: ir.StringValue, prefixes: Sequence[str]) -> ir.Bool
 
 
 def _pattern(words: Sequence[str]) -> str:
-    return "(" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + ")"
+    """An alternation of ``words``, longest first, without a capture group (a match is its
+    group 0: regex engines find group-0 bounds with a DFA, capture groups cost ~4×)."""
+    return "(?:" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + ")"
+
+
+#: bounds of the overlap closure in :func:`keyword_alternatives` (self-overlapping keywords
+#: such as 哈哈 would otherwise grow without end)
+MAX_ALTERNATIVE_CHARS = 64
+MAX_ALTERNATIVES = 5000
+
+
+def keyword_alternatives(keywords: Sequence[str]) -> dict[str, list[str]]:
+    """The strings one scan searches for, each mapped to the keywords it contains.
+
+    A left-to-right scan (``regexp_extract_all``, longest alternative first) returns
+    non-overlapping matches, so it would miss 自动驾驶 inside 自动驾驶芯片 and 智能网联 in
+    人工智能网联. The alternatives are therefore the keywords closed under *overlap merges*
+    (人工智能 + 智能网联 → 人工智能网联, up to :data:`MAX_ALTERNATIVE_CHARS` characters),
+    and every alternative stands for all keywords that are substrings of it. Then a keyword
+    occurs in a text exactly when it is contained in one of the scan's matches.
+    """
+    words = sorted({w for w in keywords if w})
+    found = set(words)
+    frontier = list(words)
+    while frontier and len(found) < MAX_ALTERNATIVES:
+        fresh: list[str] = []
+        for left in frontier:
+            for word in words:
+                for k in range(1, min(len(left), len(word))):
+                    if left.endswith(word[:k]) and word not in left:
+                        merged = left + word[k:]
+                        if len(merged) <= MAX_ALTERNATIVE_CHARS and merged not in found:
+                            found.add(merged)
+                            fresh.append(merged)
+        frontier = fresh
+    return {alt: [w for w in words if w in alt] for alt in sorted(found)}
 
 
 @ibis.udf.scalar.builtin
@@ -113,16 +148,20 @@ def _keyword_matches(
 ) -> ir.Table | None:
     """Keyword hits of all members in one regular-expression pass per text column.
 
-    Every keyword found in a firm's name (or scope) is joined to the members that list it;
-    members with ``keyword_codes`` keep only firms whose industry starts with one of them.
+    The scan finds :func:`keyword_alternatives`; each match is joined to the keywords it
+    contains and on to the members that list them; members with ``keyword_codes`` keep only
+    firms whose industry starts with one of them.
     """
     pairs = [(member, kw) for member, rules in members for kw in rules.keywords]
     if not pairs:
         return None
-    keywords = ibis.memtable(
-        pd.DataFrame(pairs, columns=["member", "kw"]).astype("string").drop_duplicates()
+    alternatives = keyword_alternatives([kw for _, kw in pairs])
+    listed = pd.DataFrame(pairs, columns=["member", "kw"]).drop_duplicates()
+    contained = pd.DataFrame(
+        [(alt, kw) for alt, kws in alternatives.items() for kw in kws], columns=["alt", "kw"]
     )
-    pattern = _pattern(sorted({kw for _, kw in pairs}))
+    keywords = ibis.memtable(contained.merge(listed, on="kw").astype("string"))
+    pattern = _pattern(list(alternatives))
     restricted = [(m, r) for m, r in members if r.keywords and r.keyword_codes]
     scope_rules = _code_rule_table(
         [(m, MemberRules(codes=r.keyword_codes)) for m, r in restricted], "codes"
@@ -130,12 +169,14 @@ def _keyword_matches(
     parts = []
     for column, priority in zip(text_columns, (_NAME_PRIORITY, _SCOPE_PRIORITY), strict=False):
         text = firms[column].cast("string")
-        found = firms.filter(text.re_search(pattern)).select(
+        # a keyword found twice in one text gives duplicate candidates; the final per
+        # firm × member reduction in match_members drops them
+        found = firms.select(
             _fid=firms[firm_id],
             _industry=firms.industry.cast("string"),
-            kw=regexp_extract_all(text, pattern, 1).unnest(),
+            alt=regexp_extract_all(text, pattern, 0).unnest(),
         )
-        hits = found.distinct().join(keywords, "kw")
+        hits = found.join(keywords, "alt").drop("alt")
         free = hits.filter(~hits.member.isin([m for m, _ in restricted]))
         allowed = [free]
         for plen in sorted(set(scope_rules["plen"])):
@@ -227,13 +268,12 @@ def match_members(
         veto = reduce(lambda a, b: a.union(b), vetoes).distinct()
         matched = matched.anti_join(veto, ["_fid", "member"])
 
-    ranked = matched.mutate(
-        _rank=ibis.row_number().over(
-            group_by=["_fid", "member"], order_by=[matched.priority, matched.rule]
-        )
-    )
-    best = ranked.filter(ranked._rank == 0).select(
-        **{firm_id: "_fid", member_column: "member", "rule": "rule"}
+    # the strongest rule per firm × member: the minimum of "<priority><rule>" (a hash
+    # aggregate; priorities are two digits, so text order is (priority, rule) order)
+    key = matched.priority.cast("string").lpad(2, "0") + matched.rule
+    best = matched.group_by(["_fid", "member"]).aggregate(_key=key.min())
+    best = best.select(
+        **{firm_id: best._fid, member_column: best.member, "rule": best._key.substr(2)}
     )
     return like_input(best, was_pandas)
 

@@ -156,8 +156,8 @@ def _inputs(
     active = _firm_year_frame(fy_t, y).join(firm_t.select("firm_id", "region"), "firm_id")
     members = assign(firm_t, plan, chain=chain)
     assert isinstance(members, ir.Table)
-    # materialised once: node metrics, rankings and leaders all read the membership
-    return firm_t, active, members.cache(), y
+    # both materialised once: node metrics, totals, rankings and leaders all read them
+    return firm_t, active.cache(), members.cache(), y
 
 
 def nodes(
@@ -183,11 +183,12 @@ def nodes(
     firm_t, active, members, y = _inputs(firms, firm_years, plan, chain, year)
     rows = members.join(active, "firm_id")
     in_r = within(rows.region, region)
+    # membership has one row per firm × node, so counting rows counts distinct firms
     metrics = rows.group_by(["chain", "node"]).aggregate(
-        firms=rows.firm_id.nunique(where=in_r),
+        firms=in_r.sum(),
         revenue=rows.revenue.sum(where=in_r),
         revenue_prev=rows.revenue_prev.sum(where=in_r),
-        national_firms=rows.firm_id.nunique(),
+        national_firms=rows.count(),
         national_revenue=rows.revenue.sum(),
     )
     totals = active.aggregate(
@@ -196,14 +197,15 @@ def nodes(
     ).to_pandas()
     frame = metrics.to_pandas()
 
-    named = rows.filter(in_r).join(firm_t.select("firm_id", "name"), "firm_id", how="left")
-    ranked = named.mutate(
+    local = rows.filter(in_r).select("chain", "node", "firm_id", "revenue")
+    ranked = local.mutate(
         _rank=ibis.row_number().over(
-            group_by=[named.chain, named.node], order_by=[ibis.desc(named.revenue), named.firm_id]
+            group_by=[local.chain, local.node], order_by=[ibis.desc(local.revenue), local.firm_id]
         )
     )
     leaders = (
         ranked.filter(ranked._rank < top)
+        .join(firm_t.select("firm_id", "name"), "firm_id", how="left")
         .select("chain", "node", "_rank", "name", "firm_id")
         .to_pandas()
         .sort_values(["chain", "node", "_rank"])
