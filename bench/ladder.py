@@ -4,18 +4,23 @@ Data: a SYNTHETIC registry generated in DuckDB (seeded hash columns; firm ids ``
 dataset is named ``synthetic-bench``): ``--firms`` firms (default 10,000,000) × 3 years
 (2021–2023) of firm-year rows with the canonical columns.
 
-- ours (full): ``ladder.screen_table(..., details=True)`` — status, score, failed, missing for
-  every firm × tier — written to Parquet by DuckDB (nothing materialised in Python).
-- ours (status): the same with ``details=False`` (status + score only).
-- baseline: pandas — read the tables into DataFrames, pivot the years, evaluate the same
-  ruleset with vectorised pandas nullable-boolean (Kleene) logic; status + score only,
-  written to Parquet. It is an independent second implementation: its statuses and scores
-  are compared with ours on every firm × tier (the bench fails on any difference).
+Four variants, each in its own process, each writing one row per firm × tier to Parquet:
 
-Each variant runs in its own process (peak RSS = that process's ru_maxrss), aborted if its
-RSS passes ``$LADDER_BENCH_CAP_MIB`` (default 12 GiB; the machine is shared). DuckDB runs
-with ``threads=2`` and ``memory_limit=--memory-limit``. Results are appended to
-``bench/RESULTS.md``.
+- ours (full): ``ladder.screen_table(..., details=True)`` — status, score, failed, missing —
+  written by DuckDB (nothing materialised in Python);
+- ours (status): the same with ``details=False`` (status and score; what ``pipeline`` uses);
+- pandas (full) and pandas (status): the same columns from an independent second
+  implementation of the ruleset semantics — read the tables into DataFrames, pivot the years,
+  evaluate with pandas nullable-boolean (Kleene) logic, build the ``failed``/``missing`` lists
+  long-form with NumPy and nest them with pyarrow offsets, write with pyarrow. It runs over
+  hash slices of ``--pandas-chunk`` firms (what a pandas user does when the registry does not
+  fit in memory). Ratios compare variants that compute the same columns; every firm × tier row
+  of ours is compared with the pandas result (status, score and, for the full variant, the
+  failed and missing lists element by element) and the bench fails on any difference.
+
+Peak RSS is each process's ru_maxrss; a process is aborted if its RSS passes
+``$LADDER_BENCH_CAP_MIB`` (default 12 GiB). DuckDB runs with ``threads=2`` and
+``memory_limit=--memory-limit``. Results are appended to ``bench/RESULTS.md``.
 
 Usage: ``.venv/bin/python bench/ladder.py --firms 200000`` (development size), full size
 without ``--firms``.
@@ -34,6 +39,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -137,9 +143,13 @@ _OPS = {
 }
 
 
-def pandas_screen(firm: pd.DataFrame, fy: pd.DataFrame, year: int) -> pd.DataFrame:
-    """Idiomatic pandas evaluation of the packaged ruleset: status + score per firm × tier."""
-    from clusteratlas.analysis.tier_rules import load_ruleset, threshold_unit
+def pandas_screen(firm: pd.DataFrame, fy: pd.DataFrame, year: int, details: bool) -> Any:
+    """Idiomatic pandas evaluation of the packaged ruleset: status + score per firm × tier and,
+    with ``details``, the ``failed`` / ``missing`` lists (built long-form with NumPy, nested
+    with pyarrow offsets). Returns a pyarrow Table with the columns of ``ladder.screen``."""
+    import pyarrow as pa
+
+    from clusteratlas.analysis.tier_rules import iter_nodes, load_ruleset, threshold_unit
 
     rs = load_ruleset("miit-2022")
     firm = firm.set_index("firm_id")
@@ -222,7 +232,14 @@ def pandas_screen(firm: pd.DataFrame, fy: pd.DataFrame, year: int) -> pd.DataFra
             pts = np.clip(np.floor(v / table.step.per) * table.step.points, 0, item_max)
         return pd.Series(pts, index=firm.index).where(v.notna())
 
+    values: dict[int, pd.Series] = {}  # id(node) -> its Kleene value (details)
+
     def evaluate(tier: Any, node: Any) -> pd.Series:
+        out = _evaluate(tier, node)
+        values[id(node)] = out
+        return out
+
+    def _evaluate(tier: Any, node: Any) -> pd.Series:
         if node.kind in ("all", "any"):
             parts = [evaluate(tier, n) for n in node.children]
             out = parts[0]
@@ -230,12 +247,7 @@ def pandas_screen(firm: pd.DataFrame, fy: pd.DataFrame, year: int) -> pd.DataFra
                 out = (out & p) if node.kind == "all" else (out | p)
         elif node.kind == "input":
             v = inputs[node.input]
-            req = (
-                (1.0 if node.value else 0.0)
-                if isinstance(node.value, bool)
-                else float(node.value) * (threshold_unit(node.unit)[1] if node.unit else 1.0)
-            )
-            out = kleene(_OPS[node.op](v.to_numpy(), req), v.notna().to_numpy())
+            out = kleene(_OPS[node.op](v.to_numpy(), required(node)), v.notna().to_numpy())
         elif node.kind == "score":
             lo, hi = scores[tier.id][0][node.score], scores[tier.id][1][node.score]
             cmp = _OPS[node.op]
@@ -247,7 +259,126 @@ def pandas_screen(firm: pd.DataFrame, fy: pd.DataFrame, year: int) -> pd.DataFra
             out = ~evaluate(tier, node.when) | out
         return out
 
-    rows = []
+    def required(node: Any) -> float:
+        if isinstance(node.value, bool):
+            return 1.0 if node.value else 0.0
+        return float(node.value or 0.0) * (threshold_unit(node.unit)[1] if node.unit else 1.0)
+
+    n = len(firm.index)
+    no = pd.Series(False, index=firm.index)
+
+    def whole(values: np.ndarray, typ: Any = None) -> Any:
+        array = pa.array(values, type=typ, from_pandas=True)  # large inputs come back chunked
+        return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+
+    def nested(parts: list[tuple[np.ndarray, Any]], typ: Any) -> Any:
+        """Per-row lists from long-form pieces (row indices + field values), piece order kept."""
+        if not parts:
+            return pa.array([[]] * n, type=typ)
+        rows = np.concatenate([r for r, _ in parts])
+        order = np.argsort(rows, kind="stable")
+        offsets = np.zeros(n + 1, dtype=np.int32)
+        np.cumsum(np.bincount(rows, minlength=n), out=offsets[1:])
+
+        def column(get: Callable[[Any], Any]) -> np.ndarray:
+            return np.concatenate([np.broadcast_to(get(v), len(r)) for r, v in parts])[order]
+
+        if pa.types.is_struct(typ.value_type):
+            names = [f.name for f in typ.value_type]
+            arrays = [whole(column(lambda v, k=f.name: v[k]), f.type) for f in typ.value_type]
+            values_ = pa.StructArray.from_arrays(arrays, names=names)
+        else:
+            values_ = whole(column(lambda v: v))
+        return pa.ListArray.from_arrays(pa.array(offsets), values_, type=typ)
+
+    failed_type = pa.list_(
+        pa.struct(
+            [("criterion", pa.string()), ("input", pa.string()), ("op", pa.string()),
+             ("required", pa.float64()), ("unit", pa.string()), ("actual", pa.float64()),
+             ("actual_max", pa.float64()), ("gap", pa.float64())]
+        )
+    )  # fmt: skip
+
+    def details_of(tier: Any) -> tuple[Any, Any]:
+        """``failed`` and ``missing`` of one tier (module docstring of ladder.py)."""
+        order: list[tuple[Any, list[Any]]] = []
+
+        def visit(node: Any, ancestors: list[Any]) -> None:
+            order.append((node, ancestors))
+            for child in node.children:
+                visit(child, [*ancestors, node])
+
+        visit(tier.requires, [])
+        used = {nd.id for nd, _ in order if nd.id}
+        names: dict[int, str] = {}
+        for nd, _ in order:
+            name = nd.id or nd.input or nd.score or nd.tier or nd.kind
+            if not nd.id:
+                base, k = name, 1
+                while name in used:
+                    k += 1
+                    name = f"{base}_{k}"
+                used.add(name)
+            names[id(nd)] = name
+        score_inputs: dict[str, list[str]] = {"total": []}
+        for group in tier.score.groups if tier.score else []:
+            score_inputs[group.id] = [tb.input for it in group.items for tb in it.tables]
+            score_inputs["total"] += score_inputs[group.id]
+        failed: list[tuple[np.ndarray, dict[str, Any]]] = []
+        missing: dict[str, pd.Series] = {}
+        for nd, ancestors in order:
+            value = values[id(nd)]
+            open_ = no.copy() | True
+            for a in ancestors:
+                open_ &= ~values[id(a)].fillna(False).astype(bool)
+            unknown = value.isna() & open_
+            if nd.when is not None:
+                for w in iter_nodes(nd.when):
+                    if w.kind == "input" and w.input:
+                        missing[w.input] = missing.get(w.input, no) | (
+                            unknown & inputs[w.input].isna()
+                        )
+            if nd.kind in ("all", "any"):
+                continue
+            rows = np.flatnonzero(((~value).fillna(False).astype(bool) & open_).to_numpy())
+            if nd.kind == "input":
+                v = inputs[nd.input]
+                missing[nd.input] = missing.get(nd.input, no) | (unknown & v.isna())
+                c = required(nd)
+                actual = v.to_numpy()[rows]
+                gap = (
+                    (c - actual)
+                    if nd.op in (">=", ">")
+                    else (actual - c)
+                    if nd.op in ("<=", "<")
+                    else np.nan
+                )
+                rec = {"input": nd.input, "op": nd.op or "==", "required": c,
+                       "unit": rs.inputs[nd.input].unit, "actual": actual, "actual_max": np.nan,
+                       "gap": gap}  # fmt: skip
+            elif nd.kind == "score":
+                for inp in score_inputs[nd.score]:
+                    missing[inp] = missing.get(inp, no) | (unknown & inputs[inp].isna())
+                lo = scores[tier.id][0][nd.score].to_numpy()[rows]
+                hi = scores[tier.id][1][nd.score].to_numpy()[rows]
+                c = float(nd.value or 0.0)
+                rec = {"input": f"score:{nd.score}", "op": nd.op, "required": c, "unit": "points",
+                       "actual": lo, "actual_max": hi, "gap": c - hi}  # fmt: skip
+            else:
+                key = f"tier:{nd.tier}"
+                missing[key] = missing.get(key, no) | unknown
+                rec = {"input": key, "op": "==", "required": 1.0, "unit": "bool",
+                       "actual": 0.0, "actual_max": np.nan, "gap": np.nan}  # fmt: skip
+            if len(rows):
+                failed.append((rows, {"criterion": names[id(nd)], **rec}))
+        miss = [
+            (np.flatnonzero(m.to_numpy()), np.array([k], dtype=object)) for k, m in missing.items()
+        ]
+        return nested(failed, failed_type), nested(
+            [p for p in miss if len(p[0])], pa.list_(pa.string())
+        )
+
+    tables = []
     for tier in rs.tier_order():
         if tier.score is not None:
             lo_g: dict[str, pd.Series] = {}
@@ -281,31 +412,50 @@ def pandas_screen(firm: pd.DataFrame, fy: pd.DataFrame, year: int) -> pd.DataFra
             lo, hi = scores[tier.id][0]["total"], scores[tier.id][1]["total"]
             score = lo.where(lo == hi)
         else:
-            score = pd.Series(np.nan, index=firm.index)
-        rows.append(
-            pd.DataFrame(
-                {
-                    "firm_id": firm.index,
-                    "tier": tier.id,
-                    "status": status,
-                    "score": score.to_numpy(),
-                }
-            )
-        )
-    return pd.concat(rows, ignore_index=True)
+            lo = hi = score = pd.Series(np.nan, index=firm.index)
+        columns = {
+            "firm_id": pa.array(firm.index.to_numpy(dtype=object)),
+            "year": pa.array(np.full(n, year, dtype=np.int32)),
+            "tier": pa.array([tier.id] * n),
+            "tag": pa.array([tier.tag] * n),
+            "track": pa.array([tier.track] * n),
+            "rank": pa.array(np.full(n, tier.rank, dtype=np.int32)),
+            "status": pa.array(status),
+            "eligible": pa.array(value.fillna(False).to_numpy(dtype=bool)),
+            "score": pa.array(score.to_numpy(), from_pandas=True),
+            "score_low": pa.array(lo.to_numpy(), from_pandas=True),
+            "score_high": pa.array(hi.to_numpy(), from_pandas=True),
+        }
+        if details:
+            columns["failed"], columns["missing"] = details_of(tier)
+        tables.append(pa.table(columns))
+    return pa.concat_tables(tables)
 
 
-def run_baseline(db: Path, out: Path) -> dict[str, Any]:
+def run_baseline(db: Path, out: Path, details: bool, chunk: int) -> dict[str, Any]:
+    """The pandas baseline over ``chunk``-firm slices (hash partitions of ``firm_id``), each
+    read from DuckDB into pandas, screened and appended to one Parquet file by pyarrow."""
     import duckdb
+    import pyarrow.parquet as pq
 
     t0 = time.perf_counter()
     con = duckdb.connect(str(db), read_only=True)
-    firm = con.execute("SELECT firm_id, industry, founded, listed FROM firm").df()
-    fy = con.execute("SELECT * EXCLUDE (dataset) FROM firm_year").df()
+    firms = int(con.execute("SELECT count(*) FROM firm").fetchone()[0])  # type: ignore[index]
+    parts = max(1, -(-firms // chunk))
+    writer = None
+    for k in range(parts):
+        where = f"WHERE hash(firm_id) % {parts} = {k}"
+        firm = con.execute(f"SELECT firm_id, industry, founded, listed FROM firm {where}").df()
+        fy = con.execute(f"SELECT * EXCLUDE (dataset) FROM firm_year {where}").df()
+        table = pandas_screen(firm, fy, YEAR, details)
+        del firm, fy
+        if writer is None:
+            writer = pq.ParquetWriter(str(out), table.schema)
+        writer.write_table(table)
+    assert writer is not None
+    writer.close()
     con.close()
-    res = pandas_screen(firm, fy, YEAR)
-    res.to_parquet(out, index=False)
-    return {"seconds": time.perf_counter() - t0}
+    return {"seconds": time.perf_counter() - t0, "chunks": parts}
 
 
 def _watchdog(cap_mib: float) -> None:
@@ -331,17 +481,16 @@ def _watchdog(cap_mib: float) -> None:
 
 def child(args: argparse.Namespace) -> None:
     _watchdog(float(os.environ.get("LADDER_BENCH_CAP_MIB", 12 * 1024)))
-    if args.child == "ours":
-        info = run_ours(Path(args.db), Path(args.out), True, args.memory_limit)
-    elif args.child == "ours-status":
-        info = run_ours(Path(args.db), Path(args.out), False, args.memory_limit)
+    details = args.child in ("ours", "baseline")
+    if args.child.startswith("ours"):
+        info = run_ours(Path(args.db), Path(args.out), details, args.memory_limit)
     else:
-        info = run_baseline(Path(args.db), Path(args.out))
+        info = run_baseline(Path(args.db), Path(args.out), details, args.pandas_chunk)
     info["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print("RESULT " + json.dumps(info))
 
 
-def spawn(kind: str, db: Path, out: Path, memory_limit: str) -> dict[str, Any]:
+def spawn(kind: str, db: Path, out: Path, args: argparse.Namespace) -> dict[str, Any]:
     cmd = [
         sys.executable,
         __file__,
@@ -352,7 +501,9 @@ def spawn(kind: str, db: Path, out: Path, memory_limit: str) -> dict[str, Any]:
         "--out",
         str(out),
         "--memory-limit",
-        memory_limit,
+        args.memory_limit,
+        "--pandas-chunk",
+        str(args.pandas_chunk),
     ]
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
@@ -361,16 +512,22 @@ def spawn(kind: str, db: Path, out: Path, memory_limit: str) -> dict[str, Any]:
     return dict(json.loads(line[len("RESULT ") :]))
 
 
-def compare(ours: Path, base: Path) -> tuple[int, int]:
-    """(rows compared, rows that differ in status or score) between ours and the baseline."""
+def compare(ours: Path, base: Path, details: bool) -> tuple[int, int]:
+    """(rows compared, rows that differ) between ours and the baseline: status and score,
+    and with ``details`` the ``failed`` and ``missing`` lists (element by element)."""
     import duckdb
 
+    lists = (
+        "OR o.failed IS DISTINCT FROM b.failed OR o.missing IS DISTINCT FROM b.missing"
+        if details
+        else ""
+    )
     con = duckdb.connect()
-    n, bad = con.execute(
+    n, bad = con.execute(  # type: ignore[misc]
         f"""
         SELECT count(*), count(*) FILTER (WHERE o.status IS DISTINCT FROM b.status
                OR NOT (o.score IS NOT DISTINCT FROM b.score
-                       OR abs(o.score - b.score) < 1e-9))
+                       OR abs(o.score - b.score) < 1e-9) {lists})
         FROM read_parquet('{ours}') o JOIN read_parquet('{base}') b USING (firm_id, tier)
         """
     ).fetchone()
@@ -393,9 +550,16 @@ def machine() -> str:
     return (
         f"nproc {os.cpu_count()}, memory {mem:.1f} GiB, CPU {cpu}; Python "
         f"{platform.python_version()}, duckdb {duckdb.__version__}, ibis {ibis.__version__}, "
-        f"pandas {pd.__version__}; load average at start "
-        + "/".join(f"{x:.1f}" for x in os.getloadavg())
+        f"pandas {pd.__version__}"
     )
+
+
+VARIANTS = {  # kind: (label, the pandas kind it is compared with)
+    "ours": ("ours: status, score, failed, missing", "baseline"),
+    "ours-status": ("ours: status, score", "baseline-status"),
+    "baseline": ("pandas: status, score, failed, missing", "baseline"),
+    "baseline-status": ("pandas: status, score", "baseline-status"),
+}
 
 
 def main() -> None:
@@ -403,78 +567,81 @@ def main() -> None:
     ap.add_argument("--firms", type=int, default=10_000_000)
     ap.add_argument("--repeats", type=int, default=1)
     ap.add_argument("--memory-limit", default="3GB", help="DuckDB memory_limit (ours)")
+    ap.add_argument("--pandas-chunk", type=int, default=1_000_000, help="firms per pandas slice")
     ap.add_argument("--no-baseline", action="store_true")
     ap.add_argument("--no-append", action="store_true", help="do not write bench/RESULTS.md")
-    ap.add_argument("--child", choices=["ours", "ours-status", "baseline"])
+    ap.add_argument("--child", choices=list(VARIANTS))
     ap.add_argument("--db")
     ap.add_argument("--out")
     args = ap.parse_args()
     if args.child:
         child(args)
         return
+    kinds = [k for k in VARIANTS if not (args.no_baseline and k.startswith("baseline"))]
+    runs: dict[str, list[dict[str, Any]]] = {k: [] for k in kinds}
+    agree: dict[str, tuple[int, int]] = {}
     with tempfile.TemporaryDirectory(prefix="ladder-bench-") as tmp:
         db = Path(tmp) / "bench.duckdb"
         t0 = time.perf_counter()
         generate(db, args.firms)
         gen = time.perf_counter() - t0
         print(f"generated {args.firms:,} synthetic firms × 3 years in {gen:.1f} s", flush=True)
-        runs: dict[str, list[dict[str, Any]]] = {"ours": [], "ours-status": [], "baseline": []}
-        kinds = ["ours", "ours-status"] + ([] if args.no_baseline else ["baseline"])
+        load = "/".join(f"{x:.1f}" for x in os.getloadavg())
         for _ in range(args.repeats):
             for kind in kinds:
-                res = spawn(kind, db, Path(tmp) / f"{kind}.parquet", args.memory_limit)
+                res = spawn(kind, db, Path(tmp) / f"{kind}.parquet", args)
                 print(kind, res, flush=True)
                 runs[kind].append(res)
-        agree = None
-        if not args.no_baseline and "error" not in runs["baseline"][-1]:
-            agree = compare(Path(tmp) / "ours.parquet", Path(tmp) / "baseline.parquet")
-            print(f"ours vs baseline: {agree[1]} of {agree[0]:,} firm × tier rows differ")
+        for ours, base in (("ours", "baseline"), ("ours-status", "baseline-status")):
+            if base in runs and "error" not in runs[base][-1]:
+                agree[ours] = compare(
+                    Path(tmp) / f"{ours}.parquet", Path(tmp) / f"{base}.parquet", ours == "ours"
+                )
+                print(f"{ours} vs {base}: {agree[ours][1]} of {agree[ours][0]:,} rows differ")
 
     def med(kind: str, key: str) -> float:
-        vals = [r[key] for r in runs[kind] if key in r]
+        vals = [r[key] for r in runs.get(kind, []) if key in r]
         return statistics.median(vals) if vals else float("nan")
 
+    quiet = max(os.getloadavg()[0], float(load.split("/")[0])) < 3
     block = [
         "",
         "## ladder — tier screening, Ibis→DuckDB vs pandas "
         f"({dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC)",
         "",
-        f"Machine: {machine()}. Other engineers' work was running concurrently on the same "
-        "2 cores. Data: SYNTHETIC (DuckDB hash columns, dataset `synthetic-bench`): "
+        f"Machine: {machine()} (load average at start {load}"
+        + ("; quiet machine" if quiet else "; other work was running on the same 2 cores")
+        + "). Data: SYNTHETIC (DuckDB hash columns, dataset `synthetic-bench`): "
         f"{args.firms:,} firms × 3 years; ruleset miit-2022 (6 tiers); output one row per "
-        f"firm × tier ({6 * args.firms:,} rows) written to Parquet. Each variant in its own "
-        f"process; medians of {args.repeats} run(s); peak = the process's max RSS. DuckDB "
-        f"threads=2, memory_limit={args.memory_limit}. Command: `.venv/bin/python "
-        f"bench/ladder.py --firms {args.firms}`.",
+        f"firm × tier ({6 * args.firms:,} rows) written to Parquet by each side. Each variant "
+        f"in its own process; medians of {args.repeats} run(s); peak = the process's max RSS. "
+        f"DuckDB threads=2, memory_limit={args.memory_limit}; pandas in slices of "
+        f"{args.pandas_chunk:,} firms. Command: `.venv/bin/python bench/ladder.py --firms "
+        f"{args.firms}`. Each row is compared with the pandas variant computing the same columns.",
         "",
-        "| variant | median s | peak RSS MiB | × faster than pandas |",
+        "| variant | median s | peak RSS MiB | × faster than pandas (same columns) |",
         "|---|---:|---:|---:|",
     ]
-    base_s = med("baseline", "seconds")
-    for kind, label in (
-        ("ours", "ours: status, score, failed, missing"),
-        ("ours-status", "ours: status, score"),
-        ("baseline", "pandas baseline: status, score"),
-    ):
-        if kind not in kinds:
-            continue
+    for kind in kinds:
+        label, base = VARIANTS[kind]
         if any("error" in r for r in runs[kind]):
             block.append(f"| {label} | error: {runs[kind][-1].get('error')} | | |")
             continue
         s = med(kind, "seconds")
-        block.append(f"| {label} | {s:.1f} | {med(kind, 'peak_rss_mib'):,.0f} | {base_s / s:.1f} |")
-    if agree is not None:
-        block.append("")
         block.append(
-            f"Ours vs baseline: {agree[1]} of {agree[0]:,} firm × tier rows differ in "
-            "status or score."
+            f"| {label} | {s:.1f} | {med(kind, 'peak_rss_mib'):,.0f} | "
+            f"{med(base, 'seconds') / s:.1f} |"
         )
+    block.append("")
+    for ours, (n, bad) in agree.items():
+        what = "status, score, failed and missing" if ours == "ours" else "status and score"
+        block.append(f"- `{ours}` vs pandas: {bad} of {n:,} firm × tier rows differ in {what}.")
     text = "\n".join(block) + "\n"
     print(text)
     if not args.no_append:
         with open(ROOT / "bench" / "RESULTS.md", "a", encoding="utf-8") as fh:
             fh.write(text)
-    if agree is not None and agree[1]:
+    if any(bad for _, bad in agree.values()):
         sys.exit(1)
 
 

@@ -650,24 +650,23 @@ def screen_table(
     )
     outputs = comp.compile_outputs(ordered, details)
     wide = comp.t
-    records = [
-        ibis.struct(
-            {
-                "tier": ibis.literal(tier.id),
-                "tag": ibis.literal(tier.tag),
-                "track": ibis.literal(tier.track),
-                "rank": ibis.literal(tier.rank, "int32"),
-                **outputs[tier.id],
-            }
+    carried = [k for k in keep if k != "firm_id"]
+    # one SELECT per tier over the shared per-firm table, UNION ALL (DuckDB streams the
+    # shared part to all of them; an array of per-tier records unnested was ~30 % slower)
+    per_tier = [
+        wide.select(
+            wide.firm_id,
+            ibis.literal(int(year), "int32").name("year"),
+            *[wide[c] for c in carried],
+            ibis.literal(tier.id).name("tier"),
+            ibis.literal(tier.tag).name("tag"),
+            ibis.literal(tier.track).name("track"),
+            ibis.literal(tier.rank, "int32").name("rank"),
+            *[value.name(name) for name, value in outputs[tier.id].items()],
         )
         for tier in ordered
     ]
-    carried = [k for k in keep if k != "firm_id"]
-    long = wide.select("firm_id", *carried, _r=ibis.array(records).unnest()).unpack("_r")
-    order = ["firm_id", *carried, "tier", "tag", "track", "rank", "status", "eligible"]
-    rest = ["score", "score_low", "score_high", "failed", "missing"]
-    long = long.mutate(year=ibis.literal(int(year), "int32"))
-    return long.select(order[0], "year", *order[1:], *rest)
+    return functools.reduce(lambda a, b: a.union(b, distinct=False), per_tier)
 
 
 def screen(
