@@ -14,14 +14,16 @@ median of ``--repeats`` runs from Parquet to the node table: ``clusteratlas.anal
 for all six chains of the Beijing plan (Ibis → DuckDB) against an idiomatic pandas
 implementation of the same membership rules (code prefixes, keyword regexes with their code
 restriction, vetoes) and metrics (firms, revenue, growth, national totals, LQ). pandas runs on
-``--pandas-firms`` (default min(firms, 2M)); when smaller, the ratio is per-firm throughput.
-Appends a block to bench/RESULTS.md.
+``--pandas-firms`` (default: the same size, ~8 GB at 10M firms); when smaller, the ratio is
+per-firm throughput. At the same size the two node tables are compared node by node (the
+bench fails on a difference). Appends a block to bench/RESULTS.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import statistics
 import subprocess
@@ -184,7 +186,41 @@ def worker(kind: str, folder: Path, repeats: int) -> None:
         times.append(time.perf_counter() - t0)
         nodes_out = len(result)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result[COMPARED].to_parquet(folder / f"result-{kind}.parquet")
     print(json.dumps({"times": times, "nodes": nodes_out, "peak_mib": peak}))
+
+
+COMPARED = [
+    "chain",
+    "node",
+    "firms",
+    "revenue",
+    "national_firms",
+    "national_revenue",
+    "lq",
+    "status",
+]
+
+
+def compare(folder: Path) -> tuple[int, int]:
+    """(nodes compared, nodes that differ) between the two sides' node tables: counts exact,
+    money and LQ to 1e-9 relative; nodes without members count as 0 firms / missing."""
+    import numpy as np
+    import pandas as pd
+
+    ours = pd.read_parquet(folder / "result-ibis.parquet")
+    base = pd.read_parquet(folder / "result-pandas.parquet")
+    both = ours.merge(base, on=["chain", "node"], how="outer", suffixes=("", "_b"))
+    bad = both["status"].fillna("missing") != both["status_b"].fillna("missing")
+    for col in ("firms", "national_firms"):
+        bad |= both[col].fillna(0) != both[f"{col}_b"].fillna(0)
+    for col in ("revenue", "national_revenue", "lq"):
+        a, b = both[col].astype(float), both[f"{col}_b"].astype(float)
+        a = a.where(both["firms"].fillna(0) > 0) if col == "lq" else a.fillna(0.0)
+        b = b.where(both["firms_b"].fillna(0) > 0) if col == "lq" else b.fillna(0.0)
+        close = np.isclose(a, b, rtol=1e-9, atol=0.0) | (a.isna() & b.isna())
+        bad |= ~close
+    return len(both), int(bad.sum())
 
 
 def run_worker(kind: str, folder: Path, repeats: int) -> dict[str, Any]:
@@ -212,7 +248,7 @@ def main() -> None:
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument("--firms", type=int, default=10_000_000)
-    ap.add_argument("--pandas-firms", type=int, default=None, help="default min(firms, 2M)")
+    ap.add_argument("--pandas-firms", type=int, default=None, help="default: --firms (same size)")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--no-append", action="store_true")
     ap.add_argument("--worker", choices=["ibis", "pandas"], help=argparse.SUPPRESS)
@@ -221,7 +257,9 @@ def main() -> None:
     if args.worker:
         worker(args.worker, args.path, args.repeats)
         return
-    pandas_firms = args.pandas_firms or min(args.firms, 2_000_000)
+    pandas_firms = args.pandas_firms or args.firms
+    load = "/".join(f"{x:.1f}" for x in os.getloadavg())
+    agree: tuple[int, int] | None = None
     with tempfile.TemporaryDirectory(prefix="ca-bench-chains-") as tmp:
         big = Path(tmp) / "big"
         big.mkdir()
@@ -235,16 +273,30 @@ def main() -> None:
         print(f"ibis/duckdb: {ours}", flush=True)
         base = run_worker("pandas", small, args.repeats)
         print(f"pandas:      {base}", flush=True)
+        if small == big:
+            agree = compare(big)
+            print(f"nodes compared / differing: {agree}", flush=True)
     ours_s, base_s = statistics.median(ours["times"]), statistics.median(base["times"])
     same = pandas_firms == args.firms
     ratio = base_s / ours_s if same else (args.firms / ours_s) / (pandas_firms / base_s)
     basis = "same size, time ratio" if same else "per-firm throughput ratio (pandas smaller)"
     met = ratio >= 3 and float(ours["peak_mib"]) < 4096
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    quiet = (
+        " (quiet machine)"
+        if float(load.split("/")[0]) < 3
+        else " (other work was running on the same cores)"
+    )
+    agreement = (
+        f"- Ours vs pandas: {agree[1]} of {agree[0]} nodes differ (firms, revenue, national "
+        "totals, LQ, status)."
+        if agree
+        else "- No node-by-node comparison (pandas ran on a smaller registry)."
+    )
     block = f"""
 ## chains — chain-node classification + metrics, Ibis→DuckDB vs pandas ({when})
 
-- Machine: {machine()}.
+- Machine: {machine()}; load average at start {load}{quiet}.
 - Data: SYNTHETIC, {args.firms:,} firms × 2 years (pandas: {pandas_firms:,} firms); all six
   chains of `beijing-2441` ({ours["nodes"]} nodes), region 110000, year 2024.
 
@@ -254,11 +306,14 @@ def main() -> None:
 {row("pandas", pandas_firms, base)}
 
 - Ratio ({basis}): **{ratio:.1f}×**. Target ≥ 3× and < 4 GB peak: {"met" if met else "NOT met"}.
+{agreement}
 """
     print(block)
     if not args.no_append:
         with (HERE / "RESULTS.md").open("a", encoding="utf-8") as fh:
             fh.write(block)
+    if agree and agree[1]:
+        raise SystemExit("ours and pandas disagree on some chain nodes")
 
 
 if __name__ == "__main__":
