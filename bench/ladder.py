@@ -149,7 +149,12 @@ def pandas_screen(firm: pd.DataFrame, fy: pd.DataFrame, year: int, details: bool
     with pyarrow offsets). Returns a pyarrow Table with the columns of ``ladder.screen``."""
     import pyarrow as pa
 
-    from clusteratlas.analysis.tier_rules import iter_nodes, load_ruleset, threshold_unit
+    from clusteratlas.analysis.tier_rules import (
+        criterion_names,
+        iter_nodes,
+        load_ruleset,
+        threshold_unit,
+    )
 
     rs = load_ruleset("miit-2022")
     firm = firm.set_index("firm_id")
@@ -309,17 +314,7 @@ def pandas_screen(firm: pd.DataFrame, fy: pd.DataFrame, year: int, details: bool
                 visit(child, [*ancestors, node])
 
         visit(tier.requires, [])
-        used = {nd.id for nd, _ in order if nd.id}
-        names: dict[int, str] = {}
-        for nd, _ in order:
-            name = nd.id or nd.input or nd.score or nd.tier or nd.kind
-            if not nd.id:
-                base, k = name, 1
-                while name in used:
-                    k += 1
-                    name = f"{base}_{k}"
-                used.add(name)
-            names[id(nd)] = name
+        names = criterion_names([nd for nd, _ in order])
         score_inputs: dict[str, list[str]] = {"total": []}
         for group in tier.score.groups if tier.score else []:
             score_inputs[group.id] = [tb.input for it in group.items for tb in it.tables]

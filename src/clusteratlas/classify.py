@@ -9,9 +9,10 @@ the firm name beats one in the business scope (经营范围) — the row keeps t
 
 Everything is one Ibis expression over the firm table (DuckDB or Spark): code rules are
 equi-joins on the firm's code truncated to 2/3/4 characters; keyword rules are one regular
-expression pass per text column for all members together (every keyword found is joined to
-the members listing it). No Python loop over firms. When several keywords of one member
-match, the rule names the alphabetically first.
+expression pass per text column for all members together (every match is joined to the
+keywords it contains and on to the members listing them; overlapping keywords such as 自动驾驶
+in 自动驾驶芯片 are all found, see :func:`keyword_alternatives`). No Python loop over firms.
+When several keywords of one member match, the rule names the alphabetically first.
 """
 
 from __future__ import annotations

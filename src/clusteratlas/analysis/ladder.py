@@ -51,6 +51,7 @@ from clusteratlas.analysis.tier_rules import (
     Condition,
     Ruleset,
     Tier,
+    criterion_names,
     iter_nodes,
     load_ruleset,
     threshold_unit,
@@ -394,7 +395,7 @@ class _Compiler:
             nodes = _preorder(tier.requires)
             self.nodes[tier.id] = nodes
             self.index[tier.id] = {id(n): k for k, (n, _) in enumerate(nodes)}
-            self._name_leaves(tier, [n for n, _ in nodes])
+            self.names[tier.id] = criterion_names([n for n, _ in nodes])
         scores: dict[str, Any] = {}
         for tier in self.rs.tiers:
             if tier.score is not None:
@@ -408,22 +409,6 @@ class _Compiler:
                     for k, (n, _) in enumerate(self.nodes[tier.id]):
                         cols[f"v__{tier.id}__{k}"] = self._value(tier, n)
             self.t = self.t.mutate(**cols)
-
-    def _name_leaves(self, tier: Tier, nodes: list[Condition]) -> None:
-        used = {n.id for n in nodes if n.id}
-        names: dict[int, str] = {}
-        for node in nodes:
-            if node.id:
-                names[id(node)] = node.id
-                continue
-            base = node.input or node.score or node.tier or node.kind
-            name, n = base, 1
-            while name in used:
-                n += 1
-                name = f"{base}_{n}"
-            used.add(name)
-            names[id(node)] = name
-        self.names[tier.id] = names
 
     def _score_columns(self, tier: Tier) -> dict[str, Any]:
         assert tier.score is not None

@@ -23,6 +23,7 @@ to the input's canonical unit (yuan, fraction …) with :func:`clusteratlas.unit
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -434,6 +435,26 @@ def iter_nodes(node: Condition) -> list[Condition]:
     for child in node.children:
         out.extend(iter_nodes(child))
     return out
+
+
+def criterion_names(nodes: Sequence[Condition]) -> dict[int, str]:
+    """The name of every condition node (keyed by ``id(node)``), as ``failed`` reports it:
+    its ``id``, else its input, score group, tier or kind, suffixed ``_2``, ``_3`` … when taken.
+    ``nodes`` is a tier's condition tree in pre-order (``when`` conditions excluded)."""
+    used = {n.id for n in nodes if n.id}
+    names: dict[int, str] = {}
+    for node in nodes:
+        if node.id:
+            names[id(node)] = node.id
+            continue
+        base = node.input or node.score or node.tier or node.kind
+        name, k = base, 1
+        while name in used:
+            k += 1
+            name = f"{base}_{k}"
+        used.add(name)
+        names[id(node)] = name
+    return names
 
 
 def ruleset_names() -> list[str]:
