@@ -210,6 +210,9 @@ def pandas_screen(firm: pd.DataFrame, fy: pd.DataFrame, year: int, details: bool
         "industry_division": pd.to_numeric(
             firm.industry.astype(str).str.extract(r"^[A-Za-z]?(\d\d)")[0], errors="coerce"
         ).astype("float64"),
+        "industry_class": pd.to_numeric(
+            firm.industry.astype(str).str.extract(r"^[A-Za-z]?(\d{4})")[0], errors="coerce"
+        ).astype("float64"),
     }
     inputs: dict[str, pd.Series] = {}
     for name, spec in rs.inputs.items():

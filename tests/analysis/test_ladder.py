@@ -136,14 +136,36 @@ case(
     y2022={"equity_raised": 2e6},
     y2021={"equity_raised": 0.99e6},
 )
-# SME size (industrial): 1000 employees and 4亿 revenue -> large; 999 employees -> SME
-case("sme_large", y2023={"employees": 1000, "revenue": 4e8, "main_revenue": 3.6e8, "rd_spend": 2e7})
-case("sme_999", y2023={"employees": 999, "revenue": 4e8, "main_revenue": 3.6e8, "rd_spend": 2e7})
+# SME size, 工信部联企业〔2011〕300号 第四条 ("X以下" = strictly below; 或 between measures)
+# industrial: 1000 employees and 4亿 revenue -> large; 999 employees -> SME
+BIG = {"revenue": 4e8, "main_revenue": 3.6e8, "rd_spend": 2e7}
+case("sme_large", y2023={"employees": 1000, **BIG})
+case("sme_999", y2023={"employees": 999, **BIG})
+# 软件和信息技术服务业: 300 persons or 1亿 -> 5000 persons and 4亿 is large
+case("sme_services", {"industry": "I6511"}, y2023={"employees": 5000, **BIG})
+case("sme_software_299", {"industry": "I6511"}, y2023={"employees": 299, **BIG})
 case(
-    "sme_services",
+    "sme_software_small_revenue",
     {"industry": "I6511"},
-    y2023={"employees": 5000, "revenue": 4e8, "main_revenue": 3.6e8, "rd_spend": 2e7},
+    y2023={"employees": 5000, "revenue": 0.99e8, "main_revenue": 0.9e8},
 )
+# 批发业: 200 persons or 4亿 -> at both thresholds: large
+case("sme_wholesale_at", {"industry": "F5191"}, y2023={"employees": 200, **BIG})
+# 房地产开发经营 (class 7010): 20亿 revenue or 1亿 assets; assets absent -> undecided
+case("sme_real_estate_unknown", {"industry": "K7010"}, y2023={"employees": 50, "revenue": 25e8})
+case(
+    "sme_real_estate_small_assets",
+    {"industry": "K7010"},
+    y2023={"employees": 50, "revenue": 25e8, "total_assets": 0.99e8},
+)
+# 物业管理 (7020) vs other real estate (7040 -> 其他未列明: 300 persons)
+case("sme_property_at", {"industry": "K7020"}, y2023={"employees": 1000, "revenue": 5e7})
+case("sme_other_real_estate", {"industry": "K7040"}, y2023={"employees": 300, "revenue": 5e7})
+# 租赁和商务服务业: 300 persons or 12亿 assets; 其他未列明 (M73): 300 persons only
+case("sme_business_services", {"industry": "L7212"}, y2023={"employees": 400, **BIG})
+case("sme_research_299", {"industry": "M7320"}, y2023={"employees": 299, "revenue": 9e9})
+# 金融业 is outside the regulation: no size rule
+case("sme_finance", {"industry": "J6620"}, y2023={"employees": 5000, **BIG})
 # missing IP level and strategic field: known points 20+20+10+20 = 70 -> low 75 (field >= 5)
 case("inno_missing_ip_ok", {"ip_level": None, "strategic_emerging": None})
 # rd intensity 1.5% (5 pts), growth 3% (5), debt 60% (5), share 52% (5): known 20,
@@ -406,15 +428,51 @@ def test_innovative_group_sub_minimum_and_direct_routes(result: pd.DataFrame) ->
     assert f["gap"] == pytest.approx(1e4)
 
 
-def test_sme_size_for_industrial_firms_only(result: pd.DataFrame) -> None:
+def _size_failures(result: pd.DataFrame, firm: str) -> set[str]:
+    return {c for c in failed_ids(result, firm, "innovative_sme") if c.startswith("sme_")}
+
+
+def test_sme_size_by_sector(result: pd.DataFrame) -> None:
     assert status(result, "sme_large", "innovative_sme") == "ineligible"
-    assert {"sme_employees", "sme_revenue"} <= failed_ids(result, "sme_large", "innovative_sme")
+    assert _size_failures(result, "sme_large") == {"sme_employees", "sme_revenue"}
     assert status(result, "sme_999", "innovative_sme") == "eligible"
-    # services: the industrial size rule does not apply
-    assert status(result, "sme_services", "innovative_sme") == "eligible"
     # the prerequisite propagates up the ladder
     assert status(result, "sme_large", "zjtx") == "ineligible"
     assert "is_innovative_sme" in failed_ids(result, "sme_large", "zjtx")
+    # software: 5000 persons and 4亿 is large; either measure below its threshold is enough
+    assert status(result, "sme_services", "innovative_sme") == "ineligible"
+    assert _size_failures(result, "sme_services") == {
+        "sme_software_employees",
+        "sme_software_revenue",
+    }
+    f = failure(result, "sme_services", "innovative_sme", "sme_software_revenue")
+    assert f["required"] == 1e8 and f["gap"] == pytest.approx(3e8)
+    assert _size_failures(result, "sme_software_299") == set()
+    assert _size_failures(result, "sme_software_small_revenue") == set()
+    assert _size_failures(result, "sme_wholesale_at") == {
+        "sme_wholesale_employees",
+        "sme_wholesale_revenue",
+    }
+    assert _size_failures(result, "sme_property_at") == {
+        "sme_property_mgmt_employees",
+        "sme_property_mgmt_revenue",
+    }
+    assert _size_failures(result, "sme_other_real_estate") == {"sme_other_employees"}
+    assert _size_failures(result, "sme_research_299") == set()
+    assert _size_failures(result, "sme_real_estate_small_assets") == set()
+    assert _size_failures(result, "sme_finance") == set()
+
+
+def test_sme_size_on_absent_assets_is_undetermined(result: pd.DataFrame) -> None:
+    # the false measure is listed (its enclosing 或 is not true) next to the missing one
+    for firm, false in (
+        ("sme_real_estate_unknown", "sme_real_estate_dev_revenue"),
+        ("sme_business_services", "sme_leasing_business_employees"),
+    ):
+        r = row(result, firm, "innovative_sme")
+        assert r.status == "undetermined", firm
+        assert "total_assets" in list(r.missing), firm
+        assert _size_failures(result, firm) == {false}
 
 
 def test_missing_score_inputs_are_intervals_not_zero(result: pd.DataFrame) -> None:
@@ -553,7 +611,7 @@ def test_firm_without_data_is_undetermined_not_ineligible(result: pd.DataFrame) 
     assert r.status == "undetermined"
     # the score route is not needed (BASE's national R&D institution is a direct route), so
     # only the SME-size inputs are missing
-    assert list(r.missing) == ["employees", "revenue"]
+    assert sorted(r.missing) == ["employees", "revenue"]
     assert list(r.failed) == []
     r = row(result, "no_years", "zjtx")
     assert r.status == "undetermined"

@@ -186,8 +186,8 @@ def _derive(name: str, c: _Cols) -> ir.FloatingValue:
         return c.firm("firm_age_years")
     if name == "listed":
         return c.firm("listed_num")
-    if name == "industry_division":
-        return c.firm("industry_division")
+    if name in ("industry_division", "industry_class"):
+        return c.firm(name)
     raise AnalysisError(f"no derivation for input {name!r}")  # guarded by InputDef
 
 
@@ -248,12 +248,9 @@ def _wide_table(
     if "listed" in firms.columns:
         sel["listed_num"] = firms.listed.cast("boolean").cast("int8").cast(_F64)
     if "industry" in firms.columns:
-        sel["industry_division"] = (
-            firms.industry.cast("string")
-            .re_extract(r"^[A-Za-z]?(\d\d)", 1)
-            .nullif("")
-            .try_cast(_F64)
-        )
+        code = firms.industry.cast("string")
+        for name, digits in (("industry_division", 2), ("industry_class", 4)):
+            sel[name] = code.re_extract(rf"^[A-Za-z]?(\d{{{digits}}})", 1).nullif("").try_cast(_F64)
     for name in extra_firm:
         if name not in sel:
             sel[name] = _as_number(firms[name])

@@ -75,6 +75,7 @@ DERIVED_INPUTS: dict[str, str] = {
     "firm_age": "year - founding year of firm.founded (years)",
     "listed": "firm.listed (bool)",
     "industry_division": "first two digits of the GB/T 4754 code firm.industry (code)",
+    "industry_class": "the four digits of a class-level GB/T 4754 code firm.industry (code)",
 }
 
 _UNIT_ALIASES: dict[str, tuple[str, float]] = {
