@@ -1,7 +1,8 @@
 """Copy chart assets from node_modules into the package's static folder (run by setup.sh).
 
-ECharts (Apache-2.0) and the China/Beijing/Tianjin/Hebei GeoJSON of ``china-geojson``
-(antvis, MIT) are taken from the npm registry at build time; the running app and the
+ECharts (Apache-2.0), the China/Beijing/Tianjin/Hebei GeoJSON of ``china-geojson`` (antvis,
+MIT) and Swagger UI (``swagger-ui-dist``, Apache-2.0, for ``/api/docs``) are taken from the npm
+registry at build time; the running app and the
 self-contained reports never touch the network. A ``VENDOR.md`` beside the files records
 package, version and licence of each.
 """
@@ -24,6 +25,11 @@ FILES = {
         ("src/geojson/bei_jing_geo.json", "maps/beijing.json"),
         ("src/geojson/tian_jin_geo.json", "maps/tianjin.json"),
         ("src/geojson/he_bei_geo.json", "maps/hebei.json"),
+    ],
+    "swagger-ui-dist": [
+        ("swagger-ui-bundle.js", "swagger-ui/swagger-ui-bundle.js"),
+        ("swagger-ui.css", "swagger-ui/swagger-ui.css"),
+        ("favicon-32x32.png", "swagger-ui/favicon-32x32.png"),
     ],
 }
 

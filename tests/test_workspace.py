@@ -177,3 +177,24 @@ def test_engine_pyspark_smoke() -> None:
         assert session.conf.get("spark.driver.host") == "127.0.0.1"
     finally:
         backend._session.stop()
+
+
+def test_cli_import_sheet(tmp_path: Path) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    first = book.active
+    assert first is not None
+    first.append(["填报说明"])
+    data = book.create_sheet("企业")
+    data.append(["企业ID", "年份", "营业收入(亿元)"])
+    data.append(["f1", 2022, 3.5])
+    path = tmp_path / "book.xlsx"
+    book.save(path)
+    ws = tmp_path / "cli.duckdb"
+    done = cli("import", "firm-years", str(path), "--sheet", "企业", "-w", str(ws))
+    assert done.returncode == 0, done.stderr
+    assert "imported 1 rows" in done.stderr
+    wrong = cli("import", "firm-years", str(path), "--sheet", "9", "-d", "other", "-w", str(ws))
+    assert wrong.returncode == 2 and "Traceback" not in wrong.stderr
+    assert "no sheet '9'" in wrong.stderr and "'企业'" in wrong.stderr

@@ -27,7 +27,7 @@ import pandas as pd
 
 from clusteratlas.errors import InputError, Problem, ValidationError, WorkspaceError
 from clusteratlas.ingest.aliases import Header, map_headers
-from clusteratlas.ingest.readers import RawTable, read_file, read_frame
+from clusteratlas.ingest.readers import RawTable, read_file, read_frame, sheet_name
 from clusteratlas.ingest.rules import (
     INDUSTRY_SCHEME,
     Binding,
@@ -159,8 +159,11 @@ class Workspace:
         mapping: Mapping[str, str] | None = None,
         synthetic: bool = False,
         replace: bool = False,
+        sheet: str | None = None,
     ) -> ImportResult:
         """Validate and import a CSV/XLSX/Parquet file as dataset ``dataset`` (default: stem).
+
+        ``sheet`` picks an Excel sheet by name or 1-based number (default: the first).
 
         Rejected rows go to ``FILE.rejects.csv``; without ``allow_rejects`` any reject
         raises :class:`~clusteratlas.errors.ValidationError` and nothing is imported.
@@ -175,6 +178,9 @@ class Workspace:
         if file.is_dir():
             raise InputError(f"{file}: is a directory, not a file")
         content_hash = _hash_file(file)
+        if sheet is not None:  # one workbook, several sheets: each its own content
+            sheet = sheet_name(file, sheet)
+            content_hash = hashlib.sha256(f"{content_hash}:{sheet}".encode()).hexdigest()
         name = dataset or file.stem
         rejects_path = file.with_name(file.name + ".rejects.csv")
         return self._import(
@@ -182,7 +188,7 @@ class Workspace:
             name,
             content_hash,
             str(file),
-            lambda: read_file(self.con, file),
+            lambda: read_file(self.con, file, sheet),
             allow_rejects=allow_rejects,
             mapping=mapping,
             synthetic=synthetic,

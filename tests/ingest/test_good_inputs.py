@@ -8,7 +8,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from clusteratlas.errors import ValidationError
+from clusteratlas.errors import InputError, ValidationError
 from clusteratlas.workspace import Workspace
 
 EXAMPLE = "91350100M000100Y43"
@@ -62,6 +62,45 @@ def test_xlsx(ws: Workspace, tmp_path: Path) -> None:
         "SELECT year, revenue, employees, rd_spend, debt_ratio FROM firm_year ORDER BY year"
     ).fetchall()
     assert got == [(2022, 3.5e8, 1200.0, 5e6, 0.45), (2023, 4e8, 12000.0, 1e7, 0.5)]
+
+
+def _two_sheet_book(path: Path) -> Path:
+    book = openpyxl.Workbook()
+    notes = book.active
+    assert notes is not None
+    notes.title = "说明"
+    notes.append(["本表由区经信局填报"])
+    data = book.create_sheet("2023年")
+    data.append(["企业ID", "年份", "营业收入（亿元）"])
+    data.append(["f1", 2023, 4])
+    book.save(path)
+    return path
+
+
+def test_xlsx_sheet_by_name_or_number(ws: Workspace, tmp_path: Path) -> None:
+    path = _two_sheet_book(tmp_path / "book.xlsx")
+    result = ws.import_file("firm-years", path, sheet="2023年", dataset="by_name")
+    assert result.rows == 1
+    assert ws.con.execute("SELECT revenue FROM firm_year").fetchall() == [(4e8,)]
+    # the same sheet, by name or by number, is the same content
+    for same in ("2023年", "2"):
+        again = ws.import_file("firm-years", path, sheet=same, dataset="by_name")
+        assert again.status == "unchanged"
+    # another sheet of the same workbook is other content
+    with pytest.raises(InputError, match="already exists with other content"):
+        ws.import_file("firm-years", path, sheet="说明", dataset="by_name")
+
+
+def test_xlsx_unknown_sheet_names_the_sheets(ws: Workspace, tmp_path: Path) -> None:
+    path = _two_sheet_book(tmp_path / "book.xlsx")
+    with pytest.raises(InputError, match=r"no sheet '2024年'.*'说明', '2023年'"):
+        ws.import_file("firm-years", path, sheet="2024年")
+    with pytest.raises(InputError, match="no sheet '3'"):
+        ws.import_file("firm-years", path, sheet="3")
+    csv = tmp_path / "fy.csv"
+    csv.write_text("firm_id,year\nf1,2023\n", encoding="utf-8")
+    with pytest.raises(InputError, match="not Excel"):
+        ws.import_file("firm-years", csv, sheet="1")
 
 
 def test_parquet_typed_columns(ws: Workspace, tmp_path: Path) -> None:

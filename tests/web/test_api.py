@@ -105,7 +105,11 @@ def test_health_plan_openapi(client) -> None:  # type: ignore[no-untyped-def]
     for command in api.COMMANDS:
         assert f"/api/{command}" in paths
     assert "/api/import/{kind}" not in paths  # read-only by default
-    assert client.get("/api/docs").status_code == 200
+    docs = client.get("/api/docs")
+    assert docs.status_code == 200
+    assert "http://" not in docs.text and "https://" not in docs.text  # no CDN
+    for asset in ("swagger-ui-bundle.js", "swagger-ui.css"):
+        assert client.get(f"/static/vendor/swagger-ui/{asset}").status_code == 200
 
 
 @pytest.mark.parametrize(

@@ -163,3 +163,15 @@ def test_chain_graph_click_navigates(page) -> None:  # type: ignore[no-untyped-d
     page.mouse.click(xy[0], xy[1])
     page.wait_for_url("**/chains/ic/*", timeout=30_000)
     assert page.inner_text("#node-title")
+
+
+def test_api_docs_render_offline(page) -> None:  # type: ignore[no-untyped-def]
+    # Swagger UI comes from the vendored npm package; outside requests are blocked (fixture)
+    response = page.goto("/api/docs")
+    assert response is not None and response.status == 200
+    page.wait_for_selector(".swagger-ui .opblock", timeout=60_000)
+    paths = page.eval_on_selector_all(
+        ".opblock-summary-path", "els => els.map(e => e.getAttribute('data-path'))"
+    )
+    assert "/api/chains" in paths and "/api/ladder" in paths
+    assert page.errors == []  # type: ignore[attr-defined]

@@ -78,6 +78,10 @@ def import_(
     synthetic: Annotated[
         bool, typer.Option("--synthetic", help="Label the dataset as synthetic data.")
     ] = False,
+    sheet: Annotated[
+        str | None,
+        typer.Option("--sheet", help="Excel sheet to read: a name or a number from 1 (default 1)."),
+    ] = None,
 ) -> None:
     """Validate FILE and import it as KIND; rejects go to FILE.rejects.csv (exit 2)."""
     from clusteratlas.ingest.aliases import parse_mapping
@@ -95,6 +99,7 @@ def import_(
             mapping=pairs,
             synthetic=synthetic,
             replace=replace,
+            sheet=sheet,
         )
     if result.status == "unchanged":
         err_console.print(

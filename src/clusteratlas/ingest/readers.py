@@ -262,8 +262,40 @@ def _cell_text(value: Any) -> str | None:
     return str(value)
 
 
-def read_xlsx(con: duckdb.DuckDBPyConnection, path: Path) -> RawTable:
-    """Load the first sheet of an XLSX/XLS workbook (python-calamine) as text.
+def _sheet_index(names: list[str], sheet: str | None, path: Path) -> int:
+    """The index of ``sheet`` (a sheet name, or a 1-based number) among ``names``."""
+    if sheet is None:
+        return 0
+    if sheet in names:
+        return names.index(sheet)
+    if sheet.isdigit() and 1 <= int(sheet) <= len(names):
+        return int(sheet) - 1
+    raise InputError(
+        f"{path}: no sheet {sheet!r}; the workbook has {', '.join(repr(n) for n in names)}"
+        " (give a name or a number from 1)"
+    )
+
+
+def _require_excel(path: Path, fmt: str) -> None:
+    if fmt != "xlsx":
+        raise InputError(f"{path}: a sheet was given, but this is a {fmt} file, not Excel")
+
+
+def sheet_name(path: Path, sheet: str) -> str:
+    """The name of ``sheet`` (a name or a 1-based number) in the workbook at ``path``."""
+    _require_excel(path, detect_format(path))
+    try:
+        from python_calamine import CalamineWorkbook
+
+        names = list(CalamineWorkbook.from_path(str(path)).sheet_names)
+    except Exception as exc:  # calamine raises its own error types for broken zips/XML
+        raise InputError(f"{path}: unreadable Excel file (truncated or corrupt?): {exc}") from None
+    return names[_sheet_index(names, sheet, path)]
+
+
+def read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, sheet: str | None = None) -> RawTable:
+    """Load one sheet of an XLSX/XLS workbook (python-calamine) as text: ``sheet`` by name or
+    1-based number, default the first.
 
     Numbers become their shortest text (``2020.0`` → ``2020``), dates ISO ``YYYY-MM-DD``.
     """
@@ -271,16 +303,18 @@ def read_xlsx(con: duckdb.DuckDBPyConnection, path: Path) -> RawTable:
         from python_calamine import CalamineWorkbook
 
         workbook = CalamineWorkbook.from_path(str(path))
-        if not workbook.sheet_names:
+        names = list(workbook.sheet_names)
+        if not names:
             raise InputError(f"{path}: workbook has no sheets")
-        rows = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
+        index = _sheet_index(names, sheet, path)
+        rows = workbook.get_sheet_by_index(index).to_python(skip_empty_area=False)
     except InputError:
         raise
     except Exception as exc:  # calamine raises its own error types for broken zips/XML
         raise InputError(f"{path}: unreadable Excel file (truncated or corrupt?): {exc}") from None
     rows = [r for r in rows if any(v not in (None, "") for v in r)]
     if not rows:
-        raise InputError(f"{path}: empty file (the first sheet has no cells)")
+        raise InputError(f"{path}: empty file (sheet {names[index]!r} has no cells)")
     width = max(len(r) for r in rows)
     headers = [_cell_text(v) or "" for v in rows[0]] + [""] * (width - len(rows[0]))
     columns = {
@@ -296,7 +330,8 @@ def read_xlsx(con: duckdb.DuckDBPyConnection, path: Path) -> RawTable:
         con.execute(f"CREATE TEMP TABLE {table} AS SELECT * FROM {table}_arrow")
     finally:
         con.unregister(table + "_arrow")
-    return _finish(con, table, headers, 1, str(path), "xlsx", None, False, [])
+    source = str(path) if sheet is None else f"{path}[{names[index]}]"
+    return _finish(con, table, headers, 1, source, "xlsx", None, False, [])
 
 
 def read_frame(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, name: str) -> RawTable:
@@ -315,8 +350,9 @@ def read_frame(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, name: str) -
     return _finish(con, table, headers, 1, name, "frame", None, False, [])
 
 
-def read_file(con: duckdb.DuckDBPyConnection, path: Path) -> RawTable:
-    """Detect the format of ``path`` and load it (see the module docstring)."""
+def read_file(con: duckdb.DuckDBPyConnection, path: Path, sheet: str | None = None) -> RawTable:
+    """Detect the format of ``path`` and load it (see the module docstring); ``sheet``
+    picks an Excel sheet (an error for other formats)."""
     if not path.exists():
         raise InputError(f"{path}: no such file")
     if path.is_dir():
@@ -324,8 +360,10 @@ def read_file(con: duckdb.DuckDBPyConnection, path: Path) -> RawTable:
     if path.stat().st_size == 0:
         raise InputError(f"{path}: empty file (0 bytes)")
     fmt = detect_format(path)
+    if sheet is not None:
+        _require_excel(path, fmt)
     if fmt == "parquet":
         return read_parquet(con, path)
     if fmt == "xlsx":
-        return read_xlsx(con, path)
+        return read_xlsx(con, path, sheet)
     return read_csv(con, path)

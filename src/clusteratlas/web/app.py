@@ -43,7 +43,8 @@ from typing import Annotated, Any, Literal
 import pandas as pd
 from fastapi import FastAPI, File, Header, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -260,10 +261,21 @@ def create_app(
         "the CLI sub-commands (same names, parameters and columns). Money in yuan, shares "
         "as fractions 0–1, people in persons. Rows from synthetic data carry synthetic=true.",
         openapi_url="/api/openapi.json",
-        docs_url="/api/docs",
+        docs_url=None,  # served below from the vendored Swagger UI, not from a CDN
         redoc_url=None,
     )
     app.state.ca = state
+
+    @app.get("/api/docs", include_in_schema=False)
+    async def api_docs() -> HTMLResponse:
+        swagger = "/static/vendor/swagger-ui"
+        return get_swagger_ui_html(
+            openapi_url="/api/openapi.json",
+            title="ClusterAtlas API",
+            swagger_js_url=f"{swagger}/swagger-ui-bundle.js",
+            swagger_css_url=f"{swagger}/swagger-ui.css",
+            swagger_favicon_url=f"{swagger}/favicon-32x32.png",
+        )
 
     # ------------------------------------------------------------------ errors
     @app.exception_handler(ApiError)
@@ -508,8 +520,10 @@ def create_app(
             dataset: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
             allow_rejects: bool = False,
             synthetic: bool = False,
+            sheet: Annotated[str | None, Query(max_length=100)] = None,
         ) -> dict[str, Any]:
-            """Validate and import an uploaded file as ``kind`` (Bearer token required)."""
+            """Validate and import an uploaded file as ``kind`` (Bearer token required);
+            ``sheet`` picks an Excel sheet by name or number from 1."""
             _authorise(authorization, token)
             if kind not in kinds:
                 raise ApiError(f"unknown kind {kind!r}; kinds: {', '.join(kinds)}", 422)
@@ -529,7 +543,7 @@ def create_app(
                     sink.write(chunk)
             name = dataset or _dataset_name(file.filename or "upload")
             try:
-                result = _import(state, kind, target, name, allow_rejects, synthetic)
+                result = _import(state, kind, target, name, allow_rejects, synthetic, sheet)
             finally:
                 target.unlink(missing_ok=True)
             return {
@@ -583,7 +597,13 @@ def _dataset_name(filename: str) -> str:
 
 
 def _import(
-    state: State, kind: str, file: Path, dataset: str, allow_rejects: bool, synthetic: bool
+    state: State,
+    kind: str,
+    file: Path,
+    dataset: str,
+    allow_rejects: bool,
+    synthetic: bool,
+    sheet: str | None,
 ) -> Any:
     from clusteratlas.workspace import open_workspace
 
@@ -591,7 +611,12 @@ def _import(
         ws = open_workspace(state.workspace)
         try:
             result = ws.import_file(
-                kind, file, dataset=dataset, allow_rejects=allow_rejects, synthetic=synthetic
+                kind,
+                file,
+                dataset=dataset,
+                allow_rejects=allow_rejects,
+                synthetic=synthetic,
+                sheet=sheet,
             )
         finally:
             ws.close()
