@@ -198,3 +198,23 @@ def test_cli_import_sheet(tmp_path: Path) -> None:
     wrong = cli("import", "firm-years", str(path), "--sheet", "9", "-d", "other", "-w", str(ws))
     assert wrong.returncode == 2 and "Traceback" not in wrong.stderr
     assert "no sheet '9'" in wrong.stderr and "'企业'" in wrong.stderr
+
+
+def test_unknown_firm_ids_are_a_warning_not_a_reject(tmp_path: Path) -> None:
+    firms = tmp_path / "firms.csv"
+    firms.write_text("firm_id,name\nf1,甲公司\nf2,乙公司\n", encoding="utf-8")
+    years = tmp_path / "fy.csv"
+    years.write_text("firm_id,year,revenue\nf1,2022,1亿元\nf9,2022,2亿元\nf8,2023,1万元\n")
+    edges = tmp_path / "edges.csv"
+    edges.write_text("supplier,customer,year,value\nf1,f2,2022,1万元\nf2,f7,2022,1万元\n")
+    with clusteratlas.open_workspace(tmp_path / "w.duckdb") as ws:
+        ws.import_file("firms", firms)
+        result = ws.import_file("firm-years", years)
+        assert result.rows == 3  # imported all the same: firms may come later
+        assert (result.unknown_firms, result.unknown_firm_examples) == (2, ["f8", "f9"])
+        edge = ws.import_file("supply-edges", edges)
+        assert (edge.unknown_firms, edge.unknown_firm_examples) == (1, ["f7"])
+    ws2 = tmp_path / "cli.duckdb"
+    done = cli("import", "firm-years", str(years), "-w", str(ws2))
+    assert done.returncode == 0, done.stderr
+    assert "warning: 3 firm id(s) are not in the firm table (e.g. f1, f8, f9)" in done.stderr

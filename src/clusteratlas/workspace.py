@@ -72,6 +72,10 @@ class ImportResult:
     columns: dict[str, str] = field(default_factory=dict)
     ignored_columns: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    #: distinct firm ids in firm-id columns that the ``firm`` table does not hold (a warning:
+    #: firms may be imported later) and up to five of them, sorted
+    unknown_firms: int = 0
+    unknown_firm_examples: list[str] = field(default_factory=list)
 
 
 def _hash_file(path: Path) -> str:
@@ -238,6 +242,25 @@ class Workspace:
     def _check_writable(self) -> None:
         if self.read_only:
             raise WorkspaceError(f"{self.path}: workspace opened read-only")
+
+    def _unknown_firms(self, schema: TableSchema, dataset: str) -> tuple[int, list[str]]:
+        """Distinct ids of ``dataset``'s firm-id columns missing from ``firm``, with examples."""
+        refs = [c.name for c in schema.columns if c.references_firm]
+        if not refs:
+            return 0, []
+        ids = " UNION ".join(
+            f"SELECT {quote(c)} AS id FROM {quote(schema.name)} WHERE dataset = $dataset"
+            for c in refs
+        )
+        unknown = (
+            f"SELECT id FROM ({ids}) t WHERE NOT EXISTS (SELECT 1 FROM firm WHERE firm_id = t.id)"
+        )
+        count = self.con.execute(f"SELECT count(*) FROM ({unknown})", {"dataset": dataset})
+        n = int(count.fetchone()[0])  # type: ignore[index]
+        if n == 0:
+            return 0, []
+        rows = self.con.execute(f"{unknown} ORDER BY id LIMIT 5", {"dataset": dataset}).fetchall()
+        return n, [str(r[0]) for r in rows]
 
     def _existing(self, name: str) -> tuple[str, str] | None:
         row = self.con.execute(
@@ -608,6 +631,7 @@ class Workspace:
         except BaseException:
             con.execute("ROLLBACK")
             raise
+        unknown, examples = self._unknown_firms(schema, name)
         return ImportResult(
             name,
             schema.kind,
@@ -621,6 +645,8 @@ class Workspace:
             columns,
             ignored,
             problems,
+            unknown,
+            examples,
         )
 
     def _write_rejects(self, raw: RawTable, path: Path) -> str:

@@ -57,6 +57,7 @@ def test_import_with_token_writes_the_dataset(writable) -> None:  # type: ignore
     response = _post(client)
     assert response.status_code == 201, response.text
     assert response.json()["rows"] == 2
+    assert response.json()["unknown_firms"] == 0  # observations hold no firm ids
     names = [r["name"] for r in client.get("/api/datasets").json()]
     assert "facts" in names
     # nothing left behind in the server-side upload folder

@@ -113,5 +113,12 @@ def import_(
         + (f"; {result.rejected} rows rejected → {result.rejects_path}" if result.rejected else ""),
         highlight=False,
     )
+    if result.unknown_firms:
+        err_console.print(
+            f"warning: {result.unknown_firms} firm id(s) are not in the firm table "
+            f"(e.g. {', '.join(result.unknown_firm_examples)}); import the firms, or check the "
+            "ids — analyses join on firm_id and leave these rows out",
+            highlight=False,
+        )
     if result.ignored_columns:
         err_console.print(f"ignored columns: {', '.join(result.ignored_columns)}", highlight=False)

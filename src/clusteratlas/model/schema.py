@@ -43,6 +43,7 @@ class Column:
     label_zh: str = ""
     label_en: str = ""
     years_ahead: int = 1  # a ``year`` may be at most this many years after the current one
+    references_firm: bool = False  # holds a firm_id of the ``firm`` table (checked on import)
 
 
 @dataclass(frozen=True)
@@ -229,6 +230,7 @@ TABLES: dict[str, TableSchema] = {
                     key=True,
                     label_zh="企业ID",
                     label_en="Firm id",
+                    references_firm=True,
                 ),
                 _YEAR,
                 _money("revenue", "营业收入", "Revenue"),
@@ -252,7 +254,7 @@ TABLES: dict[str, TableSchema] = {
             "firm_tag",
             "tags",
             (
-                Column("firm_id", "VARCHAR", "id", required=True, key=True),
+                Column("firm_id", "VARCHAR", "id", required=True, key=True, references_firm=True),
                 _YEAR,
                 Column(
                     "tag",
@@ -272,8 +274,8 @@ TABLES: dict[str, TableSchema] = {
             "supply_edge",
             "supply-edges",
             (
-                Column("supplier", "VARCHAR", "id", required=True, key=True),
-                Column("customer", "VARCHAR", "id", required=True, key=True),
+                Column("supplier", "VARCHAR", "id", required=True, key=True, references_firm=True),
+                Column("customer", "VARCHAR", "id", required=True, key=True, references_firm=True),
                 _YEAR,
                 _money("value", "交易额", "Value"),
             ),

@@ -553,6 +553,8 @@ def create_app(
                 "rows": result.rows,
                 "rejected": result.rejected,
                 "table": result.table,
+                "unknown_firms": result.unknown_firms,
+                "unknown_firm_examples": result.unknown_firm_examples,
             }
 
     # ------------------------------------------------------------------ pages
