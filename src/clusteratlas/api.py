@@ -319,7 +319,8 @@ def ladder(
       ``missing`` inputs, the tier ``name`` and the firm's ``firm_name`` and ``region``;
     * ``gaps``: per firm the failed criteria of its next tier with the shortfall ``gap``;
     * ``pipeline``: counts of firms per tier (eligible/undetermined/ineligible) per year;
-    * ``compare``: screened tiers against certified tags (tag year = year + ``year_offset``).
+    * ``compare``: screened tiers against certified tags (tag year = year + ``year_offset``;
+      without ``year``, the latest data year whose certified list exists).
 
     ``ruleset`` defaults to the plan's ``tier_ruleset``; ``tier`` (id or ids), ``region``
     (GB/T 2260; 110000 = all of Beijing, 110100 = the prefecture, else exact), ``status``
@@ -354,6 +355,12 @@ def ladder(
             frame.insert(2, "name", frame["tier"].map(names))
         else:
             y = _latest_year(ws, year)
+            if view == "compare" and year is None and tables.tags is not None:
+                # the latest data year whose certified list (year + year_offset) exists
+                listed = tables.tags.filter(tables.tags.source == "certified").year.max()
+                last_list = listed.to_pandas()
+                if last_list is not None and not pd.isna(last_list):
+                    y = min(y, int(last_list) - year_offset)
             screened = ladder_mod.screen_table(
                 firms_t,
                 tables.firm_years,

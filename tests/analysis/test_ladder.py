@@ -1016,6 +1016,18 @@ def test_cli_json_gaps_pipeline_compare(workspace: Path) -> None:
     assert (uni["tp"], uni["fp"], uni["fn"]) == (1, 0, 0)
 
 
+def test_compare_defaults_to_the_latest_year_with_a_certified_list(workspace: Path) -> None:
+    from clusteratlas import api
+
+    # regression: data up to 2023 and lists up to 2024 — offset 2 used to compare 2023 data
+    # with a 2025 list that does not exist (every count 0)
+    frame = api.ladder(workspace, view="compare", year_offset=2)
+    assert set(frame["year"]) == {2022}
+    assert frame.set_index("tier").loc["unicorn", "certified"] == 1
+    assert set(api.ladder(workspace, view="compare")["year"]) == {2023}  # offset 1: the 2024 list
+    assert set(api.ladder(workspace, view="compare", year=2021)["year"]) == {2021}  # as asked
+
+
 @pytest.mark.slow
 def test_cli_table_and_errors(workspace: Path) -> None:
     from typer.testing import CliRunner
