@@ -204,13 +204,15 @@ def test_unknown_firm_ids_are_a_warning_not_a_reject(tmp_path: Path) -> None:
     firms = tmp_path / "firms.csv"
     firms.write_text("firm_id,name\nf1,甲公司\nf2,乙公司\n", encoding="utf-8")
     years = tmp_path / "fy.csv"
-    years.write_text("firm_id,year,revenue\nf1,2022,1亿元\nf9,2022,2亿元\nf8,2023,1万元\n")
+    years.write_text(
+        "firm_id,year,revenue\nf1,2022,1亿元\nf9,2022,2亿元\nf9,2023,3亿元\nf8,2023,1万元\n"
+    )
     edges = tmp_path / "edges.csv"
     edges.write_text("supplier,customer,year,value\nf1,f2,2022,1万元\nf2,f7,2022,1万元\n")
     with clusteratlas.open_workspace(tmp_path / "w.duckdb") as ws:
         ws.import_file("firms", firms)
         result = ws.import_file("firm-years", years)
-        assert result.rows == 3  # imported all the same: firms may come later
+        assert result.rows == 4  # imported all the same: firms may come later
         assert (result.unknown_firms, result.unknown_firm_examples) == (2, ["f8", "f9"])
         edge = ws.import_file("supply-edges", edges)
         assert (edge.unknown_firms, edge.unknown_firm_examples) == (1, ["f7"])

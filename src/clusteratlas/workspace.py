@@ -252,8 +252,10 @@ class Workspace:
             f"SELECT {quote(c)} AS id FROM {quote(schema.name)} WHERE dataset = $dataset"
             for c in refs
         )
+        # DISTINCT: one column is a single SELECT, which UNION does not deduplicate
         unknown = (
-            f"SELECT id FROM ({ids}) t WHERE NOT EXISTS (SELECT 1 FROM firm WHERE firm_id = t.id)"
+            f"SELECT DISTINCT id FROM ({ids}) t "
+            "WHERE NOT EXISTS (SELECT 1 FROM firm WHERE firm_id = t.id)"
         )
         count = self.con.execute(f"SELECT count(*) FROM ({unknown})", {"dataset": dataset})
         n = int(count.fetchone()[0])  # type: ignore[index]
