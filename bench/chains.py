@@ -34,6 +34,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from _harness import conditions, machine
+
 HERE = Path(__file__).resolve().parent
 REGIONS = [
     "110101", "110102", "110105", "110106", "110108", "110112", "110114", "110115",
@@ -243,9 +245,6 @@ def row(side: str, firms: int, result: dict[str, Any]) -> str:
 
 
 def main() -> None:
-    sys.path.insert(0, str(HERE))
-    from monitor import machine  # the machine line shared with the monitor benchmark
-
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument("--firms", type=int, default=10_000_000)
     ap.add_argument("--pandas-firms", type=int, default=None, help="default: --firms (same size)")
@@ -258,7 +257,7 @@ def main() -> None:
         worker(args.worker, args.path, args.repeats)
         return
     pandas_firms = args.pandas_firms or args.firms
-    load = "/".join(f"{x:.1f}" for x in os.getloadavg())
+    load_before = os.getloadavg()[0]
     agree: tuple[int, int] | None = None
     with tempfile.TemporaryDirectory(prefix="ca-bench-chains-") as tmp:
         big = Path(tmp) / "big"
@@ -282,11 +281,7 @@ def main() -> None:
     basis = "same size, time ratio" if same else "per-firm throughput ratio (pandas smaller)"
     met = ratio >= 3 and float(ours["peak_mib"]) < 4096
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    quiet = (
-        " (quiet machine)"
-        if float(load.split("/")[0]) < 3
-        else " (other work was running on the same cores)"
-    )
+    quiet = conditions(load_before)
     agreement = (
         f"- Ours vs pandas: {agree[1]} of {agree[0]} nodes differ (firms, revenue, national "
         "totals, LQ, status)."
@@ -296,7 +291,7 @@ def main() -> None:
     block = f"""
 ## chains — chain-node classification + metrics, Ibis→DuckDB vs pandas ({when})
 
-- Machine: {machine()}; load average at start {load}{quiet}.
+- Machine: {machine("duckdb", "ibis", "pandas")}; {quiet}.
 - Data: SYNTHETIC, {args.firms:,} firms × 2 years (pandas: {pandas_firms:,} firms); all six
   chains of `beijing-2441` ({ours["nodes"]} nodes), region 110000, year 2024.
 

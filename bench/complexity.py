@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import statistics
-import subprocess
 import time
 import warnings
 from datetime import UTC, datetime
@@ -22,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _harness import conditions, machine
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 
@@ -75,30 +74,6 @@ def timed(fn, data, repeat):  # type: ignore[no-untyped-def]
     return times, out
 
 
-def machine() -> str:
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = subprocess.run(["free", "-g"], capture_output=True, text=True).stdout.splitlines()
-    total = mem[1].split()[1] + " GiB" if len(mem) > 1 else "?"
-    import duckdb
-    import ecomplexity
-    import ibis
-    import scipy
-
-    versions = (
-        f"python {platform.python_version()}, numpy {np.__version__}, scipy {scipy.__version__}, "
-        f"pandas {pd.__version__}, duckdb {duckdb.__version__}, ibis {ibis.__version__}, "
-        f"ecomplexity {getattr(ecomplexity, '__version__', '0.5.3')}"
-    )
-    return f"nproc {os.cpu_count()}, memory {total}, CPU {cpu}; {versions}"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--regions", type=int, default=3000)
@@ -145,10 +120,8 @@ def main() -> None:
         f"({', '.join(f'{t:.2f}' for t in ref_t)})",
         f"- **speed-up {ratio:.1f}×** (target ≥ 20×)",
         "- max |difference| vs ecomplexity: " + ", ".join(f"{k} {v:.1e}" for k, v in diffs.items()),
-        f"- machine: {machine()}",
-        "- other engineers' work was running concurrently on this shared machine "
-        f"(1-minute load average {load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at "
-        "the end, on 2 cores)",
+        f"- machine: {machine('numpy', 'scipy', 'pandas', 'duckdb', 'ibis', 'ecomplexity')}",
+        f"- {conditions(load_before)}",
         "",
     ]
     text = "\n".join(lines)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -31,6 +30,8 @@ import psutil
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent / "src"))
+
+from _harness import conditions, machine  # noqa: E402
 
 from clusteratlas.workspace import open_workspace  # noqa: E402
 
@@ -140,23 +141,6 @@ def baseline_to_sql(path: Path, folder: Path, rows: int) -> int:
     return int(n)
 
 
-def machine() -> str:
-    """nproc, memory, CPU model and versions."""
-    cpu = platform.processor() or ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = psutil.virtual_memory().total / 2**30
-    return (
-        f"nproc={os.cpu_count()}, memory={mem:.1f} GiB, CPU={cpu}, Python "
-        f"{platform.python_version()}, duckdb {duckdb.__version__}, pandas {pd.__version__}"
-    )
-
-
 def main() -> None:
     """Run the benchmark and append the result block to bench/RESULTS.md."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -177,6 +161,7 @@ def main() -> None:
     parser.add_argument("--memory-limit", default="1GB", help="DuckDB memory_limit")
     parser.add_argument("--no-append", action="store_true")
     args = parser.parse_args()
+    load_before = os.getloadavg()[0]  # before any work of this run
     base_rows = args.baseline_rows or args.rows
     with tempfile.TemporaryDirectory(prefix="ca-bench-") as tmp:
         folder = Path(tmp)
@@ -210,8 +195,7 @@ def main() -> None:
     csv_size = ""
     lines = [
         f"\n## ingest — {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}\n",
-        f"- machine: {machine()}; other engineers' work was running concurrently on the "
-        "same 2 cores.",
+        f"- machine: {machine('duckdb', 'pandas')}; {conditions(load_before)}.",
         f"- data: firm-years, {args.rows:,} rows × 9 columns (Chinese headers, units in "
         f"headers), generated in {gen_s:.1f} s{csv_size}; DuckDB memory_limit "
         f"{args.memory_limit}, threads 2; median of {args.repeat} run(s).",

@@ -32,7 +32,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import platform
 import resource
 import statistics
 import subprocess
@@ -45,6 +44,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from _harness import conditions, machine
 
 YEAR = 2023
 ROOT = Path(__file__).resolve().parents[1]
@@ -532,26 +532,6 @@ def compare(ours: Path, base: Path, details: bool) -> tuple[int, int]:
     return int(n), int(bad)
 
 
-def machine() -> str:
-    import duckdb
-    import ibis
-
-    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (
-        f"nproc {os.cpu_count()}, memory {mem:.1f} GiB, CPU {cpu}; Python "
-        f"{platform.python_version()}, duckdb {duckdb.__version__}, ibis {ibis.__version__}, "
-        f"pandas {pd.__version__}"
-    )
-
-
 VARIANTS = {  # kind: (label, the pandas kind it is compared with)
     "ours": ("ours: status, score, failed, missing", "baseline"),
     "ours-status": ("ours: status, score", "baseline-status"),
@@ -584,7 +564,7 @@ def main() -> None:
         generate(db, args.firms)
         gen = time.perf_counter() - t0
         print(f"generated {args.firms:,} synthetic firms × 3 years in {gen:.1f} s", flush=True)
-        load = "/".join(f"{x:.1f}" for x in os.getloadavg())
+        load_before = os.getloadavg()[0]
         for _ in range(args.repeats):
             for kind in kinds:
                 res = spawn(kind, db, Path(tmp) / f"{kind}.parquet", args)
@@ -601,15 +581,14 @@ def main() -> None:
         vals = [r[key] for r in runs.get(kind, []) if key in r]
         return statistics.median(vals) if vals else float("nan")
 
-    quiet = max(os.getloadavg()[0], float(load.split("/")[0])) < 3
     block = [
         "",
         "## ladder — tier screening, Ibis→DuckDB vs pandas "
         f"({dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC)",
         "",
-        f"Machine: {machine()} (load average at start {load}"
-        + ("; quiet machine" if quiet else "; other work was running on the same 2 cores")
-        + "). Data: SYNTHETIC (DuckDB hash columns, dataset `synthetic-bench`): "
+        f"Machine: {machine('duckdb', 'ibis', 'pandas')} "
+        f"({conditions(load_before)}). "
+        "Data: SYNTHETIC (DuckDB hash columns, dataset `synthetic-bench`): "
         f"{args.firms:,} firms × 3 years; ruleset miit-2022 (6 tiers); output one row per "
         f"firm × tier ({6 * args.firms:,} rows) written to Parquet by each side. Each variant "
         f"in its own process; medians of {args.repeats} run(s); peak = the process's max RSS. "

@@ -26,7 +26,6 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
 import argparse  # noqa: E402
-import platform  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import time  # noqa: E402
@@ -37,6 +36,7 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from _harness import conditions, machine  # noqa: E402
 
 from clusteratlas.analysis.linkages import (  # noqa: E402
     IOTable,
@@ -142,46 +142,6 @@ def run(sizes: list[int], repeats: int) -> list[dict[str, object]]:
     return rows
 
 
-def machine() -> str:
-    import numpy
-    import pandas
-    import pymrio
-    import scipy
-
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = "unknown"
-    try:
-        kb = int(Path("/proc/meminfo").read_text().split()[1])
-        mem = f"{kb / 1024**2:.1f} GiB"
-    except (OSError, ValueError, IndexError):
-        pass
-    try:
-        load = os.getloadavg()
-        load_s = f"{load[0]:.1f}/{load[1]:.1f}/{load[2]:.1f}"
-    except OSError:
-        load_s = "unknown"
-    try:
-        git = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
-        ).stdout.strip()
-    except OSError:
-        git = ""
-    return (
-        f"nproc {os.cpu_count()}, memory {mem}, CPU {cpu}; Python {platform.python_version()}, "
-        f"numpy {numpy.__version__}, scipy {scipy.__version__}, pandas {pandas.__version__}, "
-        f"pymrio {pymrio.__version__}; OPENBLAS_NUM_THREADS="
-        f"{os.environ.get('OPENBLAS_NUM_THREADS')}; load average at start {load_s}; "
-        f"git {git or 'n/a'}"
-    )
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=11)
@@ -190,7 +150,17 @@ def main() -> None:
     parser.add_argument("--note", default="", help="an extra line for the RESULTS.md block")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
-    header = machine()
+    load_before = os.getloadavg()[0]
+    git = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    header = machine(
+        "numpy",
+        "scipy",
+        "pandas",
+        "pymrio",
+        extra=f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}; git {git or 'n/a'}",
+    )
     rows = run(sizes, args.repeats)
     frame = pd.DataFrame(rows)
     pd.set_option("display.width", 200)
@@ -202,8 +172,8 @@ def main() -> None:
         "",
         f"## linkages — Leontief/Ghosh linkages vs pymrio ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC)",
         "",
-        f"Machine: {header}. Other engineers' work was running concurrently on the same "
-        f"2 cores; medians of {args.repeats} interleaved runs after one warm-up; ratio = ours / "
+        f"Machine: {header}; {conditions(load_before)}; medians of {args.repeats} interleaved "
+        "runs after one warm-up; ratio = ours / "
         "pymrio (< 1: ours faster). Ours: `numpy.linalg.solve(I − A, I)` (LAPACK gesv: LU, "
         "then solves against I) plus label/finiteness/productivity checks; pymrio: "
         "`numpy.linalg.inv(I − A)`, which is the same gesv call, hence identical L. "

@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import statistics
 import subprocess
@@ -36,6 +35,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from _harness import conditions, machine
 
 LEVELS = [("trillion", 1e12), ("hundred_billion", 1e11)]
 HERE = Path(__file__).resolve().parent
@@ -188,27 +189,6 @@ def run_worker(kind: str, path: Path, repeats: int) -> dict[str, Any]:
     return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
 
 
-def machine() -> str:
-    import duckdb
-    import ibis
-    import pandas as pd
-
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return (
-        f"nproc {os.cpu_count()}, {mem_gib:.0f} GiB RAM, {cpu}; "
-        f"Python {platform.python_version()}, duckdb {duckdb.__version__}, "
-        f"ibis {ibis.__version__}, pandas {pd.__version__}"
-    )
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument("--firms", type=int, default=10_000_000)
@@ -219,6 +199,7 @@ def main() -> None:
     ap.add_argument("--worker", choices=["ibis", "pandas"], help=argparse.SUPPRESS)
     ap.add_argument("--path", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    load_before = os.getloadavg()[0]  # before any work of this run
     if args.worker:
         worker(args.worker, args.path, args.repeats)
         return
@@ -256,7 +237,7 @@ def main() -> None:
     block = f"""
 ## monitor — cluster monitor on a synthetic firm-year panel from Parquet ({when})
 
-- Machine: {machine()}. Other engineers' work was running concurrently on the shared cores.
+- Machine: {machine("duckdb", "ibis", "pandas")}; {conditions(load_before)}.
 - Data: SYNTHETIC (DuckDB `range()` + hash columns): {args.firms:,} firms × {args.years} years =
   {fy_big:,} firm-year rows (firm_year.parquet, with region) → {n_big:,} panel rows
   (≈10 % of firms in a 2nd cluster, ≈10 % unclassified); 300 regions, 20 clusters.

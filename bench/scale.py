@@ -34,7 +34,6 @@ import argparse
 import json
 import math
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -43,6 +42,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from _harness import conditions, machine
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -305,34 +306,6 @@ def loglog(rows: list[float], values: list[float]) -> tuple[float, float] | None
     return float(slope), float(intercept)
 
 
-def machine() -> str:
-    import duckdb
-    import ibis
-    import pandas as pd
-    import psutil
-
-    cpu = "unknown"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    try:
-        import pyspark
-
-        spark = pyspark.__version__
-    except ImportError:  # pragma: no cover
-        spark = "absent"
-    java = subprocess.run(["java", "-version"], capture_output=True, text=True).stderr
-    java_v = java.splitlines()[0] if java else "?"
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    return (
-        f"nproc {os.cpu_count()}, {psutil.virtual_memory().total / 2**30:.1f} GiB RAM, {cpu}; "
-        f"Python {platform.python_version()}, duckdb {duckdb.__version__}, ibis "
-        f"{ibis.__version__}, pyspark {spark} ({java_v}), pandas {pd.__version__}; "
-        f"load average at start {load}"
-    )
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument("--sizes", default="1m,10m,50m")
@@ -354,7 +327,11 @@ def main() -> None:
 
     sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
-    about = machine()
+    load_before = os.getloadavg()[0]
+    java = subprocess.run(["java", "-version"], capture_output=True, text=True).stderr
+    about = machine(
+        "duckdb", "ibis", "pyspark", "pandas", extra=f"Java: {(java or '?').splitlines()[0]}"
+    )
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     data = prepare(args.data, sizes, args.synth_max_firms)
     results: dict[tuple[str, str], dict[str, Any]] = {}
@@ -422,8 +399,7 @@ def main() -> None:
     block = f"""
 ## scale — national-scale monitor on DuckDB vs Spark local vs pandas ({when})
 
-- Machine: {about}. Other engineers' work (tests, benchmarks, Spark sessions) was running
-  concurrently on the same 2 cores, so absolute times are noisy (up to 2× between runs).
+- Machine: {about}; {conditions(load_before)}.
 - Data: SYNTHETIC registries as hive-partitioned Parquet ({how}); firms carry region,
   GB/T 4754 class, name and business scope (the keyword rules read them).
 - Workload: `open_source(parquet=…, engine=…)` → `build_panel(geography="firm")` (Beijing 2441

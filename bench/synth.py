@@ -14,7 +14,6 @@ import argparse
 import csv
 import json
 import os
-import platform
 import random
 import statistics
 import subprocess
@@ -22,6 +21,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from _harness import conditions, machine
 
 CHILD = """
 import json, resource, sys, time
@@ -76,26 +77,6 @@ def baseline_loop(n: int) -> float:
     return time.perf_counter() - t
 
 
-def machine() -> str:
-    import numpy
-    import pyarrow
-
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-        mem = Path("/proc/meminfo").read_text().splitlines()[0].split()[1]
-        mem_gb = f"{int(mem) / 1024 / 1024:.1f} GB"
-    except OSError:
-        mem_gb = "unknown"
-    return (
-        f"nproc {os.cpu_count()}, memory {mem_gb}, CPU {cpu}; Python "
-        f"{platform.python_version()}, numpy {numpy.__version__}, pyarrow {pyarrow.__version__}"
-    )
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--firms", type=int, default=200_000)
@@ -105,14 +86,14 @@ def main() -> None:
     ap.add_argument("--formats", default="parquet,csv")
     ap.add_argument("--append", action="store_true", help="append the block to bench/RESULTS.md")
     args = ap.parse_args()
+    load_before = os.getloadavg()[0]  # before any work of this run
 
     base = statistics.median(baseline_loop(args.baseline_firms) for _ in range(args.repeat))
     base_rate = args.baseline_firms / base
     lines = [
         f"### synth — {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
         "",
-        f"Machine: {machine()}. Other engineers' jobs were running concurrently on "
-        "the same 2 cores, so absolute times are noisy.",
+        f"Machine: {machine('numpy', 'pyarrow')}; {conditions(load_before)}.",
         "",
         f"Baseline (per-firm Python loop + csv, firm table + 7 revenue rows, "
         f"{args.baseline_firms:,} firms): median {base:.2f} s = {base_rate:,.0f} firms/s.",

@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import platform
 import socket
 import statistics
 import subprocess
@@ -34,6 +33,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+from _harness import conditions, machine
 
 ROUTES = [
     "/api/health",
@@ -204,27 +204,10 @@ def main() -> None:
             f"{p95:.1f} | {max(v):.1f} | {p95 / health_p95:.2f}× |"
         )
     verdict = "met" if worst < 200 and errors == 0 else "NOT met"
-    import duckdb
-    import fastapi
-    import pandas as pd
-
-    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    cpu = next(
-        (
-            ln.split(":", 1)[1].strip()
-            for ln in Path("/proc/cpuinfo").read_text().splitlines()
-            if ln.startswith("model name")
-        ),
-        platform.processor(),
-    )
     block = [
         f"## web — REST API latency under load ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC)",
         "",
-        f"Machine: nproc {os.cpu_count()}, memory {mem:.1f} GiB, CPU {cpu}; Python "
-        f"{platform.python_version()}, fastapi {fastapi.__version__}, duckdb "
-        f"{duckdb.__version__}, pandas {pd.__version__}; load average at start "
-        f"{load[0]:.1f}/{load[1]:.1f}/{load[2]:.1f}. Other engineers' work was running "
-        "concurrently on the same 2 cores.",
+        f"Machine: {machine('fastapi', 'duckdb', 'pandas')} ({conditions(load[0])}).",
         f"Data: demo workspace ({firms or 'given'} SYNTHETIC firms, years {args.years}, real "
         "Beijing facts). Server: `clusteratlas serve` (uvicorn, 1 process) on 127.0.0.1; "
         f"{args.clients} concurrent keep-alive clients (minimal asyncio HTTP/1.1) cycling "
