@@ -326,7 +326,7 @@ def pandas_screen(firm: pd.DataFrame, fy: pd.DataFrame, year: int, details: bool
         missing: dict[str, pd.Series] = {}
         for nd, ancestors in order:
             value = values[id(nd)]
-            open_ = no.copy() | True
+            open_ = pd.Series(True, index=firm.index)
             for a in ancestors:
                 open_ &= ~values[id(a)].fillna(False).astype(bool)
             unknown = value.isna() & open_
