@@ -84,3 +84,15 @@ def test_empty_workspace_is_a_clear_error(tmp_path: Path) -> None:
     result = runner.invoke(app, ["chains", "-w", str(path)])
     assert result.exit_code == 3  # WorkspaceError
     assert "no firms" in result.output
+
+
+def test_error_messages_are_not_wrapped_at_80_columns(tmp_path: Path) -> None:
+    """A long workspace path must not split the message (it did at 80 columns)."""
+    deep = tmp_path / ("a-rather-long-folder-name-" * 4) / ("and-another-one-" * 4)
+    deep.mkdir(parents=True)
+    path = deep / "empty.duckdb"
+    open_workspace(path).close()
+    result = runner.invoke(app, ["chains", "-w", str(path)], env={"COLUMNS": "80"})
+    assert result.exit_code == 3
+    error_line = next(line for line in result.output.splitlines() if "error:" in line)
+    assert "no firms" in error_line

@@ -74,7 +74,9 @@ app = CommandGroup(
     add_completion=False,
 )
 console = Console()
-err_console = Console(stderr=True)
+# messages are never hard-wrapped: a terminal wraps them itself, and a pipe or a test that greps
+# them must see each message whole (a long path used to split "no firms" over two lines)
+err_console = Console(stderr=True, soft_wrap=True)
 
 
 class OutputFormat(StrEnum):
