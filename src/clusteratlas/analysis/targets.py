@@ -267,6 +267,33 @@ def _stream(seed: int, key: str) -> list[int]:
     return [seed, zlib.crc32(key.encode("utf-8"))]
 
 
+def item_seed(seed: int, key: str) -> list[int]:
+    """The seed sequence the tracker uses for one item (a target id or a cluster id).
+
+    Public so that other analyses (the scenario planner) draw exactly the tracker's paths.
+    """
+    return _stream(seed, key)
+
+
+def draw_increments(
+    trend: Trend, *, horizon: int, n_sim: int = 2000, seed: int | Iterable[int] = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """The random draws behind :func:`simulate_paths`: per-path drifts ``(n_sim,)`` and yearly
+    shocks ``(n_sim, horizon)``, both on the transformed scale (log points).
+
+    ``z_t = z0 + Σ_{k≤t} (drift + shock_k)``; the same ``seed`` gives the same draws as
+    :func:`simulate_paths`, so a caller can rebuild or adjust the tracker's paths.
+    """
+    if horizon < 1:
+        raise AnalysisError(f"simulate: horizon must be ≥ 1 year, got {horizon}")
+    if n_sim < 1:
+        raise AnalysisError(f"simulate: n_sim must be ≥ 1, got {n_sim}")
+    rng = _rng(seed)
+    drift = trend.slope + trend.se_slope * rng.standard_normal(n_sim)
+    shocks = trend.sigma * rng.standard_normal((n_sim, horizon))
+    return drift, shocks
+
+
 def simulate_paths(
     trend: Trend,
     *,
@@ -281,17 +308,11 @@ def simulate_paths(
     yearly shocks ``N(0, sigma²)`` on the transformed scale, starting from the latest observation
     (``anchor="last"``) or the trend line at the latest year (``anchor="trend"``).
     """
-    if horizon < 1:
-        raise AnalysisError(f"simulate: horizon must be ≥ 1 year, got {horizon}")
-    if n_sim < 1:
-        raise AnalysisError(f"simulate: n_sim must be ≥ 1, got {n_sim}")
-    rng = _rng(seed)
+    drift, shocks = draw_increments(trend, horizon=horizon, n_sim=n_sim, seed=seed)
     if anchor == "last":
         z0 = float(_forward(np.array([trend.values[-1]]), trend.transform)[0])
     else:
         z0 = trend.intercept + trend.slope * trend.last_year
-    drift = trend.slope + trend.se_slope * rng.standard_normal(n_sim)
-    shocks = trend.sigma * rng.standard_normal((n_sim, horizon))
     z = z0 + np.cumsum(drift[:, None] + shocks, axis=1)
     return _inverse(z, trend.transform)
 
