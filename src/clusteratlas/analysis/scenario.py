@@ -1,0 +1,851 @@
+"""The scenario planner: what happens to the plan's targets if clusters grow faster, slower, or
+gain projects — and what it would take to reach the count targets.
+
+Every scenario is the tracker's Monte Carlo (:mod:`clusteratlas.analysis.targets`: same trend,
+volatility, drift uncertainty and seeds) with adjustments applied to the **same draws** (common
+random numbers), so differences between scenarios are the adjustments, not sampling noise.
+Method, with the value-added chain, in ``docs/scenarios.md``; in short, per cluster and path:
+
+* baseline yearly growth factor ``f_t = exp(b_s + σ ε_t)`` (the tracker's drift ``b_s`` and shock);
+* ``growth_delta δ``: ``f_t + δ`` (floored at :data:`MIN_FACTOR`);
+* ``growth g`` (fixed, from the latest actual): ``f_t = (1 + g) ** w_t`` with the weight
+  ``w_t = exp(λ ε_t − λ²/2)`` (mean 1; ``λ = σ / max(|b|, σ)`` — the tracker's volatility
+  relative to its drift), so zero growth stays flat and the spread scales with the growth;
+* a project adds ``revenue × min(1, (t − year + 1) / ramp_years)`` from its ``year`` and grows
+  with the cluster's path after it.
+
+Counts per level use the plan's top-level clusters (no parent, not an aggregate), as the
+tracker's ``cluster_count`` actuals do. A range target of counts (``4-5``) is read as reaching
+its lower edge. The high-end share of GDP moves with value added (``docs/scenarios.md``).
+
+Units: revenue in yuan, growth rates and shares as fractions, counts as numbers.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from clusteratlas.analysis.scenario_file import Assumptions, Scenario, ScenarioFile
+from clusteratlas.analysis.targets import (
+    Trend,
+    draw_increments,
+    fit_trend,
+    item_seed,
+    simulate_paths,
+)
+from clusteratlas.errors import AnalysisError
+from clusteratlas.model.plan import Plan, Target
+
+#: Lowest yearly growth factor after a negative ``growth_delta`` (a cluster keeps ≥ 0.1 %).
+MIN_FACTOR = 1e-3
+
+#: Probability levels of "what it takes" (:func:`solve`).
+CONFIDENCES = (0.5, 0.8)
+
+#: Highest annual growth :func:`solve` calls feasible (fraction/year): above it a cluster would
+#: have to more than grow by half every year — not a plan, a miracle.
+PLAUSIBLE_GROWTH = 0.5
+
+TARGET_COLUMNS = ["scenario", "target_id", "year", "probability", "p50", "basis"]
+CLUSTER_COLUMNS = ["scenario", "cluster", "year", "p10", "p50", "p90", "project_revenue"]
+COUNT_COLUMNS = ["scenario", "year", "level", "p10", "p50", "p90"]
+SOLVE_COLUMNS = [
+    "target_id",
+    "year",
+    "level",
+    "confidence",
+    "needed",
+    "already",
+    "rank",
+    "cluster",
+    "latest_value",
+    "latest_year",
+    "trend_growth",
+    "required_growth",
+    "uplift",
+    "probability",
+    "feasible",
+]
+
+
+# --------------------------------------------------------------------------- baseline
+
+
+@dataclass(frozen=True)
+class ClusterBase:
+    """One cluster's baseline: its series, trend and the tracker's draws (log points)."""
+
+    cluster: str
+    basis: str
+    synthetic: bool
+    trend: Trend
+    drift: np.ndarray  # (n_sim,)
+    shocks: np.ndarray  # (n_sim, horizon_end - last_year)
+    va_ratio: float
+    va_type1: float
+
+    @property
+    def last_year(self) -> int:
+        return self.trend.last_year
+
+    @property
+    def last_value(self) -> float:
+        return self.trend.values[-1]
+
+    def observed(self, year: int) -> float:
+        """The observed value in ``year`` (or the latest before it)."""
+        years = np.array(self.trend.years)
+        values = np.array(self.trend.values)
+        return float(values[years <= year][-1])
+
+
+@dataclass(frozen=True)
+class ShareBase:
+    """A share-of-GDP target's baseline: simulated share and GDP at the target year."""
+
+    target: Target
+    share: np.ndarray  # (n_sim,) fraction
+    gdp: np.ndarray  # (n_sim,) yuan
+    latest_share: float
+    members: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """Everything scenarios share: clusters' draws, years, tracker results, share baselines."""
+
+    plan: Plan
+    years: tuple[int, ...]
+    clusters: dict[str, ClusterBase]
+    tracked: pd.DataFrame
+    shares: dict[str, ShareBase]
+    assumptions: Assumptions
+    n_sim: int
+    seed: int
+    excluded: tuple[str, ...] = ()
+    synthetic: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    def top_level(self) -> list[str]:
+        """Clusters counted per level: top-level (no parent), not aggregates, with a series."""
+        return [
+            c.id
+            for c in self.plan.clusters
+            if c.parent is None and c.group != "aggregate" and c.id in self.clusters
+        ]
+
+
+def _series_by_cluster(sizes: pd.DataFrame) -> dict[str, tuple[pd.Series, str, bool]]:
+    out = {}
+    for cluster, group in sizes.groupby("cluster", sort=True):
+        series = group.drop_duplicates("year").set_index("year")["value"].astype(float)
+        series = series[series > 0].sort_index()
+        basis = str(group["basis"].iloc[0]) if "basis" in group else "monitor"
+        synthetic = bool(group["synthetic"].astype(bool).any()) if "synthetic" in group else False
+        out[str(cluster)] = (series, basis, synthetic)
+    return out
+
+
+@lru_cache(maxsize=8)
+def io_type1(table: str, plan_id: str, plan_json: str) -> dict[str, float]:
+    """Per cluster: the type-I value-added multiplier of its IO sectors (output-weighted),
+    i.e. value added in the whole economy per yuan of the cluster's own value added."""
+    from clusteratlas.analysis.iotable import IOTable
+    from clusteratlas.analysis.linkages import cluster_linkages
+
+    plan = Plan.model_validate_json(plan_json)
+    iot = IOTable.load(table)
+    sectors = iot.sector_results()
+    links = cluster_linkages(iot, plan)
+    out: dict[str, float] = {}
+    for _, row in links.iterrows():
+        found = [s for s in str(row["sectors"] or "").split() if s in sectors.index]
+        part = sectors.loc[found]
+        part = part[part["value_added_type1"].notna() & (part["output"] > 0)]
+        if len(part):
+            weight = part["output"].to_numpy(dtype=float)
+            out[str(row["cluster"])] = float(
+                (part["value_added_type1"].to_numpy(dtype=float) * weight).sum() / weight.sum()
+            )
+    return out
+
+
+def baseline(
+    plan: Plan,
+    sizes: pd.DataFrame,
+    *,
+    tracked: pd.DataFrame,
+    observations: pd.DataFrame | None = None,
+    va_ratios: dict[str, float] | None = None,
+    horizon: int | None = None,
+    assumptions: Assumptions | None = None,
+    n_sim: int = 2000,
+    seed: int = 0,
+) -> Baseline:
+    """The shared baseline of all scenarios.
+
+    ``sizes``: ``cluster, year, value (yuan), synthetic, basis`` (one series per cluster, e.g.
+    :func:`clusteratlas.analysis.targets.cluster_series`; clusters with fewer than two positive
+    values are left out and listed in ``excluded``). ``tracked``: the tracker's table
+    (:func:`~clusteratlas.analysis.targets.track`) for the targets scenarios cannot move.
+    ``observations``: the plan region's observation actuals (``indicator, year, value``) for the
+    high-end share of GDP and GDP. ``va_ratios``: value added / revenue per cluster (fraction).
+    ``horizon``: last year (default: the plan's last target year).
+    """
+    assumptions = assumptions or Assumptions()
+    end = int(horizon or max((t.year for t in plan.targets), default=2035))
+    va_ratios = dict(va_ratios or {})
+    type1 = io_type1(assumptions.io_table, plan.id, plan.model_dump_json())
+    default_va = float(np.nanmedian(list(va_ratios.values()))) if va_ratios else 0.35
+    default_k = float(np.nanmedian(list(type1.values()))) if type1 else 1.0
+    clusters: dict[str, ClusterBase] = {}
+    excluded: list[str] = []
+    synthetic = False
+    aggregates = {c.id for c in plan.clusters if c.group == "aggregate"}
+    for cluster, (series, basis, synth) in _series_by_cluster(sizes).items():
+        if cluster in aggregates:  # a union of clusters: it moves with them, not on its own
+            continue
+        if len(series) < 2:
+            excluded.append(cluster)
+            continue
+        trend = fit_trend(series)
+        if trend.last_year >= end:
+            excluded.append(cluster)
+            continue
+        drift, shocks = draw_increments(
+            trend, horizon=end - trend.last_year, n_sim=n_sim, seed=item_seed(seed, cluster)
+        )
+        ratio = va_ratios.get(cluster, math.nan)
+        k = type1.get(cluster, math.nan)
+        clusters[cluster] = ClusterBase(
+            cluster=cluster,
+            basis=basis,
+            synthetic=synth,
+            trend=trend,
+            drift=drift,
+            shocks=shocks,
+            va_ratio=default_va if math.isnan(ratio) else ratio,
+            va_type1=default_k if math.isnan(k) else k,
+        )
+        synthetic |= synth
+    if not clusters:
+        raise AnalysisError(
+            "scenario: no cluster has a size series with two or more years; run the cluster "
+            "monitor on a workspace with firm-years (clusteratlas demo builds one)"
+        )
+    start = min(c.last_year for c in clusters.values()) + 1
+    years = tuple(range(start, end + 1))
+    shares = _share_baselines(plan, observations, n_sim=n_sim, seed=seed, end=end)
+    return Baseline(
+        plan=plan,
+        years=years,
+        clusters=clusters,
+        tracked=tracked,
+        shares=shares,
+        assumptions=assumptions,
+        n_sim=n_sim,
+        seed=seed,
+        excluded=tuple(sorted(excluded)),
+        synthetic=synthetic,
+    )
+
+
+def _share_baselines(
+    plan: Plan, observations: pd.DataFrame | None, *, n_sim: int, seed: int, end: int
+) -> dict[str, ShareBase]:
+    """Share-of-GDP targets whose indicator an aggregate cluster observes (``share_gdp``):
+    the tracker's simulated share (same stream as the tracker) and GDP at the target year."""
+    if observations is None or observations.empty:
+        return {}
+    out: dict[str, ShareBase] = {}
+    for aggregate in plan.clusters:
+        indicator = aggregate.observed.get("share_gdp")
+        if aggregate.group != "aggregate" or not indicator:
+            continue
+        includes = list(aggregate.includes)
+        members = tuple(
+            c.id
+            for c in plan.clusters
+            if c.parent is None and c.group != "aggregate" and ("*" in includes or c.id in includes)
+        )
+        share = _series(observations, indicator)
+        gdp = _series(observations, "gdp")
+        if len(share) < 2 or len(gdp) < 2:
+            continue
+        share_trend = fit_trend(share, transform="logit")
+        gdp_trend = fit_trend(gdp)
+        for target in plan.targets:
+            if target.actual.indicator != indicator or target.year <= share_trend.last_year:
+                continue
+            if target.year > end:
+                continue
+            s_paths = simulate_paths(
+                share_trend,
+                horizon=target.year - share_trend.last_year,
+                n_sim=n_sim,
+                seed=item_seed(seed, target.id),
+            )
+            g_paths = (
+                simulate_paths(
+                    gdp_trend,
+                    horizon=target.year - gdp_trend.last_year,
+                    n_sim=n_sim,
+                    seed=item_seed(seed, f"{target.id}:gdp"),
+                )[:, -1]
+                if target.year > gdp_trend.last_year
+                else np.full(n_sim, gdp_trend.values[-1])
+            )
+            out[target.id] = ShareBase(
+                target=target,
+                share=s_paths[:, -1],
+                gdp=g_paths,
+                latest_share=share_trend.values[-1],
+                members=members,
+            )
+    return out
+
+
+def _series(observations: pd.DataFrame, indicator: str) -> pd.Series:
+    rows = observations[observations["indicator"] == indicator].dropna(subset=["value"])
+    if "bound" in rows.columns:  # one value per year: exact before bounds
+        rows = rows.assign(_r=(rows["bound"].astype(str) != "=").astype(int))
+        rows = rows.sort_values(["year", "_r"])
+    rows = rows.drop_duplicates("year")
+    return rows.set_index("year")["value"].astype(float).sort_index()
+
+
+# --------------------------------------------------------------------------- paths
+
+
+def growth_weights(base: ClusterBase) -> np.ndarray:
+    """The weights ``w_t = exp(λ ε_t − λ²/2)`` of a fixed-growth path (mean 1, > 0)."""
+    sigma = base.trend.sigma
+    lam = sigma / max(abs(base.trend.slope), sigma)
+    eps = base.shocks / sigma
+    return np.asarray(np.exp(lam * eps - lam * lam / 2.0))
+
+
+def cluster_paths(
+    base: ClusterBase, scenario: Scenario, years: Sequence[int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(values, project part)`` of one cluster in a scenario, shape ``(n_sim, len(years))``,
+    yuan. Years up to the latest actual take the observed value."""
+    adj = scenario.adjustment(base.cluster)
+    if adj.growth is not None:
+        factors = np.exp(math.log1p(adj.growth) * growth_weights(base))
+    else:
+        factors = np.exp(base.drift[:, None] + base.shocks)
+    if adj.growth_delta:
+        factors = np.maximum(factors + adj.growth_delta, MIN_FACTOR)
+    sim_years = np.arange(base.last_year + 1, base.last_year + 1 + factors.shape[1])
+    values = base.last_value * np.cumprod(factors, axis=1)
+    added = np.zeros_like(values)
+    for project in scenario.projects:
+        if project.cluster != base.cluster:
+            continue
+        if project.year <= base.last_year:
+            raise AnalysisError(
+                f"scenario {scenario.id}: project {project.name or project.node or ''} in "
+                f"{project.cluster} starts in {project.year}, not after the cluster's latest "
+                f"actual ({base.last_year}); the actual already holds what was built"
+            )
+        k = project.year - sim_years[0]
+        if k >= len(sim_years):
+            continue
+        ramp = np.clip((sim_years - project.year + 1) / project.ramp_years, 0.0, 1.0)
+        carried = values / values[:, [k]]  # the cluster's growth since the project's year
+        added += project.revenue * ramp[None, :] * np.where(sim_years >= project.year, carried, 0.0)
+    total = values + added
+    out = np.empty((values.shape[0], len(years)))
+    extra = np.zeros_like(out)
+    for j, year in enumerate(years):
+        if year <= base.last_year:
+            out[:, j] = base.observed(year)
+        else:
+            out[:, j] = total[:, year - base.last_year - 1]
+            extra[:, j] = added[:, year - base.last_year - 1]
+    return out, extra
+
+
+@dataclass(frozen=True)
+class ScenarioRun:
+    """One scenario's simulated cluster values (``cluster -> (n_sim, years)`` yuan)."""
+
+    scenario: Scenario
+    values: dict[str, np.ndarray]
+    added: dict[str, np.ndarray]
+
+
+def run_one(base: Baseline, scenario: Scenario) -> ScenarioRun:
+    """Simulate every cluster of ``base`` under ``scenario``."""
+    values, added = {}, {}
+    for cluster, cb in base.clusters.items():
+        values[cluster], added[cluster] = cluster_paths(cb, scenario, base.years)
+    return ScenarioRun(scenario, values, added)
+
+
+def level_counts(base: Baseline, run: ScenarioRun) -> dict[str, np.ndarray]:
+    """Per level id: the number of top-level clusters *at* that level (its highest level
+    reached) per path and year, ``(n_sim, years)``."""
+    levels = base.plan.levels_desc()
+    members = base.top_level()
+    out = {lv: np.zeros((base.n_sim, len(base.years))) for lv, _ in levels}
+    for cluster in members:
+        v = run.values[cluster]
+        placed = np.zeros(v.shape, dtype=bool)
+        for level_id, threshold in levels:
+            hit = (v >= threshold) & ~placed
+            out[level_id] += hit
+            placed |= hit
+    return out
+
+
+# --------------------------------------------------------------------------- targets
+
+
+def _count_level(target: Target) -> str | None:
+    ref = target.actual
+    if target.unit != "count":
+        return None
+    if ref.kind == "cluster_count" or ref.level is not None:
+        return ref.level
+    return None
+
+
+def _hits(target: Target, samples: np.ndarray, integer: bool = False) -> np.ndarray:
+    """Samples meeting the target; ranges count as reached at their lower edge."""
+    x = np.rint(samples) if integer else samples
+    if target.comparator == "<=":
+        assert target.value is not None
+        return np.asarray(x <= target.value)
+    goal = target.low if target.comparator == "between" else target.value
+    assert goal is not None
+    return np.asarray(x >= goal)
+
+
+def target_rows(base: Baseline, run: ScenarioRun) -> list[dict[str, Any]]:
+    """Each plan target's probability and median in the scenario (see the module doc)."""
+    year_index = {y: j for j, y in enumerate(base.years)}
+    counts = level_counts(base, run)
+    thresholds = dict(base.plan.levels_desc())
+    reference: ScenarioRun | None = None
+    rows = []
+    for target in base.plan.targets:
+        if target.comparator == "track":
+            continue
+        row: dict[str, Any] = {"scenario": run.scenario.id, "target_id": target.id}
+        row["year"] = target.year
+        j = year_index.get(target.year)
+        level = _count_level(target)
+        samples: np.ndarray | None = None
+        integer = False
+        if j is not None and level is not None and level in counts:
+            samples = _reached(base, counts, level, thresholds[level], j)
+            integer, row["basis"] = True, "clusters"
+        elif target.id in base.shares and j is not None:
+            if reference is None:
+                reference = run_one(base, Scenario(id="__base__"))
+            share = _share_samples(base, run, reference, base.shares[target.id], j)
+            samples, row["basis"] = share, "value_added"
+        elif j is not None and target.scope in run.values and target.unit == "yuan":
+            samples, row["basis"] = run.values[target.scope][:, j], "cluster"
+        if samples is not None:
+            row["probability"] = float(np.mean(_hits(target, samples, integer)))
+            row["p50"] = float(np.percentile(samples, 50))
+        else:
+            tracked = base.tracked[base.tracked["target_id"] == target.id]
+            first = tracked.iloc[0] if len(tracked) else None
+            row["basis"] = "tracker"
+            row["probability"] = _float(first["probability"]) if first is not None else math.nan
+            row["p50"] = _float(first["projected_value"]) if first is not None else math.nan
+        rows.append(row)
+    return rows
+
+
+def _float(value: Any) -> float:
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        return math.nan
+    return out
+
+
+def share_effect(
+    share: np.ndarray,
+    gdp: np.ndarray,
+    delta_revenue: dict[str, np.ndarray],
+    va_ratio: dict[str, float],
+    va_type1: dict[str, float],
+    *,
+    local_supplier_share: float,
+    high_end_share: float,
+) -> np.ndarray:
+    """The high-end share of GDP after clusters' revenue moves by ``delta_revenue`` (yuan).
+
+    Per cluster: own value added ``ΔVA = v·ΔR``; suppliers' value added ``(k − 1)·ΔVA`` of which
+    ``ρ`` (``local_supplier_share``) stays in the region and ``h`` (``high_end_share``) of that
+    is itself high-end. ``S' = (S·G + Σ ΔVA (1 + (k−1)ρh)) / (G + Σ ΔVA (1 + (k−1)ρ))``.
+    Fractions in and out; ``gdp`` and revenues in yuan.
+    """
+    high = share * gdp
+    total = gdp.copy()
+    for cluster, d in delta_revenue.items():
+        dva = va_ratio[cluster] * d
+        spill = (va_type1[cluster] - 1.0) * local_supplier_share
+        high = high + dva * (1.0 + spill * high_end_share)
+        total = total + dva * (1.0 + spill)
+    return np.asarray(np.clip(high / total, 0.0, 1.0))
+
+
+def _share_samples(
+    base: Baseline, run: ScenarioRun, reference: ScenarioRun, sb: ShareBase, j: int
+) -> np.ndarray:
+    """The share of GDP at year index ``j``: the tracker's share moved by the revenue the
+    scenario adds over the unadjusted baseline (``reference``), path by path."""
+    if not run.scenario.clusters and not run.scenario.projects:
+        return sb.share
+    members = [c for c in sb.members if c in run.values]
+    delta = {c: run.values[c][:, j] - reference.values[c][:, j] for c in members}
+    return share_effect(
+        sb.share,
+        sb.gdp,
+        delta,
+        {c: base.clusters[c].va_ratio for c in members},
+        {c: base.clusters[c].va_type1 for c in members},
+        local_supplier_share=base.assumptions.local_supplier_share,
+        high_end_share=sb.latest_share,
+    )
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class ScenarioResult:
+    """The tables of a scenario run (see :func:`run`), plus ``solve`` when asked."""
+
+    scenarios: list[dict[str, Any]]
+    targets: pd.DataFrame
+    clusters: pd.DataFrame
+    counts: pd.DataFrame
+    solve: pd.DataFrame | None = None
+
+    def __getitem__(self, key: str) -> Any:
+        """``result["targets"]`` etc.: the tables by their JSON key."""
+        if key not in ("scenarios", "targets", "clusters", "counts", "solve"):
+            raise KeyError(key)
+        return getattr(self, key)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape: ``{"scenarios", "targets", "clusters", "counts"[, "solve"]}``."""
+        out: dict[str, Any] = {
+            "scenarios": self.scenarios,
+            "targets": _records(self.targets),
+            "clusters": _records(self.clusters),
+            "counts": _records(self.counts),
+        }
+        if self.solve is not None:
+            out["solve"] = _records(self.solve)
+        return out
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    import json
+
+    text = frame.to_json(orient="records", force_ascii=False)
+    return list(json.loads(text or "[]"))
+
+
+def run(base: Baseline, spec: ScenarioFile, *, solve_targets: bool = False) -> ScenarioResult:
+    """Run every scenario of ``spec`` on ``base``: per-cluster p10/p50/p90 per year, counts per
+    level, each target's probability; with ``solve_targets`` also :func:`solve`."""
+    target_parts, cluster_parts, count_parts, meta = [], [], [], []
+    for scenario in spec.scenarios:
+        result = run_one(base, scenario)
+        target_parts.extend(target_rows(base, result))
+        for cluster, values in result.values.items():
+            q = np.percentile(values, [10, 50, 90], axis=0)
+            added = np.median(result.added[cluster], axis=0)
+            cluster_parts.append(
+                pd.DataFrame(
+                    {
+                        "scenario": scenario.id,
+                        "cluster": cluster,
+                        "year": base.years,
+                        "p10": q[0],
+                        "p50": q[1],
+                        "p90": q[2],
+                        "project_revenue": added,
+                    }
+                )
+            )
+        for level, counts in level_counts(base, result).items():
+            q = np.percentile(counts, [10, 50, 90], axis=0, method="inverted_cdf")
+            count_parts.append(
+                pd.DataFrame(
+                    {
+                        "scenario": scenario.id,
+                        "year": base.years,
+                        "level": level,
+                        "p10": q[0],
+                        "p50": q[1],
+                        "p90": q[2],
+                    }
+                )
+            )
+        meta.append(
+            {
+                "id": scenario.id,
+                "name": scenario.name or scenario.id,
+                "clusters": {
+                    k: v.model_dump(exclude_none=True) for k, v in scenario.clusters.items()
+                },
+                "projects": [p.model_dump(exclude_none=True) for p in scenario.projects],
+                "years": [base.years[0], base.years[-1]],
+                "n_sim": base.n_sim,
+                "seed": base.seed,
+                "synthetic": base.synthetic,
+                "excluded_clusters": list(base.excluded),
+                "plan": base.plan.id,
+            }
+        )
+    return ScenarioResult(
+        scenarios=meta,
+        targets=pd.DataFrame(target_parts, columns=TARGET_COLUMNS),
+        clusters=pd.concat(cluster_parts, ignore_index=True)[CLUSTER_COLUMNS],
+        counts=pd.concat(count_parts, ignore_index=True)[COUNT_COLUMNS],
+        solve=solve(base) if solve_targets else None,
+    )
+
+
+def inputs_table(base: Baseline) -> pd.DataFrame:
+    """Per cluster the inputs scenarios start from: ``cluster, basis, last_year, last_value
+    (yuan), trend_growth, sigma, va_ratio, va_type1, synthetic``."""
+    return pd.DataFrame(
+        [
+            {
+                "cluster": c.cluster,
+                "basis": c.basis,
+                "last_year": c.last_year,
+                "last_value": c.last_value,
+                "trend_growth": c.trend.growth,
+                "sigma": c.trend.sigma,
+                "va_ratio": c.va_ratio,
+                "va_type1": c.va_type1,
+                "synthetic": c.synthetic,
+            }
+            for c in base.clusters.values()
+        ]
+    )
+
+
+# --------------------------------------------------------------------------- what it takes
+
+
+def required_growth(base: ClusterBase, threshold: float, year: int, confidence: float) -> float:
+    """The fixed annual growth (fraction) at which ``base`` reaches ``threshold`` (yuan) by
+    ``year`` with probability ``confidence``, under the fixed-growth model of :func:`cluster_paths`.
+
+    Reaching needs ``ln(1+g) · Σ w_t ≥ ln(threshold / latest)``; the answer uses the
+    ``(1 − confidence)`` quantile of ``Σ w_t`` over the paths. 0 when already there.
+    """
+    if base.last_value >= threshold:
+        return 0.0
+    h = year - base.last_year
+    if h < 1:
+        return math.inf
+    weights = growth_weights(base)[:, :h].sum(axis=1)
+    q = float(np.quantile(weights, 1.0 - confidence))
+    if q <= 0:
+        return math.inf
+    return math.expm1(math.log(threshold / base.last_value) / q)
+
+
+def solve(base: Baseline, confidences: Sequence[float] = CONFIDENCES) -> pd.DataFrame:
+    """What it takes: for each count target (e.g. 8 万亿级 clusters by 2035) and confidence, the
+    cheapest clusters — the smallest rise over their trend growth — and the fixed growth rates
+    that reach the target with at least that probability (others follow the baseline).
+
+    The per-cluster probability is raised together (bisection) until the joint probability of
+    the count reaching the target's lower edge is at least ``confidence``; ``feasible`` is False
+    when even 99.5 % per cluster or every candidate does not get there.
+    """
+    rows: list[dict[str, Any]] = []
+    thresholds = dict(base.plan.levels_desc())
+    members = base.top_level()
+    for target in base.plan.targets:
+        level = _count_level(target)
+        if level is None or target.year not in base.years or target.comparator == "<=":
+            continue
+        edge = target.low if target.comparator == "between" else target.value
+        goal = int(edge or 0)
+        threshold = thresholds[level]
+        already = [c for c in members if base.clusters[c].last_value >= threshold]
+        candidates = [c for c in members if c not in already]
+        needed = max(goal - len(already), 0)
+        for confidence in confidences:
+            cost = {
+                c: required_growth(base.clusters[c], threshold, target.year, confidence)
+                - base.clusters[c].trend.growth
+                for c in candidates
+            }
+            chosen = sorted(candidates, key=lambda c: (cost[c], c))[:needed]
+            feasible = len(chosen) == needed and all(math.isfinite(cost[c]) for c in chosen)
+            rates: dict[str, float] = {}
+            probability = math.nan
+            if feasible:
+                rates, probability = _joint(base, target, level, chosen, threshold, confidence)
+                feasible = probability >= confidence and all(
+                    g <= PLAUSIBLE_GROWTH for g in rates.values()
+                )
+            base_row = {
+                "target_id": target.id,
+                "year": target.year,
+                "level": level,
+                "confidence": confidence,
+                "needed": needed,
+                "already": len(already),
+                "probability": probability,
+                "feasible": feasible,
+            }
+            if not chosen:
+                rows.append({**base_row, "rank": 0, "cluster": None})
+            for rank, cluster in enumerate(chosen, start=1):
+                cb = base.clusters[cluster]
+                rows.append(
+                    {
+                        **base_row,
+                        "rank": rank,
+                        "cluster": cluster,
+                        "latest_value": cb.last_value,
+                        "latest_year": cb.last_year,
+                        "trend_growth": cb.trend.growth,
+                        "required_growth": rates.get(cluster, math.nan),
+                        "uplift": rates.get(cluster, math.nan) - cb.trend.growth,
+                    }
+                )
+    return pd.DataFrame(rows, columns=SOLVE_COLUMNS)
+
+
+def _joint(
+    base: Baseline,
+    target: Target,
+    level: str,
+    chosen: list[str],
+    threshold: float,
+    confidence: float,
+) -> tuple[dict[str, float], float]:
+    """Growth rates for ``chosen`` (one per-cluster probability for all, by bisection) giving
+    a joint probability ≥ ``confidence`` of the count target; ``(rates, probability)``."""
+    from clusteratlas.analysis.scenario_file import ClusterAdjustment
+
+    j = base.years.index(target.year)
+
+    def attempt(q: float) -> tuple[dict[str, float], float]:
+        rates = {c: required_growth(base.clusters[c], threshold, target.year, q) for c in chosen}
+        scenario = Scenario(
+            id="__solve__",
+            clusters={c: ClusterAdjustment(growth=min(g, 2.0)) for c, g in rates.items()},
+        )
+        counts = level_counts(base, run_one(base, scenario))
+        reached = _reached(base, counts, level, threshold, j)
+        return rates, float(np.mean(_hits(target, reached, integer=True)))
+
+    lo, hi = confidence, 0.995
+    rates, p = attempt(lo)
+    if p >= confidence:
+        return rates, p
+    best_rates, best_p = attempt(hi)
+    if best_p < confidence:
+        return best_rates, best_p
+    for _ in range(12):
+        mid = (lo + hi) / 2
+        rates, p = attempt(mid)
+        if p >= confidence:
+            hi, best_rates, best_p = mid, rates, p
+        else:
+            lo = mid
+    return best_rates, best_p
+
+
+def _reached(
+    base: Baseline, counts: dict[str, np.ndarray], level: str, threshold: float, j: int
+) -> np.ndarray:
+    """Clusters at ``level`` *or above* per path in year index ``j`` (a count target of 万亿级
+    is met by clusters at that level; higher levels count too)."""
+    total = np.zeros(base.n_sim)
+    for level_id, value in base.plan.levels_desc():
+        if value >= threshold:
+            total = total + counts[level_id][:, j]
+    return total
+
+
+# --------------------------------------------------------------------------- workspace glue
+
+
+def cluster_sizes(plan: Plan, monitor: pd.DataFrame, observations: pd.DataFrame) -> pd.DataFrame:
+    """Each cluster's size series for scenarios (yuan): the tracker's choice
+    (:func:`~clusteratlas.analysis.targets.cluster_series`: the real observed series where the
+    plan maps one), falling back to the monitor's series where the real one has a single year
+    (no trend can be fitted to one point)."""
+    from clusteratlas.analysis.targets import cluster_series
+
+    chosen = cluster_series(plan, monitor=monitor, observations=observations)
+    counts = chosen.groupby("cluster")["year"].nunique()
+    short = set(counts[counts < 2].index)
+    if not short:
+        return chosen
+    fallback = cluster_series(plan, monitor=monitor)
+    return pd.concat(
+        [chosen[~chosen["cluster"].isin(short)], fallback[fallback["cluster"].isin(short)]],
+        ignore_index=True,
+    )
+
+
+def workspace_baseline(
+    workspace: Any,
+    plan: Plan,
+    *,
+    horizon: int | None = None,
+    assumptions: Assumptions | None = None,
+    n_sim: int = 2000,
+    seed: int = 0,
+) -> Baseline:
+    """:func:`baseline` from a workspace: the cluster monitor at the plan region (sizes and
+    value-added ratios of the latest year), the observation table (share of GDP, GDP) and the
+    tracker's table for the targets scenarios do not move."""
+    from clusteratlas.analysis.panel import workspace_monitor, workspace_targets
+    from clusteratlas.analysis.targets import observation_actuals
+
+    monitor, provenance = workspace_monitor(workspace, plan, crossings=False)
+    observations = workspace.table("observation").to_pandas()
+    tracked = workspace_targets(workspace, plan, n_sim=n_sim, seed=seed, monitor_frame=monitor)
+    at_region = monitor[monitor["region"].astype(str) == plan.region]
+    latest = at_region[at_region["year"] == at_region["year"].max()]
+    ratios = (latest["value_added"] / latest["revenue"]).where(latest["revenue"] > 0)
+    va_ratios = {
+        str(c): float(r)
+        for c, r in zip(latest["cluster"], ratios, strict=True)
+        if r == r and 0 < r <= 1
+    }
+    base = baseline(
+        plan,
+        cluster_sizes(plan, monitor, observations),
+        tracked=tracked,
+        observations=observation_actuals(observations, plan.region),
+        va_ratios=va_ratios,
+        horizon=horizon,
+        assumptions=assumptions,
+        n_sim=n_sim,
+        seed=seed,
+    )
+    if provenance.get("synthetic"):
+        base.notes.append("cluster sizes from a synthetic firm registry")
+    return base
