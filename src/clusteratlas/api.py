@@ -38,7 +38,9 @@ __all__ = [
     "ladder",
     "linkages",
     "opportunities",
+    "programs",
     "regions",
+    "scenario",
     "targets",
 ]
 
@@ -589,6 +591,61 @@ def linkages(
     else:
         raise InputError(f"linkages: by must be sector or cluster, got {by!r}")
     return res.assign(table=iot.name, block=iot.block).reset_index(drop=True)
+
+
+def scenario(
+    file: Any,
+    workspace: Any = None,
+    plan: PlanArg = "beijing-2441",
+    *,
+    seed: int = 0,
+    n_sim: int = 2000,
+    solve: bool = False,
+) -> Any:
+    """The scenario planner (``clusteratlas scenario FILE``): each scenario of ``file`` (a
+    YAML/JSON path or text, a mapping or a parsed ``ScenarioFile``) run on the tracker's Monte
+    Carlo. Returns a :class:`~clusteratlas.analysis.scenario.ScenarioResult`: ``targets``
+    (probability, p50), ``clusters`` (revenue p10/p50/p90, yuan), ``counts`` (clusters per
+    level), ``scenarios`` (what was run) and with ``solve`` the "what it takes" table;
+    ``result.to_dict()`` is the JSON shape of ``--format json``."""
+    from clusteratlas.analysis.scenario import run, workspace_baseline
+    from clusteratlas.analysis.scenario_file import ScenarioFile, load_scenarios
+
+    if _looks_like_workspace(file) and not _looks_like_workspace(workspace):
+        file, workspace = workspace, file  # called as scenario(workspace, file)
+    the_plan = _plan(plan)
+    spec = file if isinstance(file, ScenarioFile) else load_scenarios(file, the_plan)
+    with _workspace(workspace) as ws:
+        base = workspace_baseline(
+            ws,
+            the_plan,
+            horizon=spec.horizon,
+            assumptions=spec.assumptions,
+            n_sim=n_sim,
+            seed=seed,
+        )
+    return run(base, spec, solve_targets=solve)
+
+
+def _looks_like_workspace(value: Any) -> bool:
+    from clusteratlas.sources import Source
+    from clusteratlas.workspace import Workspace
+
+    if isinstance(value, Workspace | Source):
+        return True
+    return isinstance(value, str | Path) and str(value).endswith((".duckdb", ".db"))
+
+
+def programs(workspace: Any = None, plan: PlanArg = "beijing-2441") -> pd.DataFrame:
+    """The plan's programs (``clusteratlas programs``; the Beijing plan's eight projects 八大
+    工程): one row per KPI — ``program, name_zh, name_en, kpi, target, actual, year, status``
+    plus the KPI's names, unit, comparator, source, note and ``synthetic``. KPIs the data
+    cannot measure have ``status = not measurable`` and say what to import."""
+    from clusteratlas.analysis.programs import workspace_programs
+
+    the_plan = _plan(plan)
+    with _workspace(workspace) as ws:
+        return workspace_programs(ws, the_plan)
 
 
 def datasets(workspace: Any = None, plan: PlanArg = "beijing-2441") -> pd.DataFrame:

@@ -3,7 +3,7 @@
 A plan is a YAML file; the Beijing "2441" plan ships as the default (``beijing-2441``). Users
 copy and edit plans; nothing about Beijing is hard-coded in Python. A plan file may list
 ``include: [other.yaml, ...]`` (paths relative to it) whose lists (clusters, targets, chains,
-sources) are appended — large plans can keep chain templates in their own file.
+sources, programs) are appended — large plans can keep chain templates in their own file.
 
 Values in YAML may carry units (``"2.5万亿元"``, ``">30%"``, ``"4-5"``); they are stored in
 canonical units (yuan, fractions, counts) by :mod:`clusteratlas.units`.
@@ -140,19 +140,7 @@ class Target(_Strict):
     @model_validator(mode="before")
     @classmethod
     def _parse_target_value(cls, data: Any) -> Any:
-        if not isinstance(data, dict) or "target" not in data:
-            return data
-        data = dict(data)
-        quantity = parse_quantity(str(data.pop("target")), data.get("unit_in"))
-        data.pop("unit_in", None)
-        data.setdefault("unit", quantity.unit)
-        if quantity.bound == "range":
-            data.setdefault("comparator", "between")
-            data["low"], data["high"] = quantity.low, quantity.high
-        else:
-            data.setdefault("comparator", "<=" if quantity.bound == "<" else ">=")
-            data["value"] = quantity.value
-        return data
+        return _target_fields(data)
 
     @model_validator(mode="after")
     def _consistent(self) -> Target:
@@ -195,8 +183,83 @@ class Chain(_Strict):
         return self
 
 
+KpiKind = Literal[
+    "cluster_count",
+    "observation",
+    "tag_count",
+    "chain_share",
+    "chain_count",
+    "region_share",
+    "service_intensity",
+    "new_firms",
+    "keyword_firms",
+    "ladder_eligible",
+    "unmeasured",
+]
+
+
+class KpiMeasure(_Strict):
+    """How a program KPI is measured on workspace data (see :mod:`clusteratlas.analysis.programs`).
+
+    ``kind`` picks the rule; the other fields are its parameters: ``level`` (cluster_count),
+    ``indicator`` (observation; also preferred by cluster_count when present), ``tag``
+    (tag_count), ``stage``/``statuses`` (chain_share, chain_count), ``group``/``members``
+    (region_share), ``table`` (service_intensity), ``years`` (new_firms: founded within so
+    many years), ``keywords`` (keyword_firms), ``tier`` (ladder_eligible); ``imports`` says
+    what to import when the data cannot measure it (and is the whole point of ``unmeasured``).
+    """
+
+    kind: KpiKind
+    level: str | None = None
+    indicator: str | None = None
+    tag: str | None = None
+    stage: Stage | None = None
+    statuses: list[str] = []
+    group: str | None = None
+    members: list[str] = []
+    table: str | None = None
+    years: int | None = None
+    keywords: list[str] = []
+    tier: str | None = None
+    imports: str | None = None
+
+
+class ProgramKpi(_Strict):
+    """A KPI of a program: its measure, optional target (as plan targets: ``target: "4-5"``,
+    ``unit_in``) by ``year``, and its source."""
+
+    id: str
+    name_zh: str
+    name_en: str
+    measure: KpiMeasure
+    unit: str = "count"
+    comparator: Comparator = "track"
+    value: float | None = None
+    low: float | None = None
+    high: float | None = None
+    year: int | None = None
+    source: str | None = None
+    note: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _parse_target_value(cls, data: Any) -> Any:
+        return _target_fields(data)
+
+
+class Program(_Strict):
+    """A plan program (e.g. one of the Beijing plan's eight projects 八大工程) and its KPIs."""
+
+    id: str
+    name_zh: str
+    name_en: str
+    source: str
+    kpis: list[ProgramKpi] = []
+
+
 class Plan(_Strict):
-    """A whole plan: region, classification scheme, clusters, levels, targets, chains, tiers."""
+    """A whole plan: region, classification scheme, clusters, levels, targets, chains, tiers,
+    programs."""
 
     id: str
     name_zh: str
@@ -211,6 +274,7 @@ class Plan(_Strict):
     clusters: list[Cluster]
     targets: list[Target] = []
     chains: list[Chain] = []
+    programs: list[Program] = []
 
     @model_validator(mode="after")
     def _references(self) -> Plan:
@@ -240,6 +304,15 @@ class Plan(_Strict):
                 raise ValueError(f"target {target.id}: level {ref.level!r} is not a level")
             if target.scope != "region" and target.scope not in known:
                 raise ValueError(f"target {target.id}: scope {target.scope!r} is not a cluster")
+        _unique([p.id for p in self.programs], "program")
+        for program in self.programs:
+            _unique([k.id for k in program.kpis], f"program {program.id} KPI")
+            for kpi in program.kpis:
+                if kpi.measure.level is not None and kpi.measure.level not in levels:
+                    raise ValueError(
+                        f"program {program.id} KPI {kpi.id}: level {kpi.measure.level!r} "
+                        "is not a level"
+                    )
         return self
 
     def cluster(self, cluster_id: str) -> Cluster:
@@ -261,6 +334,24 @@ class Plan(_Strict):
     def levels_desc(self) -> list[tuple[str, float]]:
         """``[(level id, threshold in yuan), ...]`` from the highest threshold down."""
         return sorted(((lv.id, lv.threshold) for lv in self.levels), key=lambda x: -x[1])
+
+
+def _target_fields(data: Any) -> Any:
+    """``target: "4-5"`` (with optional ``unit_in``) → ``unit``, ``comparator`` and
+    ``value`` or ``low``/``high`` in canonical units (plan targets and program KPIs)."""
+    if not isinstance(data, dict) or "target" not in data:
+        return data
+    data = dict(data)
+    quantity = parse_quantity(str(data.pop("target")), data.get("unit_in"))
+    data.pop("unit_in", None)
+    data.setdefault("unit", quantity.unit)
+    if quantity.bound == "range":
+        data.setdefault("comparator", "between")
+        data["low"], data["high"] = quantity.low, quantity.high
+    else:
+        data.setdefault("comparator", "<=" if quantity.bound == "<" else ">=")
+        data["value"] = quantity.value
+    return data
 
 
 def _unique(ids: list[str], what: str) -> None:
