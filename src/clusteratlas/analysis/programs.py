@@ -62,6 +62,7 @@ PROGRAM_COLUMNS = [
     "source",
     "imports",
     "note",
+    "note_zh",
     "synthetic",
 ]
 
@@ -359,6 +360,7 @@ def programs_table(plan: Plan, data: ProgramInputs) -> pd.DataFrame:
                     "source": kpi.source or program.source,
                     "imports": kpi.measure.imports or "",
                     "note": "; ".join(n for n in (kpi.note or "", measured.note) if n),
+                    "note_zh": kpi.note_zh or "",
                     "synthetic": measured.synthetic,
                 }
             )

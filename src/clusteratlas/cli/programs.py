@@ -94,7 +94,7 @@ def display_rows(result: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
                 "status_label": t(f"programs.status.{r['status']}", lang),
                 "source": str(r["source"] or ""),
                 "imports": str(r["imports"] or ""),
-                "note": str(r["note"] or ""),
+                "note": str((r["note_zh"] if lang == "zh" else r["note"]) or ""),
             }
         )
     return rows

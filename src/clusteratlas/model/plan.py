@@ -240,6 +240,7 @@ class ProgramKpi(_Strict):
     year: int | None = None
     source: str | None = None
     note: str | None = None
+    note_zh: str | None = None
 
     @model_validator(mode="before")
     @classmethod

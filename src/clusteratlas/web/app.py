@@ -559,8 +559,10 @@ def create_app(
 
     # ------------------------------------------------------------------ pages
     from clusteratlas.web.pages import register_pages
+    from clusteratlas.web.planner import register_planner
 
     register_pages(app, state)
+    register_planner(app, state)  # scenario planner and programs board (web/planner.py)
     static = Path(__file__).parent / "static"
     app.mount("/static", StaticFiles(directory=static), name="static")
     return app
