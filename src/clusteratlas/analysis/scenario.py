@@ -99,12 +99,6 @@ class ClusterBase:
     def last_value(self) -> float:
         return self.trend.values[-1]
 
-    def observed(self, year: int) -> float:
-        """The observed value in ``year`` (or the latest before it)."""
-        years = np.array(self.trend.years)
-        values = np.array(self.trend.values)
-        return float(values[years <= year][-1])
-
 
 @dataclass(frozen=True)
 class ShareBase:
@@ -240,7 +234,9 @@ def baseline(
             "scenario: no cluster has a size series with two or more years; run the cluster "
             "monitor on a workspace with firm-years (clusteratlas demo builds one)"
         )
-    start = min(c.last_year for c in clusters.values()) + 1
+    # the first year shown is the latest actual year of any cluster: every cluster is then at
+    # its latest actual or simulated from it (no observed history inside the window)
+    start = max(c.last_year for c in clusters.values())
     years = tuple(range(start, end + 1))
     shares = _share_baselines(plan, observations, n_sim=n_sim, seed=seed, end=end)
     return Baseline(
@@ -336,7 +332,7 @@ def cluster_paths(
     base: ClusterBase, scenario: Scenario, years: Sequence[int]
 ) -> tuple[np.ndarray, np.ndarray]:
     """``(values, project part)`` of one cluster in a scenario, shape ``(n_sim, len(years))``,
-    yuan. Years up to the latest actual take the observed value."""
+    yuan. The cluster's latest actual year (if shown) takes the observed value."""
     adj = scenario.adjustment(base.cluster)
     if adj.growth is not None:
         factors = np.exp(math.log1p(adj.growth) * growth_weights(base))
@@ -367,7 +363,7 @@ def cluster_paths(
     extra = np.zeros_like(out)
     for j, year in enumerate(years):
         if year <= base.last_year:
-            out[:, j] = base.observed(year)
+            out[:, j] = base.last_value
         else:
             out[:, j] = total[:, year - base.last_year - 1]
             extra[:, j] = added[:, year - base.last_year - 1]
@@ -559,7 +555,7 @@ class ScenarioResult:
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     import json
 
-    text = frame.to_json(orient="records", force_ascii=False)
+    text = frame.to_json(orient="records", force_ascii=False, double_precision=15)
     return list(json.loads(text or "[]"))
 
 
