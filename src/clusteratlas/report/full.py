@@ -27,6 +27,7 @@ from clusteratlas.i18n import t
 from clusteratlas.model.plan import Plan, load_plan
 from clusteratlas.report import charts
 from clusteratlas.report.html import ReportData, build_context
+from clusteratlas.report.programs import programs_context
 from clusteratlas.units import format_money, format_share
 
 #: Tables of the report (and of the XLSX workbook), in order.
@@ -40,6 +41,7 @@ TABLES = (
     "ladder",
     "opportunities",
     "linkages",
+    "programs",
     "facts",
     "datasets",
 )
@@ -106,6 +108,7 @@ def build_report(
             )
         opportunities = api.opportunities(ws, the_plan, region=opportunity_region, top=None)
         datasets = api.datasets(ws, the_plan)
+        programs = api.programs(ws, the_plan)  # the eight projects (report/programs.py)
     finally:
         if own:
             ws.close()
@@ -142,6 +145,7 @@ def build_report(
         "ladder": pipeline,
         "opportunities": opportunities,
         "linkages": linkages,
+        "programs": programs,
         "facts": facts,
         "datasets": datasets,
     }
@@ -278,6 +282,7 @@ def render_full_html(report: FullReport) -> str:
     """The self-contained HTML of the full report."""
     context = build_context(report.data)
     context.update(chart_context(report))
+    context.update(programs_context(report.tables, report.lang))
     context["to_json"] = charts.to_json
     env = _environment()
     env.globals["to_json"] = charts.to_json

@@ -135,20 +135,15 @@ def register_planner(app: FastAPI, state: State) -> None:
 
     @app.get("/programs", response_class=HTMLResponse, include_in_schema=False)
     def programs_page(request: Request) -> HTMLResponse:
-        from clusteratlas.cli.programs import display_rows
+        from clusteratlas.report.programs import programs_context
 
         lang = _lang(request, state)
         table = state.run("programs")
-        rows = display_rows(table, lang)
-        groups: dict[str, dict[str, Any]] = {}
-        for row in rows:
-            groups.setdefault(row["program"], {"name": row["program_name"], "kpis": []})
-            groups[row["program"]]["kpis"].append(row)
         return render(
             request,
             "programs.html.j2",
             lang,
-            programs=list(groups.values()),
+            programs=programs_context({"programs": table}, lang)["program_groups"],
             synthetic=bool(table["synthetic"].astype(bool).any()),
             api_links=["/api/programs"],
         )
