@@ -209,8 +209,10 @@ def test_base_is_the_trackers_projection(base: sc.Baseline) -> None:
         assert probs.loc[target_id, "base"] == pytest.approx(expected)
     # clusters: the first simulated year's median follows the cluster's trend from its last value
     result = sc.run(base, load_scenarios("scenarios: [{id: base}]", PLAN))
-    ic = result.clusters[(result.clusters["cluster"] == "ic")].iloc[0]
+    rows = result.clusters[(result.clusters["cluster"] == "ic")].set_index("year")
     cb = base.clusters["ic"]
+    assert rows.loc[cb.last_year, "p10"] == rows.loc[cb.last_year, "p90"] == cb.last_value
+    ic = rows.loc[cb.last_year + 1]
     assert ic["p50"] == pytest.approx(cb.last_value * math.exp(cb.trend.slope), rel=0.03)
 
 
