@@ -148,9 +148,11 @@ def test_cli_table_csv_xlsx_and_solve(
     demo_workspace: Path, scenario_file: Path, tmp_path: Path
 ) -> None:
     args = ["scenario", str(scenario_file), "-w", str(demo_workspace), "--n-sim", "200"]
-    out = runner.invoke(cli_app, [*args, "--solve", "--lang", "en"])
+    out = runner.invoke(cli_app, [*args, "--solve", "--lang", "en"], env={"COLUMNS": "300"})
     assert out.exit_code == 0, out.output
     assert "What it takes" in out.output
+    # a target without a probability (no data) keeps its row, once
+    assert out.output.count("Manufacturing value added, share of GDP (2025)") == 1
     out = runner.invoke(cli_app, [*args, "--format", "csv"])
     assert out.exit_code == 0
     assert out.stdout.startswith("section,scenario,target_id,cluster,level,year")

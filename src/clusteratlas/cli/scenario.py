@@ -121,9 +121,10 @@ def display_tables(result: Any, plan: Any, lang: str) -> list[tuple[str, pd.Data
 
     names = {tg.id: (tg.name_zh if lang == "zh" else tg.name_en) for tg in plan.targets}
     targets = result.targets.assign(name=result.targets["target_id"].map(names))
-    probs = targets.pivot_table(
-        index=["name", "year"], columns="scenario", values="probability", sort=False
-    )
+    probs = targets.pivot(index=["name", "year"], columns="scenario", values="probability")
+    order = list(dict.fromkeys(zip(targets["name"], targets["year"], strict=True)))
+    probs = probs.reindex(pd.MultiIndex.from_tuples(order, names=["name", "year"]))
+    probs = probs[[s["id"] for s in result.scenarios]]
     probs = probs.map(lambda v: "—" if pd.isna(v) else f"{v:.0%}").reset_index()
     probs = probs.rename(
         columns={"name": t("targets.col.name", lang), "year": t("targets.col.year", lang)}
