@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from clusteratlas.analysis import scenario as sc
+from clusteratlas.analysis import scenario_solve as solver
 from clusteratlas.analysis.scenario_file import load_scenarios
 from clusteratlas.analysis.targets import assemble_actuals, track
 from clusteratlas.errors import InputError
@@ -247,22 +248,22 @@ def test_share_effect_moves_with_value_added() -> None:
 
 def test_required_growth_reaches_the_threshold(base: sc.Baseline) -> None:
     cb = base.clusters["icv"]
-    g = sc.required_growth(cb, 1e12, 2035, 0.5)
+    g = solver.required_growth(cb, 1e12, 2035, 0.5)
     spec = load_scenarios(f"scenarios: [{{id: a, clusters: {{icv: {{growth: {g}}}}}}}]", PLAN)
     values = sc.run_one(base, spec.scenarios[0]).values["icv"][:, base.years.index(2035)]
     assert np.mean(values >= 1e12) == pytest.approx(0.5, abs=0.02)
-    assert sc.required_growth(base.clusters["ngit"], 1e12, 2035, 0.5) == 0.0
+    assert solver.required_growth(base.clusters["ngit"], 1e12, 2035, 0.5) == 0.0
 
 
 def test_solve_reaches_each_count_target(base: sc.Baseline) -> None:
-    table = sc.solve(base)
+    table = solver.solve(base)
     assert set(table["target_id"]) == {"trillion_clusters_2025", "trillion_clusters_2035"}
     assert set(table["confidence"]) == {0.5, 0.8}
     for (_, conf), rows in table.groupby(["target_id", "confidence"]):
         ok = rows[rows["feasible"]]
         if len(ok):
             assert (ok["probability"] >= conf).all()
-            assert (ok["required_growth"] <= sc.PLAUSIBLE_GROWTH).all()
+            assert (ok["required_growth"] <= solver.PLAUSIBLE_GROWTH).all()
             # ranked cheapest first
             assert list(ok["rank"]) == sorted(ok["rank"])
     t35 = table[(table["target_id"] == "trillion_clusters_2035") & (table["confidence"] == 0.8)]

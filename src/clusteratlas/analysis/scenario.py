@@ -46,35 +46,9 @@ from clusteratlas.model.plan import Plan, Target
 #: Lowest yearly growth factor after a negative ``growth_delta`` (a cluster keeps ≥ 0.1 %).
 MIN_FACTOR = 1e-3
 
-#: Probability levels of "what it takes" (:func:`solve`).
-CONFIDENCES = (0.5, 0.8)
-
-#: Highest annual growth :func:`solve` calls feasible (fraction/year): above it a cluster would
-#: have to more than grow by half every year — not a plan, a miracle.
-PLAUSIBLE_GROWTH = 0.5
-
 TARGET_COLUMNS = ["scenario", "target_id", "year", "probability", "p50", "basis"]
 CLUSTER_COLUMNS = ["scenario", "cluster", "year", "p10", "p50", "p90", "project_revenue"]
 COUNT_COLUMNS = ["scenario", "year", "level", "p10", "p50", "p90"]
-SOLVE_COLUMNS = [
-    "target_id",
-    "year",
-    "level",
-    "confidence",
-    "needed",
-    "already",
-    "rank",
-    "cluster",
-    "latest_value",
-    "latest_year",
-    "trend_growth",
-    "required_growth",
-    "uplift",
-    "probability",
-    "feasible",
-]
-
-
 # --------------------------------------------------------------------------- baseline
 
 
@@ -406,7 +380,7 @@ def level_counts(base: Baseline, run: ScenarioRun) -> dict[str, np.ndarray]:
 # --------------------------------------------------------------------------- targets
 
 
-def _count_level(target: Target) -> str | None:
+def count_level(target: Target) -> str | None:
     ref = target.actual
     if target.unit != "count":
         return None
@@ -415,7 +389,7 @@ def _count_level(target: Target) -> str | None:
     return None
 
 
-def _hits(target: Target, samples: np.ndarray, integer: bool = False) -> np.ndarray:
+def hits(target: Target, samples: np.ndarray, integer: bool = False) -> np.ndarray:
     """Samples meeting the target; ranges count as reached at their lower edge."""
     x = np.rint(samples) if integer else samples
     if target.comparator == "<=":
@@ -439,11 +413,11 @@ def target_rows(base: Baseline, run: ScenarioRun) -> list[dict[str, Any]]:
         row: dict[str, Any] = {"scenario": run.scenario.id, "target_id": target.id}
         row["year"] = target.year
         j = year_index.get(target.year)
-        level = _count_level(target)
+        level = count_level(target)
         samples: np.ndarray | None = None
         integer = False
         if j is not None and level is not None and level in counts:
-            samples = _reached(base, counts, level, thresholds[level], j)
+            samples = reached_count(base, counts, level, thresholds[level], j)
             integer, row["basis"] = True, "clusters"
         elif target.id in base.shares and j is not None:
             if reference is None:
@@ -453,7 +427,7 @@ def target_rows(base: Baseline, run: ScenarioRun) -> list[dict[str, Any]]:
         elif j is not None and target.scope in run.values and target.unit == "yuan":
             samples, row["basis"] = run.values[target.scope][:, j], "cluster"
         if samples is not None:
-            row["probability"] = float(np.mean(_hits(target, samples, integer)))
+            row["probability"] = float(np.mean(hits(target, samples, integer)))
             row["p50"] = float(np.percentile(samples, 50))
         else:
             tracked = base.tracked[base.tracked["target_id"] == target.id]
@@ -561,7 +535,8 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 def run(base: Baseline, spec: ScenarioFile, *, solve_targets: bool = False) -> ScenarioResult:
     """Run every scenario of ``spec`` on ``base``: per-cluster p10/p50/p90 per year, counts per
-    level, each target's probability; with ``solve_targets`` also :func:`solve`."""
+    level, each target's probability; with ``solve_targets`` also
+    :func:`clusteratlas.analysis.scenario_solve.solve`."""
     target_parts, cluster_parts, count_parts, meta = [], [], [], []
     for scenario in spec.scenarios:
         result = run_one(base, scenario)
@@ -617,8 +592,14 @@ def run(base: Baseline, spec: ScenarioFile, *, solve_targets: bool = False) -> S
         targets=pd.DataFrame(target_parts, columns=TARGET_COLUMNS),
         clusters=pd.concat(cluster_parts, ignore_index=True)[CLUSTER_COLUMNS],
         counts=pd.concat(count_parts, ignore_index=True)[COUNT_COLUMNS],
-        solve=solve(base) if solve_targets else None,
+        solve=_solve(base) if solve_targets else None,
     )
+
+
+def _solve(base: Baseline) -> pd.DataFrame:
+    from clusteratlas.analysis.scenario_solve import solve
+
+    return solve(base)
 
 
 def inputs_table(base: Baseline) -> pd.DataFrame:
@@ -642,136 +623,7 @@ def inputs_table(base: Baseline) -> pd.DataFrame:
     )
 
 
-# --------------------------------------------------------------------------- what it takes
-
-
-def required_growth(base: ClusterBase, threshold: float, year: int, confidence: float) -> float:
-    """The fixed annual growth (fraction) at which ``base`` reaches ``threshold`` (yuan) by
-    ``year`` with probability ``confidence``, under the fixed-growth model of :func:`cluster_paths`.
-
-    Reaching needs ``ln(1+g) · Σ w_t ≥ ln(threshold / latest)``; the answer uses the
-    ``(1 − confidence)`` quantile of ``Σ w_t`` over the paths. 0 when already there.
-    """
-    if base.last_value >= threshold:
-        return 0.0
-    h = year - base.last_year
-    if h < 1:
-        return math.inf
-    weights = growth_weights(base)[:, :h].sum(axis=1)
-    q = float(np.quantile(weights, 1.0 - confidence))
-    if q <= 0:
-        return math.inf
-    return math.expm1(math.log(threshold / base.last_value) / q)
-
-
-def solve(base: Baseline, confidences: Sequence[float] = CONFIDENCES) -> pd.DataFrame:
-    """What it takes: for each count target (e.g. 8 万亿级 clusters by 2035) and confidence, the
-    cheapest clusters — the smallest rise over their trend growth — and the fixed growth rates
-    that reach the target with at least that probability (others follow the baseline).
-
-    The per-cluster probability is raised together (bisection) until the joint probability of
-    the count reaching the target's lower edge is at least ``confidence``; ``feasible`` is False
-    when even 99.5 % per cluster or every candidate does not get there.
-    """
-    rows: list[dict[str, Any]] = []
-    thresholds = dict(base.plan.levels_desc())
-    members = base.top_level()
-    for target in base.plan.targets:
-        level = _count_level(target)
-        if level is None or target.year not in base.years or target.comparator == "<=":
-            continue
-        edge = target.low if target.comparator == "between" else target.value
-        goal = int(edge or 0)
-        threshold = thresholds[level]
-        already = [c for c in members if base.clusters[c].last_value >= threshold]
-        candidates = [c for c in members if c not in already]
-        needed = max(goal - len(already), 0)
-        for confidence in confidences:
-            cost = {
-                c: required_growth(base.clusters[c], threshold, target.year, confidence)
-                - base.clusters[c].trend.growth
-                for c in candidates
-            }
-            chosen = sorted(candidates, key=lambda c: (cost[c], c))[:needed]
-            feasible = len(chosen) == needed and all(math.isfinite(cost[c]) for c in chosen)
-            rates: dict[str, float] = {}
-            probability = math.nan
-            if feasible:
-                rates, probability = _joint(base, target, level, chosen, threshold, confidence)
-                feasible = probability >= confidence and all(
-                    g <= PLAUSIBLE_GROWTH for g in rates.values()
-                )
-            base_row = {
-                "target_id": target.id,
-                "year": target.year,
-                "level": level,
-                "confidence": confidence,
-                "needed": needed,
-                "already": len(already),
-                "probability": probability,
-                "feasible": feasible,
-            }
-            if not chosen:
-                rows.append({**base_row, "rank": 0, "cluster": None})
-            for rank, cluster in enumerate(chosen, start=1):
-                cb = base.clusters[cluster]
-                rows.append(
-                    {
-                        **base_row,
-                        "rank": rank,
-                        "cluster": cluster,
-                        "latest_value": cb.last_value,
-                        "latest_year": cb.last_year,
-                        "trend_growth": cb.trend.growth,
-                        "required_growth": rates.get(cluster, math.nan),
-                        "uplift": rates.get(cluster, math.nan) - cb.trend.growth,
-                    }
-                )
-    return pd.DataFrame(rows, columns=SOLVE_COLUMNS)
-
-
-def _joint(
-    base: Baseline,
-    target: Target,
-    level: str,
-    chosen: list[str],
-    threshold: float,
-    confidence: float,
-) -> tuple[dict[str, float], float]:
-    """Growth rates for ``chosen`` (one per-cluster probability for all, by bisection) giving
-    a joint probability ≥ ``confidence`` of the count target; ``(rates, probability)``."""
-    from clusteratlas.analysis.scenario_file import ClusterAdjustment
-
-    j = base.years.index(target.year)
-
-    def attempt(q: float) -> tuple[dict[str, float], float]:
-        rates = {c: required_growth(base.clusters[c], threshold, target.year, q) for c in chosen}
-        scenario = Scenario(
-            id="__solve__",
-            clusters={c: ClusterAdjustment(growth=min(g, 2.0)) for c, g in rates.items()},
-        )
-        counts = level_counts(base, run_one(base, scenario))
-        reached = _reached(base, counts, level, threshold, j)
-        return rates, float(np.mean(_hits(target, reached, integer=True)))
-
-    lo, hi = confidence, 0.995
-    rates, p = attempt(lo)
-    if p >= confidence:
-        return rates, p
-    best_rates, best_p = attempt(hi)
-    if best_p < confidence:
-        return best_rates, best_p
-    for _ in range(12):
-        mid = (lo + hi) / 2
-        rates, p = attempt(mid)
-        if p >= confidence:
-            hi, best_rates, best_p = mid, rates, p
-        else:
-            lo = mid
-    return best_rates, best_p
-
-
-def _reached(
+def reached_count(
     base: Baseline, counts: dict[str, np.ndarray], level: str, threshold: float, j: int
 ) -> np.ndarray:
     """Clusters at ``level`` *or above* per path in year index ``j`` (a count target of 万亿级
