@@ -189,7 +189,11 @@ def emit(
         text = frame.to_csv(index=False)
     elif fmt is OutputFormat.json:
         text = json.dumps(
-            json.loads(frame.to_json(orient="records", force_ascii=False, date_format="iso")),
+            json.loads(  # 15 decimal places (pandas' default 10 cuts small shares)
+                frame.to_json(
+                    orient="records", force_ascii=False, date_format="iso", double_precision=15
+                )
+            ),
             ensure_ascii=False,
             indent=1,
         )

@@ -77,8 +77,11 @@ class ApiError(ClusterAtlasError):
 
 
 def records_json(frame: pd.DataFrame) -> bytes:
-    """The frame as the CLI's ``--format json`` (records; NaN → null; ISO dates) in UTF-8."""
-    text = frame.to_json(orient="records", force_ascii=False, date_format="iso")
+    """The frame as the CLI's ``--format json`` (records; NaN → null; ISO dates; floats to 15
+    decimal places, pandas' most — its default of 10 cut small shares to 7 digits) in UTF-8."""
+    text = frame.to_json(
+        orient="records", force_ascii=False, date_format="iso", double_precision=15
+    )
     return (text or "[]").encode("utf-8")
 
 
