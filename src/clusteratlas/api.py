@@ -24,6 +24,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from clusteratlas.config import DEFAULT_PLAN, workspace_path
 from clusteratlas.errors import InputError, WorkspaceError
 from clusteratlas.model.plan import Plan, load_plan
 
@@ -143,7 +144,7 @@ def _latest_year(ws: Any, year: int | None) -> int:
 
 def clusters(
     workspace: Any = None,
-    plan: PlanArg = "beijing-2441",
+    plan: PlanArg = DEFAULT_PLAN,
     *,
     year: int | None = None,
     all_years: bool = False,
@@ -172,7 +173,7 @@ def clusters(
 
 def targets(
     workspace: Any = None,
-    plan: PlanArg = "beijing-2441",
+    plan: PlanArg = DEFAULT_PLAN,
     *,
     as_of: int | None = None,
     facts: bool = False,
@@ -198,7 +199,7 @@ def targets(
 
 def chains(
     workspace: Any = None,
-    plan: PlanArg = "beijing-2441",
+    plan: PlanArg = DEFAULT_PLAN,
     *,
     chain: str | None = None,
     region: str | None = None,
@@ -229,7 +230,7 @@ def chains(
 
 def coverage(
     workspace: Any = None,
-    plan: PlanArg = "beijing-2441",
+    plan: PlanArg = DEFAULT_PLAN,
     *,
     chain: str | None = None,
     region: str | None = None,
@@ -241,7 +242,7 @@ def coverage(
 
 def attract(
     workspace: Any = None,
-    plan: PlanArg = "beijing-2441",
+    plan: PlanArg = DEFAULT_PLAN,
     *,
     chain: str,
     node: str,
@@ -272,7 +273,7 @@ def attract(
 
 def regions(
     workspace: Any = None,
-    plan: PlanArg = "beijing-2441",
+    plan: PlanArg = DEFAULT_PLAN,
     *,
     group: str = "jingjinji",
     chain: str | None = None,
@@ -299,7 +300,7 @@ def regions(
 
 def ladder(
     workspace: Any = None,
-    plan: PlanArg = "beijing-2441",
+    plan: PlanArg = DEFAULT_PLAN,
     *,
     tier: list[str] | str | None = None,
     region: str | None = None,
@@ -448,7 +449,7 @@ def _names(ws: Any, table: str, lang: str) -> dict[str, str]:
 
 def complexity(
     workspace: Any = None,
-    plan: PlanArg = "beijing-2441",
+    plan: PlanArg = DEFAULT_PLAN,
     *,
     level: IndustryLevel = "class",
     year: int | None = None,
@@ -516,7 +517,7 @@ def complexity(
 
 def opportunities(
     workspace: Any = None,
-    plan: PlanArg = "beijing-2441",
+    plan: PlanArg = DEFAULT_PLAN,
     *,
     region: str,
     level: IndustryLevel = "class",
@@ -568,7 +569,7 @@ def opportunities(
 
 def linkages(
     workspace: Any = None,
-    plan: PlanArg = "beijing-2441",
+    plan: PlanArg = DEFAULT_PLAN,
     *,
     table: str = "china-2020-42",
     by: Literal["sector", "cluster"] = "sector",
@@ -591,7 +592,7 @@ def linkages(
     return res.assign(table=iot.name, block=iot.block).reset_index(drop=True)
 
 
-def datasets(workspace: Any = None, plan: PlanArg = "beijing-2441") -> pd.DataFrame:
+def datasets(workspace: Any = None, plan: PlanArg = DEFAULT_PLAN) -> pd.DataFrame:
     """The workspace's dataset registry (``clusteratlas status``): ``name, kind, rows,
     rejected, source_file, content_hash, imported_at, synthetic``."""
     with _workspace(workspace) as ws:
@@ -601,6 +602,6 @@ def datasets(workspace: Any = None, plan: PlanArg = "beijing-2441") -> pd.DataFr
 
 def workspace_mtime(workspace: str | os.PathLike[str] | None) -> float:
     """Modification time of a workspace file and its WAL (for result caches)."""
-    path = Path(workspace) if workspace is not None else Path("clusteratlas.duckdb")
+    path = workspace_path(workspace)
     times = [p.stat().st_mtime for p in (path, path.with_name(path.name + ".wal")) if p.exists()]
     return max(times) if times else 0.0

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import pandas as pd
 
+from clusteratlas.config import DEFAULT_WORKSPACE, workspace_path
 from clusteratlas.errors import InputError, Problem, ValidationError, WorkspaceError
 from clusteratlas.ingest.aliases import Header, map_headers
 from clusteratlas.ingest.readers import RawTable, read_file, read_frame, sheet_name
@@ -46,14 +47,14 @@ if TYPE_CHECKING:  # pragma: no cover
     import ibis
     import ibis.expr.types as ir
 
-DEFAULT_PATH = "clusteratlas.duckdb"
+DEFAULT_PATH = DEFAULT_WORKSPACE
 SCHEMA_VERSION = 1
 MAX_PROBLEMS = 1000
 
 
 def default_path() -> Path:
     """``$CLUSTERATLAS_WORKSPACE`` or ``./clusteratlas.duckdb``."""
-    return Path(os.environ.get("CLUSTERATLAS_WORKSPACE") or DEFAULT_PATH)
+    return workspace_path()
 
 
 @dataclass

@@ -60,6 +60,7 @@ from clusteratlas.analysis.iomath import (
     technical_coefficients,
 )
 from clusteratlas.analysis.iotable import IOTable
+from clusteratlas.config import DEFAULT_PLAN
 from clusteratlas.errors import AnalysisError
 
 if TYPE_CHECKING:
@@ -139,9 +140,7 @@ def _reach(
     return sorted(reached), "partial" if partial else "full"
 
 
-def cluster_linkages(
-    table: IOTable | str, plan: Plan | str | Path = "beijing-2441"
-) -> pd.DataFrame:
+def cluster_linkages(table: IOTable | str, plan: Plan | str | Path = DEFAULT_PLAN) -> pd.DataFrame:
     """Sector linkages aggregated to a plan's clusters (output-weighted means).
 
     A cluster reaches the IO sectors whose GB/T 4754 codes (``io_sector_map.csv``) its code
