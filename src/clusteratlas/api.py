@@ -24,6 +24,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from clusteratlas.config import DEFAULT_PLAN, workspace_path
 from clusteratlas.errors import InputError, WorkspaceError
 from clusteratlas.model.plan import Plan, load_plan
 
@@ -145,7 +146,7 @@ def _latest_year(ws: Any, year: int | None) -> int:
 
 def clusters(
     workspace: Any = None,
-    plan: PlanArg = "beijing-2441",
+    plan: PlanArg = DEFAULT_PLAN,
     *,
     year: int | None = None,
     all_years: bool = False,
@@ -174,7 +175,7 @@ def clusters(
 
 def targets(
     workspace: Any = None,
-    plan: PlanArg = "beijing-2441",
+    plan: PlanArg = DEFAULT_PLAN,
     *,
     as_of: int | None = None,
     facts: bool = False,
@@ -200,7 +201,7 @@ def targets(
 
 def chains(
     workspace: Any = None,
-    plan: PlanArg = "beijing-2441",
+    plan: PlanArg = DEFAULT_PLAN,
     *,
     chain: str | None = None,
     region: str | None = None,
@@ -231,7 +232,7 @@ def chains(
 
 def coverage(
     workspace: Any = None,
-    plan: PlanArg = "beijing-2441",
+    plan: PlanArg = DEFAULT_PLAN,
     *,
     chain: str | None = None,
     region: str | None = None,
@@ -243,7 +244,7 @@ def coverage(
 
 def attract(
     workspace: Any = None,
-    plan: PlanArg = "beijing-2441",
+    plan: PlanArg = DEFAULT_PLAN,
     *,
     chain: str,
     node: str,
@@ -274,7 +275,7 @@ def attract(
 
 def regions(
     workspace: Any = None,
-    plan: PlanArg = "beijing-2441",
+    plan: PlanArg = DEFAULT_PLAN,
     *,
     group: str = "jingjinji",
     chain: str | None = None,
@@ -301,7 +302,7 @@ def regions(
 
 def ladder(
     workspace: Any = None,
-    plan: PlanArg = "beijing-2441",
+    plan: PlanArg = DEFAULT_PLAN,
     *,
     tier: list[str] | str | None = None,
     region: str | None = None,
@@ -450,7 +451,7 @@ def _names(ws: Any, table: str, lang: str) -> dict[str, str]:
 
 def complexity(
     workspace: Any = None,
-    plan: PlanArg = "beijing-2441",
+    plan: PlanArg = DEFAULT_PLAN,
     *,
     level: IndustryLevel = "class",
     year: int | None = None,
@@ -518,7 +519,7 @@ def complexity(
 
 def opportunities(
     workspace: Any = None,
-    plan: PlanArg = "beijing-2441",
+    plan: PlanArg = DEFAULT_PLAN,
     *,
     region: str,
     level: IndustryLevel = "class",
@@ -570,7 +571,7 @@ def opportunities(
 
 def linkages(
     workspace: Any = None,
-    plan: PlanArg = "beijing-2441",
+    plan: PlanArg = DEFAULT_PLAN,
     *,
     table: str = "china-2020-42",
     by: Literal["sector", "cluster"] = "sector",
@@ -596,7 +597,7 @@ def linkages(
 def scenario(
     file: Any,
     workspace: Any = None,
-    plan: PlanArg = "beijing-2441",
+    plan: PlanArg = DEFAULT_PLAN,
     *,
     seed: int = 0,
     n_sim: int = 2000,
@@ -636,7 +637,7 @@ def _looks_like_workspace(value: Any) -> bool:
     return isinstance(value, str | Path) and str(value).endswith((".duckdb", ".db"))
 
 
-def programs(workspace: Any = None, plan: PlanArg = "beijing-2441") -> pd.DataFrame:
+def programs(workspace: Any = None, plan: PlanArg = DEFAULT_PLAN) -> pd.DataFrame:
     """The plan's programs (``clusteratlas programs``; the Beijing plan's eight projects 八大
     工程): one row per KPI — ``program, name_zh, name_en, kpi, target, actual, year, status``
     plus the KPI's names, unit, comparator, source, note and ``synthetic``. KPIs the data
@@ -648,7 +649,7 @@ def programs(workspace: Any = None, plan: PlanArg = "beijing-2441") -> pd.DataFr
         return workspace_programs(ws, the_plan)
 
 
-def datasets(workspace: Any = None, plan: PlanArg = "beijing-2441") -> pd.DataFrame:
+def datasets(workspace: Any = None, plan: PlanArg = DEFAULT_PLAN) -> pd.DataFrame:
     """The workspace's dataset registry (``clusteratlas status``): ``name, kind, rows,
     rejected, source_file, content_hash, imported_at, synthetic``."""
     with _workspace(workspace) as ws:
@@ -658,6 +659,6 @@ def datasets(workspace: Any = None, plan: PlanArg = "beijing-2441") -> pd.DataFr
 
 def workspace_mtime(workspace: str | os.PathLike[str] | None) -> float:
     """Modification time of a workspace file and its WAL (for result caches)."""
-    path = Path(workspace) if workspace is not None else Path("clusteratlas.duckdb")
+    path = workspace_path(workspace)
     times = [p.stat().st_mtime for p in (path, path.with_name(path.name + ".wal")) if p.exists()]
     return max(times) if times else 0.0

@@ -21,6 +21,7 @@ from typing import Any
 
 import pandas as pd
 
+from clusteratlas.config import DEFAULT_PLAN
 from clusteratlas.errors import InputError
 
 DEFAULT_OUT = Path("clusteratlas-demo")
@@ -157,7 +158,7 @@ def run_demo(
     *,
     firms: int = DEFAULT_FIRMS,
     seed: int = 0,
-    plan: str = "beijing-2441",
+    plan: str = DEFAULT_PLAN,
     n_sim: int = 2000,
     lang: str | None = None,
     years: Any = None,

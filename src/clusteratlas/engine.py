@@ -12,9 +12,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from clusteratlas.config import ENGINES, normalize_engine
 from clusteratlas.errors import InputError
 
-ENGINES = ("duckdb", "pyspark")
+__all__ = ["ENGINES", "connect"]
 
 
 def connect(
@@ -33,7 +34,7 @@ def connect(
     ``memory_limit`` sets the driver memory. Unknown engines or a
     missing PySpark raise :class:`~clusteratlas.errors.InputError`.
     """
-    name = engine.strip().lower()
+    name = normalize_engine(engine)  # raises InputError for an unknown engine
     if name == "duckdb":
         import ibis
 
@@ -42,30 +43,27 @@ def connect(
             config["memory_limit"] = memory_limit
         database = ":memory:" if path is None else str(Path(path))
         return ibis.duckdb.connect(database, **config)
-    if name in ("pyspark", "spark"):
-        try:
-            import ibis
-            from pyspark.sql import SparkSession
-        except ImportError:  # pragma: no cover - depends on the optional extra
-            raise InputError(
-                "engine 'pyspark' needs PySpark: pip install 'clusteratlas[spark]'"
-            ) from None
-        builder = (
-            SparkSession.builder.master(spark_master or "local[*]")
-            .appName("clusteratlas")
-            .config("spark.driver.host", "127.0.0.1")
-            .config("spark.driver.bindAddress", "127.0.0.1")
-            .config("spark.ui.enabled", "false")
-            .config("spark.sql.session.timeZone", "UTC")
-            .config("spark.sql.shuffle.partitions", "4")
-            .config(
-                "spark.sql.warehouse.dir",
-                str(Path(path))
-                if path is not None
-                else tempfile.mkdtemp(prefix="clusteratlas-spark-"),
-            )
+    # name == "pyspark"
+    try:
+        import ibis
+        from pyspark.sql import SparkSession
+    except ImportError:  # pragma: no cover - depends on the optional extra
+        raise InputError(
+            "engine 'pyspark' needs PySpark: pip install 'clusteratlas[spark]'"
+        ) from None
+    builder = (
+        SparkSession.builder.master(spark_master or "local[*]")
+        .appName("clusteratlas")
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.shuffle.partitions", "4")
+        .config(
+            "spark.sql.warehouse.dir",
+            str(Path(path)) if path is not None else tempfile.mkdtemp(prefix="clusteratlas-spark-"),
         )
-        if memory_limit:
-            builder = builder.config("spark.driver.memory", memory_limit)
-        return ibis.pyspark.connect(builder.getOrCreate())
-    raise InputError(f"unknown engine {engine!r}; use one of: {', '.join(ENGINES)}")
+    )
+    if memory_limit:
+        builder = builder.config("spark.driver.memory", memory_limit)
+    return ibis.pyspark.connect(builder.getOrCreate())

@@ -46,6 +46,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
+from clusteratlas.config import engine_from_env, normalize_engine, spark_master_from_env
 from clusteratlas.errors import InputError, WorkspaceError
 from clusteratlas.model.schema import TABLES, TableSchema
 
@@ -75,8 +76,6 @@ CANONICAL_TABLES: tuple[str, ...] = (
 REFERENCE_TABLES: tuple[str, ...] = ("industry", "region", "region_group")
 """Tables filled from :mod:`clusteratlas.refdata` when the source lacks them."""
 
-_ENGINE_ALIASES = {"duckdb": "duckdb", "pyspark": "pyspark", "spark": "pyspark"}
-
 _IBIS_TYPES = {
     "VARCHAR": "string",
     "DOUBLE": "float64",
@@ -101,29 +100,8 @@ _SUFFIX = re.compile(r"^\s*(?P<name>[^()（）]+?)\s*[(（]\s*(?P<unit>[^()（�
 # --------------------------------------------------------------------------- engine choice
 
 
-def normalize_engine(engine: str | None) -> str:
-    """``duckdb`` or ``pyspark`` from a user spelling (``spark`` → ``pyspark``; None → duckdb).
-
-    Raises :class:`~clusteratlas.errors.InputError` for anything else.
-    """
-    if engine is None or not str(engine).strip():
-        return "duckdb"
-    key = str(engine).strip().lower()
-    if key not in _ENGINE_ALIASES:
-        raise InputError(f"unknown engine {engine!r}; use duckdb or spark")
-    return _ENGINE_ALIASES[key]
-
-
-def engine_from_env(default: str = "duckdb") -> str:
-    """The engine named by ``$CLUSTERATLAS_ENGINE`` (``duckdb``/``spark``/``pyspark``), else
-    ``default``; normalised as :func:`normalize_engine`."""
-    return normalize_engine(os.environ.get("CLUSTERATLAS_ENGINE") or default)
-
-
-def spark_master_from_env() -> str | None:
-    """``$SPARK_MASTER`` (e.g. ``spark://host:7077``, ``local[4]``) or None (local mode)."""
-    value = os.environ.get("SPARK_MASTER", "").strip()
-    return value or None
+# normalize_engine, engine_from_env and spark_master_from_env live in clusteratlas.config
+# (imported above and re-exported here).
 
 
 # --------------------------------------------------------------------------- canonical shape

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import pandas as pd
 
+from clusteratlas.config import DEFAULT_WORKSPACE, workspace_path
 from clusteratlas.errors import InputError, Problem, ValidationError, WorkspaceError
 from clusteratlas.ingest.aliases import Header, map_headers
 from clusteratlas.ingest.readers import RawTable, read_file, read_frame, sheet_name
@@ -46,14 +47,14 @@ if TYPE_CHECKING:  # pragma: no cover
     import ibis
     import ibis.expr.types as ir
 
-DEFAULT_PATH = "clusteratlas.duckdb"
+DEFAULT_PATH = DEFAULT_WORKSPACE
 SCHEMA_VERSION = 1
 MAX_PROBLEMS = 1000
 
 
 def default_path() -> Path:
     """``$CLUSTERATLAS_WORKSPACE`` or ``./clusteratlas.duckdb``."""
-    return Path(os.environ.get("CLUSTERATLAS_WORKSPACE") or DEFAULT_PATH)
+    return workspace_path()
 
 
 @dataclass
@@ -736,13 +737,48 @@ def open_workspace(
         message = str(exc).split("\n")[0]
         raise WorkspaceError(f"{file}: cannot open workspace: {message}") from None
     con.execute("SET enable_progress_bar = false")
-    if not read_only:
-        try:
+    try:
+        check_schema_version(con, file)
+        if not read_only:
             _create(con)
-        except BaseException:
-            con.close()
-            raise
+    except BaseException:
+        con.close()
+        raise
     return Workspace(file, con, read_only)
+
+
+def check_schema_version(con: duckdb.DuckDBPyConnection, file: Path) -> None:
+    """Refuse a workspace whose ``workspace_meta.schema_version`` is not :data:`SCHEMA_VERSION`
+    with a :class:`WorkspaceError` that says what to do (a new file has no version yet)."""
+    has_meta = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'workspace_meta'"
+    ).fetchone() != (0,)
+    row = (
+        con.execute("SELECT value FROM workspace_meta WHERE key = 'schema_version'").fetchone()
+        if has_meta
+        else None
+    )
+    if row is None:
+        return
+    try:
+        version = int(row[0])
+    except ValueError:
+        raise WorkspaceError(
+            f"{file}: unreadable workspace schema version {row[0]!r}; not a ClusterAtlas "
+            "workspace, or a damaged one"
+        ) from None
+    if version > SCHEMA_VERSION:
+        raise WorkspaceError(
+            f"{file}: workspace schema version {version} was written by a newer ClusterAtlas; "
+            f"this one reads version {SCHEMA_VERSION}. Upgrade ClusterAtlas "
+            "(pip install -U clusteratlas) to open it"
+        )
+    if version < SCHEMA_VERSION:
+        raise WorkspaceError(
+            f"{file}: workspace schema version {version} is older than this ClusterAtlas "
+            f"(version {SCHEMA_VERSION}) and cannot be upgraded in place. Create a new "
+            "workspace (clusteratlas init -w NEW.duckdb) and import your files into it again"
+        )
 
 
 def _create(con: duckdb.DuckDBPyConnection) -> None:

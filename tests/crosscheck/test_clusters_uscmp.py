@@ -1,6 +1,6 @@
 """U.S. Cluster Mapping conventions, checked against USCMP-derived national figures.
 
-``/work/shared/data/us_clusters/cluster_list.csv`` (see its SOURCES.md) holds each of the 67
+``shared/data/us_clusters/cluster_list.csv`` (see its SOURCES.md) holds each of the 67
 USCMP clusters' implied 2016 national employment and its implied share of national
 **traded** or **local** employment, both derived from USCMP's published state rows
 (national share = published share of region type employment / published LQ). Passing the
@@ -18,22 +18,11 @@ import pytest
 
 from clusteratlas.analysis.clusters import location_quotient
 
-_REL = Path("data/us_clusters/cluster_list.csv")
-# shared/ sits beside the repository (locally /work/shared, in CI beside the fresh clone)
-CLUSTER_LIST = next(
-    (
-        p / _REL
-        for p in (Path(__file__).resolve().parents[3] / "shared", Path("/work/shared"))
-        if (p / _REL).exists()
-    ),
-    Path("/work/shared") / _REL,
-)
-pytestmark = pytest.mark.skipif(not CLUSTER_LIST.exists(), reason="shared USCMP data absent")
-
 
 @pytest.fixture(scope="module")
-def clusters() -> pd.DataFrame:
-    return pd.read_csv(CLUSTER_LIST)
+def clusters(shared_data: Path) -> pd.DataFrame:
+    """``shared/data/us_clusters/cluster_list.csv`` (found by the suite's ``shared_data``)."""
+    return pd.read_csv(shared_data / "us_clusters" / "cluster_list.csv")
 
 
 def _national(clusters: pd.DataFrame) -> pd.DataFrame:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -38,6 +39,41 @@ ROUTES = [
 ]
 
 
+def _assert_same_values(served: pd.DataFrame, expected: pd.DataFrame) -> None:
+    """Cell by cell: numbers to 1e-9 relative or the JSON's 15 decimal places (NaN ↔ null),
+    also inside nested lists and dicts; dates as ISO strings; everything else equal."""
+    expected = expected.reset_index(drop=True)
+    for column in expected.columns:
+        want, got = expected[column], served[str(column)]
+        if pd.api.types.is_datetime64_any_dtype(want):
+            want = want.dt.strftime("%Y-%m-%dT%H:%M:%S.%f").str[:-3]
+            got = got.str.removesuffix("Z")
+        for i, (w, g) in enumerate(zip(want.tolist(), got.tolist(), strict=True)):
+            assert _same(g, w), (column, i, g, w)
+
+
+def _same(got: object, want: object) -> bool:
+    if _missing(want) or _missing(got):
+        return _missing(want) and _missing(got)
+    if isinstance(want, dict):
+        return (
+            isinstance(got, dict)
+            and set(got) == {str(k) for k in want}
+            and all(_same(got[str(k)], v) for k, v in want.items())
+        )
+    if isinstance(want, list | tuple | np.ndarray):
+        return isinstance(got, list) and len(got) == len(want) and all(map(_same, got, want))
+    if isinstance(want, bool | np.bool_) or isinstance(got, bool):
+        return bool(got) == bool(want) and isinstance(got, bool)
+    if isinstance(want, int | float | np.number):
+        return bool(np.isclose(float(got), float(want), rtol=1e-9, atol=1e-15))  # type: ignore[arg-type]
+    return str(got) == str(want)
+
+
+def _missing(value: object) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
+
+
 @pytest.mark.parametrize(("url", "command", "params"), ROUTES, ids=[r[0] for r in ROUTES])
 def test_route_mirrors_python_api(
     client, demo_workspace: Path, url: str, command: str, params: dict
@@ -51,6 +87,7 @@ def test_route_mirrors_python_api(
     assert len(rows) == len(expected)
     if rows:
         assert list(rows[0]) == [str(c) for c in expected.columns]
+    _assert_same_values(pd.DataFrame(rows, columns=[str(c) for c in expected.columns]), expected)
     # every firm-derived table carries the synthetic flag (the demo registry is synthetic)
     if command not in ("linkages", "datasets", "targets") and rows:
         assert all(r["synthetic"] is True for r in rows)

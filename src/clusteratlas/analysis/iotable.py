@@ -38,6 +38,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from clusteratlas.analysis import iomath
 from clusteratlas.errors import AnalysisError, InputError
 
 Layout = Literal["noncompetitive", "competitive"]
@@ -340,30 +341,22 @@ class IOTable:
     @cached_property
     def A(self) -> pd.DataFrame:
         """Technical coefficients ``Z x̂⁻¹`` of the chosen block (yuan per yuan)."""
-        from clusteratlas.analysis.linkages import technical_coefficients
-
-        return technical_coefficients(self.Z, self.x)
+        return iomath.technical_coefficients(self.Z, self.x)
 
     @cached_property
     def L(self) -> pd.DataFrame:
         """Leontief inverse ``(I − A)⁻¹``."""
-        from clusteratlas.analysis.linkages import leontief_inverse
-
-        return leontief_inverse(self.A)
+        return iomath.leontief_inverse(self.A)
 
     @cached_property
     def B(self) -> pd.DataFrame:
         """Ghosh allocation coefficients ``x̂⁻¹ Z``."""
-        from clusteratlas.analysis.linkages import allocation_coefficients
-
-        return allocation_coefficients(self.Z, self.x)
+        return iomath.allocation_coefficients(self.Z, self.x)
 
     @cached_property
     def G(self) -> pd.DataFrame:
         """Ghosh inverse ``(I − B)⁻¹``."""
-        from clusteratlas.analysis.linkages import ghosh_inverse
-
-        return ghosh_inverse(self.B)
+        return iomath.ghosh_inverse(self.B)
 
     # ------------------------------------------------------------------ results
 
@@ -378,8 +371,6 @@ class IOTable:
         ``employment`` (persons per sector, same year) ``employment_multiplier`` in persons
         per million yuan of final demand.
         """
-        from clusteratlas.analysis.linkages import input_multipliers, output_multipliers
-
         L = self.L
         x = self.x.to_numpy()
         present = x > 0
@@ -389,8 +380,8 @@ class IOTable:
                 index=self.x.index,
             )
         out = pd.DataFrame(index=self.x.index)
-        out["output_multiplier"] = output_multipliers(L)
-        out["value_added_multiplier"] = input_multipliers(L, v)
+        out["output_multiplier"] = iomath.output_multipliers(L)
+        out["value_added_multiplier"] = iomath.input_multipliers(L, v)
         with np.errstate(divide="ignore", invalid="ignore"):
             out["value_added_type1"] = np.where(
                 v.to_numpy() > 0, out["value_added_multiplier"] / v.replace(0, np.nan), np.nan
@@ -405,7 +396,7 @@ class IOTable:
                 mc = pd.Series(
                     np.where(present, m / np.where(present, x, 1), 0.0), index=self.x.index
                 )
-            out["import_multiplier"] = input_multipliers(L, mc)
+            out["import_multiplier"] = iomath.input_multipliers(L, mc)
         if employment is not None:
             emp = employment.reindex(self.x.index).astype(np.float64)
             if emp.isna().any():
@@ -414,7 +405,7 @@ class IOTable:
             per_yuan = emp.to_numpy() / (np.where(present, x, 1) * self.yuan_per_unit)
             per_yuan = np.where(present, per_yuan, 0.0)
             out["employment_multiplier"] = (
-                input_multipliers(L, pd.Series(per_yuan, index=self.x.index)) * 1e6
+                iomath.input_multipliers(L, pd.Series(per_yuan, index=self.x.index)) * 1e6
             )
         return out
 
@@ -469,9 +460,7 @@ class IOTable:
 
     def linkages(self) -> pd.DataFrame:
         """:func:`~clusteratlas.analysis.linkages.linkages` of this table, output in yuan."""
-        from clusteratlas.analysis.linkages import linkages
-
-        out = linkages(self.Z, self.x)
+        out = iomath.linkages(self.Z, self.x)
         out["output"] = out["output"] * self.yuan_per_unit
         return out
 
@@ -480,14 +469,12 @@ class IOTable:
 
         ``manufacturing_only`` keeps GB/T section C sectors (metadata ``section``).
         """
-        from clusteratlas.analysis.linkages import service_intensity
-
         if "kind" not in self.sectors or self.sectors["kind"].isna().any():
             raise AnalysisError(
                 f"IO table {self.name!r}: sector kinds (goods/services) are unknown for scheme "
                 f"{self.scheme!r}; add it to io_sector_map.csv"
             )
-        out = service_intensity(self.A, self.L, self.sectors["kind"])
+        out = iomath.service_intensity(self.A, self.L, self.sectors["kind"])
         if manufacturing_only:
             out = out[(self.sectors["section"].reindex(out.index) == "C").to_numpy()]
         return out

@@ -56,6 +56,7 @@ from clusteratlas.analysis.tier_rules import (
     load_ruleset,
     threshold_unit,
 )
+from clusteratlas.config import DEFAULT_RULESET
 from clusteratlas.errors import AnalysisError
 
 __all__ = [
@@ -608,7 +609,7 @@ def screen_table(
     firm_years: Tabular,
     *,
     year: int,
-    ruleset: RulesetArg = "miit-2022",
+    ruleset: RulesetArg = DEFAULT_RULESET,
     tiers: Sequence[str] | None = None,
     keep: Sequence[str] = (),
     details: bool = True,
@@ -656,7 +657,7 @@ def screen(
     firm_years: Tabular,
     *,
     year: int,
-    ruleset: RulesetArg = "miit-2022",
+    ruleset: RulesetArg = DEFAULT_RULESET,
     tiers: Sequence[str] | None = None,
     keep: Sequence[str] = (),
 ) -> pd.DataFrame:
@@ -754,7 +755,7 @@ def pipeline(
     firm_years: Tabular,
     *,
     years: Sequence[int] | None = None,
-    ruleset: RulesetArg = "miit-2022",
+    ruleset: RulesetArg = DEFAULT_RULESET,
     by: str | None = None,
 ) -> pd.DataFrame:
     """Counts of firms per tier and year: ``year, [by], tier, track, rank, eligible,

@@ -22,6 +22,7 @@ from typing import Any, Literal
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
+from ibis.common.exceptions import TableNotFound
 
 from clusteratlas.analysis._tabular import Tabular, require_columns, to_ibis, to_pandas
 from clusteratlas.classify import classify_firms
@@ -284,10 +285,12 @@ def workspace_targets(
     tags = None
     try:
         tag_table = workspace.table("firm_tag")
-        if int(tag_table.count().to_pyarrow().as_py()) > 0:
-            tags = tag_table.select("firm_id", "year", "tag").to_pandas()
-    except Exception:  # a workspace without the tag table simply has no tag actuals
-        tags = None
+    except (WorkspaceError, TableNotFound):  # a workspace without the tag table: no tag actuals
+        tag_table = None
+    # reading an existing table is not guarded: an engine error surfaces with its cause
+    # instead of showing as "no data"
+    if tag_table is not None and int(tag_table.count().to_pyarrow().as_py()) > 0:
+        tags = tag_table.select("firm_id", "year", "tag").to_pandas()
     actuals = assemble_actuals(
         plan,
         observations=observations,

@@ -32,6 +32,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from clusteratlas.config import DEFAULT_RULESET
 from clusteratlas.errors import PlanError
 from clusteratlas.units import unit_factor
 
@@ -464,7 +465,7 @@ def ruleset_names() -> list[str]:
     return sorted(p.name[: -len(".yaml")] for p in folder.iterdir() if p.name.endswith(".yaml"))
 
 
-def load_ruleset(name_or_path: str | Path | Ruleset = "miit-2022") -> Ruleset:
+def load_ruleset(name_or_path: str | Path | Ruleset = DEFAULT_RULESET) -> Ruleset:
     """Load a packaged ruleset by id (``miit-2022``) or a YAML file by path.
 
     Raises :class:`PlanError` naming the file, the field and the rule broken.

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,6 +17,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from clusteratlas.config import workspace_path
 from clusteratlas.errors import ClusterAtlasError, ValidationError
 
 
@@ -189,7 +189,11 @@ def emit(
         text = frame.to_csv(index=False)
     elif fmt is OutputFormat.json:
         text = json.dumps(
-            json.loads(frame.to_json(orient="records", force_ascii=False, date_format="iso")),
+            json.loads(  # 15 decimal places (pandas' default 10 cuts small shares)
+                frame.to_json(
+                    orient="records", force_ascii=False, date_format="iso", double_precision=15
+                )
+            ),
             ensure_ascii=False,
             indent=1,
         )
@@ -259,4 +263,4 @@ def _is_usage_error(exc: BaseException) -> bool:
 
 def default_workspace() -> Path:
     """The workspace path used when neither ``--workspace`` nor the env var is given."""
-    return Path(os.environ.get("CLUSTERATLAS_WORKSPACE", "clusteratlas.duckdb"))
+    return workspace_path()  # an empty $CLUSTERATLAS_WORKSPACE counts as unset

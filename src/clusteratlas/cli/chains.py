@@ -27,6 +27,7 @@ from clusteratlas.cli._app import (
     emit,
     plan_lang,
 )
+from clusteratlas.config import DEFAULT_PLAN
 
 YearOption = Annotated[int | None, typer.Option("--year", help="Year (default: latest).")]
 ChainOption = Annotated[str | None, typer.Option("--chain", help="Chain id (default: all).")]
@@ -57,7 +58,7 @@ def chains_command(
     spark_master: SparkMasterOption = None,
     memory_limit: MemoryLimitOption = None,
     parquet: ParquetOption = None,
-    plan: PlanOption = "beijing-2441",
+    plan: PlanOption = DEFAULT_PLAN,
     chain: ChainOption = None,
     region: RegionOption = None,
     year: YearOption = None,
@@ -95,7 +96,7 @@ def attract_command(
     spark_master: SparkMasterOption = None,
     memory_limit: MemoryLimitOption = None,
     parquet: ParquetOption = None,
-    plan: PlanOption = "beijing-2441",
+    plan: PlanOption = DEFAULT_PLAN,
     region: RegionOption = None,
     year: YearOption = None,
     limit: Annotated[int, typer.Option("--limit", help="How many candidates.")] = 20,
@@ -134,7 +135,7 @@ def regions_command(
     spark_master: SparkMasterOption = None,
     memory_limit: MemoryLimitOption = None,
     parquet: ParquetOption = None,
-    plan: PlanOption = "beijing-2441",
+    plan: PlanOption = DEFAULT_PLAN,
     chain: ChainOption = None,
     year: YearOption = None,
     fmt: FormatOption = OutputFormat.table,

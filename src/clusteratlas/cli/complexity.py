@@ -28,6 +28,7 @@ from clusteratlas.cli._app import (
     err_console,
     plan_lang,
 )
+from clusteratlas.config import DEFAULT_PLAN
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -139,7 +140,7 @@ def complexity_command(
     spark_master: SparkMasterOption = None,
     memory_limit: MemoryLimitOption = None,
     parquet: ParquetOption = None,
-    plan: PlanOption = "beijing-2441",
+    plan: PlanOption = DEFAULT_PLAN,
     level: LevelOption = Level.class_,
     year: YearOption = None,
     indicator: IndicatorOption = "revenue",
@@ -205,7 +206,7 @@ def opportunities_command(
     spark_master: SparkMasterOption = None,
     memory_limit: MemoryLimitOption = None,
     parquet: ParquetOption = None,
-    plan: PlanOption = "beijing-2441",
+    plan: PlanOption = DEFAULT_PLAN,
     level: LevelOption = Level.class_,
     year: Annotated[
         int | None, typer.Option("--year", help="Year to use (default: the latest).")

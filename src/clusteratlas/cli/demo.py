@@ -14,6 +14,7 @@ from clusteratlas.cli._app import (
     console,
     plan_lang,
 )
+from clusteratlas.config import DEFAULT_PLAN
 
 
 @app.command("demo")
@@ -40,7 +41,7 @@ def demo_command(
     from clusteratlas.i18n import t
     from clusteratlas.model.plan import load_plan
 
-    plan = load_plan("beijing-2441")
+    plan = load_plan(DEFAULT_PLAN)
     language = plan_lang(plan, lang)
     console.print(
         Panel(

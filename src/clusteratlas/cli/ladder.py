@@ -23,6 +23,7 @@ from clusteratlas.cli._app import (
     emit,
     plan_lang,
 )
+from clusteratlas.config import DEFAULT_PLAN
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -93,7 +94,7 @@ def ladder_command(
         str | None,
         typer.Option("--ruleset", help="Ruleset id or YAML file (default: the plan's)."),
     ] = None,
-    plan: PlanOption = "beijing-2441",
+    plan: PlanOption = DEFAULT_PLAN,
     year_offset: Annotated[
         int, typer.Option("--year-offset", help="compare: tag year = data year + offset.")
     ] = 1,

@@ -16,6 +16,7 @@ from clusteratlas.cli._app import (
     emit,
     plan_lang,
 )
+from clusteratlas.config import DEFAULT_PLAN
 
 
 class By(StrEnum):
@@ -46,7 +47,7 @@ def linkages_command(
     ),
     plan: Annotated[
         str, typer.Option("--plan", help="Plan name or YAML path (for --by cluster).")
-    ] = "beijing-2441",
+    ] = DEFAULT_PLAN,
     block: Annotated[
         BlockChoice,
         typer.Option(

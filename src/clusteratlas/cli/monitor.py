@@ -27,6 +27,7 @@ from clusteratlas.cli._app import (
     emit,
     plan_lang,
 )
+from clusteratlas.config import DEFAULT_PLAN
 
 
 class GeographyChoice(StrEnum):
@@ -38,7 +39,7 @@ class GeographyChoice(StrEnum):
 
 @app.command("clusters")
 def clusters_command(
-    plan: PlanOption = "beijing-2441",
+    plan: PlanOption = DEFAULT_PLAN,
     year: Annotated[
         int | None, typer.Option("--year", "-y", help="Only this year (default: latest year).")
     ] = None,

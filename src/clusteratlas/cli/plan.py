@@ -19,6 +19,7 @@ from clusteratlas.cli._app import (
     emit,
     plan_lang,
 )
+from clusteratlas.config import DEFAULT_PLAN
 from clusteratlas.errors import ClusterAtlasError
 
 plan_app = CommandGroup(
@@ -45,7 +46,7 @@ def validate_command(
 
 @plan_app.command("show")
 def show_command(
-    plan: PlanOption = "beijing-2441",
+    plan: PlanOption = DEFAULT_PLAN,
     what: Annotated[str, typer.Option("--what", help="clusters, targets or levels.")] = "clusters",
     fmt: FormatOption = OutputFormat.table,
     out: OutOption = None,

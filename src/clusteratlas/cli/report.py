@@ -15,6 +15,7 @@ from clusteratlas.cli._app import (
     app,
     err_console,
 )
+from clusteratlas.config import DEFAULT_PLAN
 
 
 @app.command("report")
@@ -22,7 +23,7 @@ def report_command(
     workspace: WorkspaceOption = None,
     plan: Annotated[
         str, typer.Option("--plan", "-p", help="Plan name or YAML file.")
-    ] = "beijing-2441",
+    ] = DEFAULT_PLAN,
     out: Annotated[Path, typer.Option("--out", "-o", help="HTML file to write.")] = Path(
         "report.html"
     ),

@@ -24,6 +24,7 @@ from clusteratlas.cli._app import (
     plan_lang,
     rich_table,
 )
+from clusteratlas.config import DEFAULT_PLAN
 from clusteratlas.errors import InputError
 
 
@@ -40,7 +41,7 @@ class ScenarioFormat(StrEnum):
 def scenario_command(
     file: Annotated[Path, typer.Argument(help="Scenario file (YAML or JSON).")],
     workspace: WorkspaceOption = None,
-    plan: PlanOption = "beijing-2441",
+    plan: PlanOption = DEFAULT_PLAN,
     fmt: Annotated[
         ScenarioFormat, typer.Option("--format", "-f", help="table, json, csv or xlsx.")
     ] = ScenarioFormat.table,

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from clusteratlas.cli._app import WorkspaceOption, app, err_console
+from clusteratlas.config import DEFAULT_PLAN
 
 
 @app.command("serve")
@@ -14,7 +15,7 @@ def serve_command(
     workspace: WorkspaceOption = None,
     plan: Annotated[
         str, typer.Option("--plan", "-p", help="Plan name or YAML file.")
-    ] = "beijing-2441",
+    ] = DEFAULT_PLAN,
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
     allow_import: Annotated[

@@ -17,6 +17,7 @@ from clusteratlas.cli._app import (
     err_console,
     plan_lang,
 )
+from clusteratlas.config import DEFAULT_PLAN
 
 
 class SynthFormat(StrEnum):
@@ -58,7 +59,7 @@ def synth(
         ),
     ] = False,
     workspace: WorkspaceOption = None,
-    plan: PlanOption = "beijing-2441",
+    plan: PlanOption = DEFAULT_PLAN,
     lang: LangOption = None,
 ) -> None:
     """Generate a deterministic SYNTHETIC firm registry calibrated to Beijing's aggregates.

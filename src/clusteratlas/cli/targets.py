@@ -26,11 +26,12 @@ from clusteratlas.cli._app import (
     emit,
     plan_lang,
 )
+from clusteratlas.config import DEFAULT_PLAN
 
 
 @app.command("targets")
 def targets_command(
-    plan: PlanOption = "beijing-2441",
+    plan: PlanOption = DEFAULT_PLAN,
     as_of: Annotated[
         int | None, typer.Option("--as-of", help="Use only actuals up to this year.")
     ] = None,

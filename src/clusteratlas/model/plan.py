@@ -19,6 +19,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from clusteratlas.config import DEFAULT_PLAN, DEFAULT_RULESET
 from clusteratlas.errors import PlanError
 from clusteratlas.units import parse_quantity
 
@@ -269,7 +270,7 @@ class Plan(_Strict):
     scheme: str = "gbt4754-2017"
     measure: str = "revenue"
     lang: Literal["zh", "en"] = "en"
-    tier_ruleset: str = "miit-2022"
+    tier_ruleset: str = DEFAULT_RULESET
     sources: list[Source] = []
     levels: list[Level]
     clusters: list[Cluster]
@@ -402,7 +403,7 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     return merged
 
 
-def load_plan(name_or_path: str | Path = "beijing-2441") -> Plan:
+def load_plan(name_or_path: str | Path = DEFAULT_PLAN) -> Plan:
     """Load and validate a plan: a built-in name (``beijing-2441``) or a YAML file path.
 
     Raises :class:`PlanError` naming the field path, value and rule when it does not validate.

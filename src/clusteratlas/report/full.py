@@ -22,6 +22,7 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from clusteratlas import api
+from clusteratlas.config import DEFAULT_PLAN
 from clusteratlas.demo import cited_facts
 from clusteratlas.i18n import t
 from clusteratlas.model.plan import Plan, load_plan
@@ -64,7 +65,7 @@ class FullReport:
 
 def build_report(
     workspace: Any = None,
-    plan: str | Path | Plan = "beijing-2441",
+    plan: str | Path | Plan = DEFAULT_PLAN,
     *,
     lang: str | None = None,
     n_sim: int = 2000,

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from clusteratlas.config import DEFAULT_PLAN
 from clusteratlas.errors import ClusterAtlasError
 from clusteratlas.synth.generator import (
     BLOCK,
@@ -94,7 +95,7 @@ def generate(
     *,
     partition: bool = False,
     chunk_size: int = 1_048_576,
-    plan: str = "beijing-2441",
+    plan: str = DEFAULT_PLAN,
 ) -> dict[str, Path]:
     """Write a synthetic registry of ``firms`` firms into ``out_dir``; return the paths.
 

@@ -29,6 +29,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from clusteratlas.config import DEFAULT_PLAN
 from clusteratlas.errors import ClusterAtlasError
 from clusteratlas.ingest.uscc import CHARSET, ORG_WEIGHTS, WEIGHTS
 from clusteratlas.synth import universe as U
@@ -363,7 +364,7 @@ def min_firms(years: list[int]) -> int:
 
 
 def build_context(
-    n_firms: int, seed: int, years: list[int], plan_id: str = "beijing-2441"
+    n_firms: int, seed: int, years: list[int], plan_id: str = DEFAULT_PLAN
 ) -> Context:
     """Validate the request and prepare the reference distributions (InputError-style messages)."""
     from clusteratlas.model.plan import load_plan

@@ -50,6 +50,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from clusteratlas import api
+from clusteratlas.config import DEFAULT_PLAN
 from clusteratlas.errors import ClusterAtlasError, InputError, WorkspaceError
 from clusteratlas.model.plan import Plan, load_plan
 
@@ -77,8 +78,11 @@ class ApiError(ClusterAtlasError):
 
 
 def records_json(frame: pd.DataFrame) -> bytes:
-    """The frame as the CLI's ``--format json`` (records; NaN → null; ISO dates) in UTF-8."""
-    text = frame.to_json(orient="records", force_ascii=False, date_format="iso")
+    """The frame as the CLI's ``--format json`` (records; NaN → null; ISO dates; floats to 15
+    decimal places, pandas' most — its default of 10 cut small shares to 7 digits) in UTF-8."""
+    text = frame.to_json(
+        orient="records", force_ascii=False, date_format="iso", double_precision=15
+    )
     return (text or "[]").encode("utf-8")
 
 
@@ -222,7 +226,7 @@ def _check_table(table: str) -> None:
 def create_app(
     workspace: str | os.PathLike[str] | None = None,
     *,
-    plan: str | Path | Plan = "beijing-2441",
+    plan: str | Path | Plan = DEFAULT_PLAN,
     allow_import: bool = False,
     token: str | None = None,
     max_upload_mb: float = DEFAULT_MAX_UPLOAD_MB,
