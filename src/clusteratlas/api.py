@@ -66,6 +66,7 @@ ComplexityGeography = Literal["county", "prefecture", "province"]
 IndustryLevel = Literal["division", "group", "class"]
 ComplexityView = Literal["region", "industry", "pair"]
 Source = Literal["auto", "firms", "observations"]
+Basis = Literal["registry", "statistics"]
 
 
 # --------------------------------------------------------------------------- plumbing
@@ -151,18 +152,26 @@ def clusters(
     geography: Geography = "plan",
     n_sim: int = 2000,
     seed: int = 0,
+    basis: Basis | None = None,
 ) -> pd.DataFrame:
     """The cluster monitor (``clusteratlas clusters``): one row per cluster × region × year
     with size (``revenue``/``value_added`` in yuan, ``employees`` in persons), ``firms``,
     ``level``, ``share_gdp`` (fraction), ``revenue_yoy`` (fraction), ``lq``, the projected
-    crossing year of the plan's top level and ``synthetic``. Latest year only unless
-    ``year`` or ``all_years``."""
+    crossing year of the plan's top level, ``synthetic``, ``data_basis`` (``registry`` or
+    ``statistics``; ``basis=None`` picks the one covering the plan region) and ``status``.
+    Latest year only unless ``year`` or ``all_years``."""
     from clusteratlas.analysis.panel import workspace_monitor
 
     the_plan = _plan(plan)
     with _workspace(workspace) as ws:
         frame, _ = workspace_monitor(
-            ws, the_plan, geography=geography, region=region, n_sim=n_sim, seed=seed
+            ws,
+            the_plan,
+            geography=geography,
+            region=region,
+            n_sim=n_sim,
+            seed=seed,
+            basis=basis,
         )
     if not all_years and len(frame):
         chosen = int(year) if year is not None else int(frame["year"].max())

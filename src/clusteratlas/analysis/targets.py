@@ -1034,6 +1034,7 @@ def cluster_series(
     observations: Tabular | None = None,
     measure: str | None = None,
     synthetic_monitor: bool = True,
+    region: str | None = None,
 ) -> pd.DataFrame:
     """One size series per cluster (``cluster, year, value, synthetic, basis``) in yuan.
 
@@ -1042,7 +1043,8 @@ def cluster_series(
     has at least two values for it, or one value already at the plan's top level
     (``basis = 'observed'``); otherwise the monitor's size at the plan region
     (``basis = 'monitor'``, flagged ``synthetic_monitor``). A single real value below the top
-    level gives no trend, so the monitor is preferred then.
+    level gives no trend, so the monitor is preferred then. ``region``: the monitor rows to
+    use (default: the plan region).
     """
     measure = measure or plan.measure
     top = plan.levels_desc()[0][1]
@@ -1072,7 +1074,8 @@ def cluster_series(
     if monitor is not None:
         mon = to_pandas(monitor)
         mon = mon[
-            (mon["region"].astype(str) == plan.region) & ~mon["cluster"].isin(list(observed_ids))
+            (mon["region"].astype(str) == (region or plan.region))
+            & ~mon["cluster"].isin(list(observed_ids))
         ]
         if measure in mon.columns and len(mon):
             parts.append(

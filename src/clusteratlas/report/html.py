@@ -206,7 +206,11 @@ def cluster_rows(
                 "cluster": names.get(str(row["cluster"]), str(row["cluster"])),
                 "region": str(row["region"]),
                 "year": _year(row["year"]),
-                "size": format_value(row.get("revenue"), "yuan", lang),
+                "size": (
+                    t("clusters.status.not_measurable", lang)
+                    if row.get("status") == "not measurable from statistics"
+                    else format_value(row.get("revenue"), "yuan", lang)
+                ),
                 "level": _level_label(plan, row.get("level"), lang),
                 "share_gdp": format_rate(row.get("share_gdp")),
                 "growth": format_rate(row.get("revenue_yoy")),
