@@ -45,7 +45,9 @@ def test_yearbook_sizes_are_hand_sums() -> None:
     sizes = _sizes(YEARBOOK, region="110108")
     at = ("110108", 2022)
     assert sizes.loc[("software_info_services", *at), "revenue"] == pytest.approx(1540.5e8)
-    assert sizes.loc[("ngit", *at), "revenue"] >= sizes.loc[("software_info_services", *at), "revenue"]
+    assert (
+        sizes.loc[("ngit", *at), "revenue"] >= sizes.loc[("software_info_services", *at), "revenue"]
+    )
     assert sizes.loc[("medicine_health", *at), "revenue"] == pytest.approx(80e8)
     assert sizes.loc[("pharma_manufacturing", *at), "revenue"] == pytest.approx(70e8)
     # 0111 稻谷种植 and 5211 百货零售 are in no cluster; 6520 counted once although in NGIT and IC

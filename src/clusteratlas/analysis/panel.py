@@ -162,10 +162,13 @@ def with_crossings(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Add the projected year each cluster crosses the plan's top level (1万亿元).
 
-    Crossing years come from the cluster's real observed series where the plan maps one
-    (``Cluster.observed``) and ``observations`` has it, else from the monitor's own sizes at the
-    plan region (or ``region``: the one region the rows report). Returns ``(monitor rows with crossing_year/_p10/_p90, crossing_p_within (share
-    of paths crossing within 30 years) and basis, crossings table)``.
+    Crossing years (:func:`~clusteratlas.analysis.targets.cluster_crossings`: observed
+    crossings, the plan's ``reached`` facts, never a parent after its child) come from the
+    cluster's real observed series where the plan maps one (``Cluster.observed``) and
+    ``observations`` has it, else from the monitor's own sizes at the plan region (or
+    ``region``: the one region the rows report). Returns ``(monitor rows with
+    crossing_year/_p10/_p90, crossing_before, crossing_p_within (share of paths crossing
+    within 30 years) and basis, crossings table)``.
     """
     from clusteratlas.analysis.targets import cluster_crossings, cluster_series
 
@@ -179,9 +182,8 @@ def with_crossings(
     crossings = cluster_crossings(plan, series, n_sim=n_sim, seed=seed)
     basis = series.drop_duplicates("cluster").set_index("cluster")["basis"]
     crossings["basis"] = crossings["cluster"].map(basis)
-    keep = crossings[["cluster", "crossing_year", "crossing_p10", "crossing_p90", "basis"]].assign(
-        crossing_p_within=crossings["p_within"]
-    )
+    columns = ["cluster", "crossing_year", "crossing_p10", "crossing_p90", "crossing_before"]
+    keep = crossings[[*columns, "basis"]].assign(crossing_p_within=crossings["p_within"])
     merged = monitor_frame.merge(keep, on="cluster", how="left")
     return merged, crossings
 

@@ -222,9 +222,10 @@ def choose_basis(
         if not covers(workspace, plan, basis, code):
             raise WorkspaceError(_missing(workspace, basis, code))
         return basis
-    for candidate in ("registry", "statistics"):
-        if covers(workspace, plan, candidate, code):  # type: ignore[arg-type]
-            return candidate  # type: ignore[return-value]
+    candidates: tuple[Basis, ...] = ("registry", "statistics")
+    for candidate in candidates:
+        if covers(workspace, plan, candidate, code):
+            return candidate
     raise WorkspaceError(
         f"workspace {workspace.path} has neither firm-year rows nor industry statistics for "
         f"region {code}: import a firm registry (clusteratlas import firms FILE; "

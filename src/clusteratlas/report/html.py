@@ -192,6 +192,8 @@ def cluster_rows(
             and not _missing(row.get("crossing_p_within"))
         ):
             crossing = t("targets.crossing.beyond", lang)
+        elif bool(row.get("crossing_before", False)) and not _missing(row["crossing_year"]):
+            crossing = t("targets.crossing.before", lang).format(year=int(row["crossing_year"]))
         elif "crossing_year" in row and not _missing(row["crossing_year"]):
             crossing = str(int(row["crossing_year"]))
             p10: Any = row.get("crossing_p10")
@@ -230,7 +232,10 @@ def crossing_rows(plan: Plan, crossings: pd.DataFrame, lang: str) -> list[dict[s
     names = _cluster_names(plan, lang)
     rows = []
     for _, row in crossings.iterrows():
-        if bool(row["already"]):
+        if bool(row.get("crossing_before", False)):
+            year = t("targets.crossing.before", lang).format(year=int(row["crossing_year"]))
+            interval = "—"
+        elif bool(row["already"]):
             year = f"{int(row['crossing_year'])} ({t('targets.crossing.already', lang)})"
             interval = "—"
         elif _missing(row["crossing_year"]):
