@@ -236,7 +236,7 @@ def run_demo(
 
 
 def _with_fact_rows(targets: pd.DataFrame, region: str) -> pd.DataFrame:
-    """Append ``facts.csv row N`` to the source of real (non-synthetic) actuals."""
+    """Append ``facts_official.csv row N`` to the source of real (non-synthetic) actuals."""
     from clusteratlas.refdata import beijing_facts
 
     facts = beijing_facts()
@@ -250,8 +250,8 @@ def _with_fact_rows(targets: pd.DataFrame, region: str) -> pd.DataFrame:
         src = row["actual_source"]
         if isinstance(src, str) and not bool(row["synthetic"]) and not pd.isna(row["latest_year"]):
             n = key.get((row["indicator"], int(row["latest_year"])))
-            if n is not None and "facts.csv row" not in src:
-                src = f"{src} (facts.csv row {int(n)})"
+            if n is not None and "facts_official.csv row" not in src:
+                src = f"{src} (facts_official.csv row {int(n)})"
         rows.append(src)
     out["actual_source"] = rows
     return out
@@ -259,7 +259,7 @@ def _with_fact_rows(targets: pd.DataFrame, region: str) -> pd.DataFrame:
 
 def cited_facts(plan: Any, observations: pd.DataFrame) -> pd.DataFrame:
     """The real observations the report relies on: every target's observation series, the
-    clusters' observed series and GDP, with their facts.csv rows."""
+    clusters' observed series and GDP, with their facts_official.csv rows."""
     from clusteratlas.analysis.targets import actual_key
 
     wanted = {actual_key(t.actual) for t in plan.targets if t.actual.kind == "observation"}

@@ -306,8 +306,9 @@ def workspace_targets(
     """:func:`clusteratlas.analysis.targets.track` on a workspace's actuals.
 
     Actuals: the ``observation`` table (real facts, with sources) plus, when the workspace has
-    firm data, the monitor at the plan region (``cluster_size``/``cluster_count`` actuals,
-    flagged synthetic when the registry is) and the ``firm_tag`` counts.
+    firm data or industry statistics, the monitor at the plan region on the basis that covers
+    it (``cluster_size``/``cluster_count`` actuals, source ``cluster monitor (<basis>)``,
+    flagged synthetic when the data are) and the ``firm_tag`` counts.
     """
     from clusteratlas.analysis.targets import assemble_actuals, track
 
@@ -315,12 +316,16 @@ def workspace_targets(
     synthetic = True
     if monitor_frame is None:
         try:
-            monitor_frame, prov = workspace_monitor(workspace, plan, crossings=False)
-            synthetic = bool(prov["synthetic"])
+            monitor_frame, _ = workspace_monitor(workspace, plan, crossings=False)
         except WorkspaceError:
             monitor_frame = None
-    elif "synthetic" in monitor_frame.columns:
+    if monitor_frame is not None and "synthetic" in monitor_frame.columns:
         synthetic = bool(monitor_frame["synthetic"].astype(bool).any())
+    basis = (
+        str(monitor_frame["data_basis"].iloc[0])
+        if monitor_frame is not None and "data_basis" in monitor_frame and len(monitor_frame)
+        else "registry"
+    )
     tags = None
     try:
         tag_table = workspace.table("firm_tag")
@@ -334,5 +339,6 @@ def workspace_targets(
         monitor=monitor_frame,
         tags=tags,
         synthetic_monitor=synthetic,
+        monitor_source=f"cluster monitor ({basis})",
     )
     return track(plan, actuals, as_of=as_of, n_sim=n_sim, seed=seed)

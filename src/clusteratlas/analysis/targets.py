@@ -686,13 +686,17 @@ def assemble_actuals(
     monitor: Tabular | None = None,
     tags: Tabular | None = None,
     synthetic_monitor: bool = True,
+    monitor_source: str = "cluster monitor",
 ) -> pd.DataFrame:
-    """The actuals table for :func:`track`: observations (real facts) + monitor + tags rows."""
+    """The actuals table for :func:`track`: observations (real facts) + monitor + tags rows
+    (``monitor_source`` names the monitor rows' source, e.g. its basis)."""
     parts = []
     if observations is not None:
         parts.append(observation_actuals(observations, plan.region))
     if monitor is not None:
-        parts.append(monitor_actuals(monitor, plan, synthetic=synthetic_monitor))
+        parts.append(
+            monitor_actuals(monitor, plan, synthetic=synthetic_monitor, source=monitor_source)
+        )
     if tags is not None:
         parts.append(tag_actuals(tags, plan.region, synthetic=synthetic_monitor))
     parts = [p for p in parts if len(p)]
@@ -810,7 +814,7 @@ def _track_one(
     }
     if rows.empty:
         out["status"] = "tracked" if target.comparator == "track" else "no data"
-        out["note"] = f"no actual for {actual_key(target.actual)!r}"
+        out["note"] = f"no actual for {actual_key(target.actual)!r}: {what_to_import(target)}"
         return out
     last = rows.iloc[-1]
     latest = float(last["value"])
@@ -819,7 +823,7 @@ def _track_one(
     out.update(latest_value=latest, latest_year=latest_year, latest_bound=bound)
     src = str(last.get("source", ""))
     if "source_row" in rows.columns and not pd.isna(last.get("source_row")):
-        src += f" (facts.csv row {int(last['source_row'])})"
+        src += f" (facts_official.csv row {int(last['source_row'])})"
     out["actual_source"] = src
     notes = []
     if bound in (">", "<"):
@@ -892,6 +896,20 @@ def _track_one(
         out["status"] = status_for(float(out["probability"]))
     out["note"] = "; ".join(n for n in notes if n)
     return out
+
+
+def what_to_import(target: Target, lang: str = "en", region: str = "") -> str:
+    """What to import so that ``target`` gets an actual (in ``lang``; i18n
+    ``targets.import.<kind>``)."""
+    from clusteratlas.i18n import t
+
+    ref = target.actual
+    return t(f"targets.import.{ref.kind}", lang).format(
+        indicator=ref.indicator or "",
+        region=region or "the plan region",
+        cluster=ref.cluster or target.scope or "",
+        tag=ref.tag or "",
+    )
 
 
 def projected_summary(projection: Projection, *, integer: bool = False) -> dict[str, float]:

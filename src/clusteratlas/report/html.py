@@ -106,11 +106,14 @@ def _target_text(row: pd.Series, lang: str) -> str:
 
 
 def _link(source: str) -> dict[str, str]:
-    """``{'text', 'url'}`` for a source string (``url`` empty if it is not a web address)."""
+    """``{'text', 'url', 'quote'}`` for a source string (``url`` empty if it is not a web
+    address; ``quote``: the sentence an official page carries, shown on hover)."""
+    from clusteratlas.analysis.facts import official_quote
+
     text = str(source or "")
     first = text.split(" ")[0]
     url = first if first.startswith(("http://", "https://")) else ""
-    return {"text": text, "url": url}
+    return {"text": text, "url": url, "quote": official_quote(url) if url else ""}
 
 
 def target_rows(targets: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
@@ -266,7 +269,8 @@ def crossing_rows(plan: Plan, crossings: pd.DataFrame, lang: str) -> list[dict[s
 
 
 def fact_rows(facts: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
-    """Display rows of the published-facts table (each with its URL and facts.csv row)."""
+    """Display rows of the published-facts table (each with its URL — the official page
+    first — and its facts_official.csv row)."""
     rows = []
     for _, row in facts.sort_values(["indicator", "year"]).iterrows():
         rows.append(
