@@ -99,21 +99,11 @@ def panel_from_workspace(workspace: Any, plan: Plan, **kwargs: Any) -> ir.Table:
 
 
 def gdp_table(observations: Tabular, *, indicator: str = "gdp") -> pd.DataFrame:
-    """``region, year, gdp`` (yuan) from an observation table (all-industry rows only)."""
-    frame = to_pandas(observations)
-    rows = frame[frame["indicator"] == indicator]
-    if "industry" in rows.columns:
-        rows = rows[rows["industry"].isna()]
-    if "is_target" in rows.columns:
-        rows = rows[~rows["is_target"].astype(bool)]
-    out = pd.DataFrame(
-        {
-            "region": rows["region"].astype(str),
-            "year": rows["year"].astype("int64"),
-            "gdp": rows["value"].astype(float),
-        }
-    )
-    return out.drop_duplicates(["region", "year"]).reset_index(drop=True)
+    """``region, year, gdp`` (yuan) from an observation table: one GDP per region and year,
+    the same one the tracker uses (:func:`clusteratlas.analysis.shares.gdp_by_year`)."""
+    from clusteratlas.analysis.shares import gdp_by_year
+
+    return gdp_by_year(observations, indicator=indicator)
 
 
 def cluster_monitor(
@@ -224,13 +214,15 @@ def workspace_monitor(
     observations) plus ``crossing_year/_p10/_p90`` and ``basis`` (the crossing's series, see
     :func:`with_crossings`), ``synthetic`` (True when the data come from a synthetic dataset),
     ``data_basis`` (``registry``/``statistics``) and ``status`` (``measured`` or ``not
-    measurable from statistics``). Provenance: ``plan``, ``basis``, ``datasets``,
+    measurable from statistics``) and ``share_gdp_published`` (the published share of GDP of
+    clusters that map one, :mod:`clusteratlas.analysis.shares`). Provenance: ``plan``, ``basis``, ``datasets``,
     ``synthetic``, ``engine``. ``region`` filters the output rows (registry: after the monitor,
     so location quotients compare with every region of the panel; with ``geography="firm"`` it
     keeps the region and its parts); on the statistics basis with ``geography="plan"`` it picks
     the one region reported. Raises :class:`WorkspaceError` when the workspace holds no data of
     the basis, naming what to import.
     """
+    from clusteratlas.analysis.shares import published_shares
     from clusteratlas.analysis.statistics import (
         STATUS_MEASURED,
         choose_basis,
@@ -269,6 +261,7 @@ def workspace_monitor(
     frame["synthetic"] = synthetic
     frame["data_basis"] = chosen
     report_region = region if chosen == "statistics" and region else plan.region
+    frame["share_gdp_published"] = published_shares(frame, observations, plan, plan.region)
     if crossings and geography == "plan":
         frame, _ = with_crossings(
             frame,

@@ -217,7 +217,16 @@ def cluster_rows(
                     else format_value(row.get("revenue"), "yuan", lang)
                 ),
                 "level": _level_label(plan, row.get("level"), lang),
-                "share_gdp": format_rate(row.get("share_gdp")),
+                "share_gdp": format_rate(row.get("share_gdp"))
+                + (
+                    ""
+                    if _missing(row.get("share_gdp_published"))
+                    else " ("
+                    + t("clusters.share_gdp.published", lang).format(
+                        value=format_rate(row.get("share_gdp_published"))
+                    )
+                    + ")"
+                ),
                 "growth": format_rate(row.get("revenue_yoy")),
                 "lq": "—" if _missing(row.get("lq")) else f"{float(row['lq']):.2f}",
                 "firms": "—" if _missing(row.get("firms")) else f"{int(row['firms']):,}",
