@@ -216,9 +216,9 @@ def workspace_monitor(
     ``data_basis`` (``registry``/``statistics``) and ``status`` (``measured`` or ``not
     measurable from statistics``) and ``share_gdp_published`` (the published share of GDP of
     clusters that map one, :mod:`clusteratlas.analysis.shares`). Provenance: ``plan``,
-    ``basis``, ``datasets``, ``synthetic``, ``engine``. ``region`` filters the output rows (registry: after the monitor,
-    so location quotients compare with every region of the panel; with ``geography="firm"`` it
-    keeps the region and its parts); on the statistics basis with ``geography="plan"`` it picks
+    ``basis``, ``datasets``, ``synthetic``, ``engine``. ``region`` filters the output rows
+    (registry: after the monitor, so location quotients compare with every region of the
+    panel; with ``geography="firm"`` it keeps the region and its parts); on the statistics basis with ``geography="plan"`` it picks
     the one region reported. Raises :class:`WorkspaceError` when the workspace holds no data of
     the basis, naming what to import.
     """
