@@ -218,9 +218,10 @@ def workspace_monitor(
     clusters that map one, :mod:`clusteratlas.analysis.shares`). Provenance: ``plan``,
     ``basis``, ``datasets``, ``synthetic``, ``engine``. ``region`` filters the output rows
     (registry: after the monitor, so location quotients compare with every region of the
-    panel; with ``geography="firm"`` it keeps the region and its parts); on the statistics basis with ``geography="plan"`` it picks
-    the one region reported. Raises :class:`WorkspaceError` when the workspace holds no data of
-    the basis, naming what to import.
+    panel; with ``geography="firm"`` it keeps the region and its parts); on the statistics
+    basis with ``geography="plan"`` it picks the one region reported. Raises
+    :class:`WorkspaceError` when the workspace holds no data of the basis, naming what to
+    import.
     """
     from clusteratlas.analysis.shares import published_shares
     from clusteratlas.analysis.statistics import (
