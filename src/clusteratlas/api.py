@@ -286,24 +286,19 @@ def regions(
     group: str = "jingjinji",
     chain: str | None = None,
     year: int | None = None,
+    basis: Basis | None = None,
 ) -> pd.DataFrame:
     """Where each chain node's capacity sits across a region group (``clusteratlas
-    regions``): revenue (yuan), firms, share of group, LQ, specialist and gap."""
-    from clusteratlas.analysis.regions import capacity
+    regions``): revenue (yuan), firms, share of group, LQ, specialist and gap, on the firm
+    registry or on statistics (``basis``; default: the one covering the plan region; column
+    ``data_basis``)."""
+    from clusteratlas.analysis.regions import workspace_capacity
 
     the_plan = _plan(plan)
     with _workspace(workspace) as ws:
-        tables = _firm_tables(ws)
-        frame = capacity(
-            tables.firms,
-            tables.firm_years,
-            the_plan,
-            group=group,
-            region_groups=tables.region_groups,
-            year=year,
-            chain=chain,
-        )
-    return _flag(frame, tables.synthetic)
+        return workspace_capacity(
+            ws, the_plan, group=group, chain=chain, year=year, basis=basis
+        ).reset_index(drop=True)
 
 
 def ladder(

@@ -108,3 +108,30 @@ def test_firm_counts_come_from_the_firms_indicator_as_integers() -> None:
     sizes = _sizes(obs)
     assert sizes.loc[("software_info_services", "110000", 2022), "firms"] == 15
     assert str(sizes["firms"].dtype) == "Int64"
+
+
+def test_regions_capacity_on_statistics(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from clusteratlas.analysis.regions import workspace_capacity
+    from clusteratlas.workspace import open_workspace
+
+    assert isinstance(tmp_path, Path)
+    obs = pd.DataFrame(
+        {
+            "region": ["110108", "110105", "110000", "120000", "130100"],
+            "industry": ["6513", "6513", "6513", "6513", "2710"],
+            "year": 2022,
+            "indicator": "revenue",
+            "value": [1200e8, 300e8, 9999e8, 100e8, 200e8],
+            "unit": "yuan",
+        }
+    )
+    with open_workspace(tmp_path / "ws.duckdb") as ws:
+        ws.import_frame("observations", obs, dataset="yb", source="test")
+        frame = workspace_capacity(ws, PLAN, group="jingjinji", chain="ngit")
+    assert set(frame["data_basis"]) == {"statistics"}
+    assert frame["firms"].isna().all()  # a cell is not a firm
+    software = frame[frame["node"] == "application_software"].set_index("member")["revenue"]
+    # Beijing = its districts (the 110000 row beside them would count twice); Tianjin as given
+    assert software.to_dict() == {"110000": 1500e8, "120000": 100e8, "130000": 0.0}

@@ -181,7 +181,7 @@ def with_crossings(
 # --------------------------------------------------------------------------- workspace glue
 
 
-def _datasets_synthetic(workspace: Any, table: str) -> tuple[list[str], bool]:
+def datasets_synthetic(workspace: Any, table: str) -> tuple[list[str], bool]:
     """The dataset ids in ``table`` and whether any of them is marked synthetic."""
     used = workspace.table(table).select("dataset").distinct().to_pandas()["dataset"]
     names = sorted(str(v) for v in used.dropna())
@@ -236,7 +236,7 @@ def workspace_monitor(
     )
     observations = workspace.table("observation").to_pandas()
     if chosen == "statistics":
-        sets, synthetic = _datasets_synthetic(workspace, "observation")
+        sets, synthetic = datasets_synthetic(workspace, "observation")
         panel = statistics_panel(
             workspace.table("observation"), plan, geography=geography, region=region, years=years
         )
@@ -244,8 +244,8 @@ def workspace_monitor(
         if region is not None and geography == "firm":
             frame = frame[frame["region"].astype(str).str.startswith(region_prefix(region))]
     else:
-        fy_sets, fy_synth = _datasets_synthetic(workspace, "firm_year")
-        firm_sets, firm_synth = _datasets_synthetic(workspace, "firm")
+        fy_sets, fy_synth = datasets_synthetic(workspace, "firm_year")
+        firm_sets, firm_synth = datasets_synthetic(workspace, "firm")
         synthetic = fy_synth or firm_synth
         sets = [*fy_sets, *firm_sets]
         if region is not None and geography == "plan" and region != plan.region:

@@ -129,6 +129,51 @@ def _at_region(rows: ir.Table, code: str) -> ir.Table:
     return both.mutate(region=ibis.literal(code))
 
 
+def _cells(rows: ir.Table) -> ir.Table:
+    """One row per region × industry × year with the measures side by side and the cell's
+    pseudo-firm id ``stat:<region>:<industry>``."""
+    values = {m: rows.value.sum(where=rows.measure == m) for m in STAT_MEASURES}
+    cells = rows.group_by(["region", "industry", "year"]).aggregate(**values)
+    return cells.mutate(firm_id="stat:" + cells.region + ":" + cells.industry)
+
+
+def _region_prefix(code: ir.StringValue) -> ir.StringValue:
+    """:func:`clusteratlas.geo.region_prefix` as an expression (6-digit GB/T 2260 codes)."""
+    return ibis.cases(
+        (code.endswith("0000"), code.substr(0, 2)),
+        (code.endswith("00"), code.substr(0, 4)),
+        else_=code,
+    )
+
+
+def _finest_regions(rows: ir.Table) -> ir.Table:
+    """Drop a region's row when a region inside it has a row for the same industry × year ×
+    measure (a province beside its districts would otherwise be counted twice)."""
+    other = rows.view()
+    prefix = _region_prefix(rows.region)
+    inside = [
+        rows.industry == other.industry,
+        rows.year == other.year,
+        rows.measure == other.measure,
+        other.region != rows.region,
+        other.region.substr(0, prefix.length()) == prefix,
+    ]
+    return rows.anti_join(other, inside)
+
+
+def statistics_registry(observations: Tabular) -> tuple[ir.Table, ir.Table]:
+    """``(firms, firm_years)`` stand-ins built from statistics for analyses that read a
+    registry (e.g. :func:`clusteratlas.analysis.regions.capacity`): one pseudo-firm per
+    region × industry cell (``firm_id, region, industry``) and its yearly ``revenue,
+    value_added, employees`` (yuan / persons). The finest industry codes and the finest
+    regions of the table are used, so nothing is counted twice."""
+    table, _ = to_ibis(observations)
+    cells = _cells(_finest_regions(_finest(_stat_rows(table))))
+    firms = cells.select("firm_id", "region", "industry").distinct()
+    firm_years = cells.select("firm_id", "year", "revenue", "value_added", "employees")
+    return firms, firm_years
+
+
 def statistics_panel(
     observations: Tabular,
     plan: Plan,
@@ -150,9 +195,7 @@ def statistics_panel(
         raise AnalysisError(f"panel: geography must be 'plan' or 'firm', got {geography!r}")
     if years is not None:
         rows = rows.filter(rows.year.isin([int(y) for y in years]))
-    values = {m: rows.value.sum(where=rows.measure == m) for m in STAT_MEASURES}
-    cells = rows.group_by(["region", "industry", "year"]).aggregate(**values)
-    cells = cells.mutate(firm_id="stat:" + cells.region + ":" + cells.industry)
+    cells = _cells(rows)
     units = cells.select("firm_id", "industry").distinct()
     classified = classify_firms(units, plan)
     assert isinstance(classified, ir.Table)
