@@ -72,3 +72,32 @@ def test_report_has_chinese_headings_sources_and_synthetic_labels(demo: tuple[Pa
     assert "beijing-2441" in html and "duckdb" in html and "synthetic-firms-" in html
     # self-contained: no external scripts, stylesheets or fonts
     assert not re.search(r'<(script|link)[^>]+(src|href)="https?://', html)
+
+
+def test_demo_shows_no_child_above_its_parent(demo: tuple[Path, str]) -> None:
+    """Issue 13: the monitor's numbers agree with each other on the demo registry."""
+    from clusteratlas import api
+    from clusteratlas.model.plan import load_plan
+
+    out, _ = demo
+    plan = load_plan()
+    frame = api.clusters(out / "workspace.duckdb", plan, all_years=True, n_sim=50)
+    sizes = frame.set_index(["cluster", "year"])["revenue"]
+    for year in frame["year"].unique():
+        total = sizes[("high_end", year)]
+        for cluster in plan.clusters:
+            if (cluster.id, year) not in sizes.index:
+                continue
+            assert sizes[(cluster.id, year)] <= total
+            if cluster.parent:
+                assert sizes[(cluster.id, year)] <= sizes[(cluster.parent, year)], cluster.id
+    crossing = frame.drop_duplicates("cluster").set_index("cluster")
+    for cluster in plan.clusters:
+        if cluster.parent and not crossing.loc[[cluster.id], "crossing_year"].isna().all():
+            assert (
+                crossing.at[cluster.parent, "crossing_year"]
+                <= crossing.at[cluster.id, "crossing_year"]
+            )
+    assert crossing.at[
+        "ngit", "crossing_before"
+    ]  # 万亿级 by 2020 (facts), not "2018" as first seen
