@@ -106,16 +106,14 @@ def _stat_rows(observations: ir.Table) -> ir.Table:
 
 def _finest(rows: ir.Table) -> ir.Table:
     """Drop a code when a longer code under it is present for the same region × year ×
-    measure (a division beside its classes would otherwise be counted twice)."""
-    other = rows.view()
-    nested = [
-        rows.region == other.region,
-        rows.year == other.year,
-        rows.measure == other.measure,
-        other.industry.length() > rows.industry.length(),
-        other.industry.substr(0, rows.industry.length()) == rows.industry,
+    measure (a division beside its classes would otherwise be counted twice). Equi-joins
+    only: each code's proper prefixes (2 and 3 digits) are the codes it sits under."""
+    keys = ["region", "year", "measure"]
+    covered = [
+        rows.filter(rows.industry.length() > n).select(*keys, industry=rows.industry.substr(0, n))
+        for n in (2, 3)
     ]
-    return rows.anti_join(other, nested)
+    return rows.anti_join(covered[0].union(covered[1]).distinct(), [*keys, "industry"])
 
 
 def _at_region(rows: ir.Table, code: str) -> ir.Table:
@@ -137,28 +135,21 @@ def _cells(rows: ir.Table) -> ir.Table:
     return cells.mutate(firm_id="stat:" + cells.region + ":" + cells.industry)
 
 
-def _region_prefix(code: ir.StringValue) -> ir.StringValue:
-    """:func:`clusteratlas.geo.region_prefix` as an expression (6-digit GB/T 2260 codes)."""
-    return ibis.cases(
-        (code.endswith("0000"), code.substr(0, 2)),
-        (code.endswith("00"), code.substr(0, 4)),
-        else_=code,
-    )
-
-
 def _finest_regions(rows: ir.Table) -> ir.Table:
     """Drop a region's row when a region inside it has a row for the same industry × year ×
-    measure (a province beside its districts would otherwise be counted twice)."""
-    other = rows.view()
-    prefix = _region_prefix(rows.region)
-    inside = [
-        rows.industry == other.industry,
-        rows.year == other.year,
-        rows.measure == other.measure,
-        other.region != rows.region,
-        other.region.substr(0, prefix.length()) == prefix,
-    ]
-    return rows.anti_join(other, inside)
+    measure (a province beside its districts would otherwise be counted twice). Equi-joins
+    only: a county ``XXYYZZ`` sits in ``XXYY00`` and ``XX0000``, a prefecture in ``XX0000``."""
+    keys = ["industry", "year", "measure"]
+    code = rows.region
+    six = code.re_search("^[0-9]{6}$")
+    prefecture = rows.filter(six & ~code.endswith("00")).select(
+        *keys, region=code.substr(0, 4) + "00"
+    )
+    province = rows.filter(six & ~code.endswith("0000")).select(
+        *keys, region=code.substr(0, 2) + "0000"
+    )
+    covered = prefecture.union(province).distinct()
+    return rows.anti_join(covered, [*keys, "region"])
 
 
 def statistics_registry(observations: Tabular) -> tuple[ir.Table, ir.Table]:
