@@ -1,4 +1,5 @@
-"""``clusteratlas clusters`` on a workspace holding only a yearbook-style table (issue 13)."""
+"""Issue 13 from the command line: ``clusters`` on a workspace holding only a yearbook-style
+table, and ``init``/``status``/``targets`` with the packaged facts."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 YEARBOOK = """地区代码,行业代码,年份,指标,数值,单位
@@ -60,3 +62,31 @@ def test_yearbook_only_workspace_runs_the_monitor(tmp_path: Path) -> None:
     assert registry.returncode != 0
     assert "Traceback" not in registry.stderr
     assert "import firms" in registry.stderr
+
+
+def test_init_loads_facts_and_status_lists_them(tmp_path: Path) -> None:
+    first = _run("init", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "beijing-facts" in first.stderr
+    again = _run("init", cwd=tmp_path)  # idempotent
+    assert again.returncode == 0, again.stderr
+    listed = _run("status", "--facts", "--format", "csv", cwd=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    facts = pd.read_csv(pd.io.common.StringIO(listed.stdout))
+    assert not facts.duplicated(["indicator", "region", "year"]).any()
+    gdp = facts[(facts["indicator"] == "gdp") & (facts["region"] == 110000)]
+    assert gdp["year"].min() == 2015 and gdp["official"].sum() >= 8
+    targets = _run("targets", "--format", "json", cwd=tmp_path)
+    assert targets.returncode == 0, targets.stderr
+    rows = {r["target_id"]: r for r in json.loads(targets.stdout)}
+    assert rows["high_end_share_2025"]["latest_value"] == 0.301  # a fact, loaded by init
+    pharma = rows["pharma_manufacturing_revenue_2025"]
+    assert pharma["status"] == "no data"
+    assert "import a firm registry" in pharma["note"]
+
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    skipped = _run("init", "--no-facts", cwd=bare)
+    assert skipped.returncode == 0 and "beijing-facts" not in skipped.stderr
+    listed = _run("status", "--facts", "--format", "csv", cwd=bare)
+    assert listed.stdout.strip().splitlines()[1:] == []
