@@ -57,8 +57,8 @@ def facts_for_import(facts: pd.DataFrame | None = None) -> pd.DataFrame:
 
 
 def attach_fact_rows(frame: pd.DataFrame, facts: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Add ``source_row`` (1-based data row of facts_official.csv) to observation-like rows, matched on
-    ``indicator, region, year``."""
+    """Add ``source_row`` (1-based data row of facts_official.csv) to observation-like rows,
+    matched on ``indicator, region, year``."""
     from clusteratlas.refdata import beijing_facts
 
     facts = beijing_facts() if facts is None else facts
