@@ -116,6 +116,7 @@ TRACK_COLUMNS = [
     "source",
     "actual_source",
     "note",
+    "actual_kind",
 ]
 
 
@@ -809,12 +810,20 @@ def _track_one(
         "year": target.year,
         "n_obs": len(rows),
         "source": target.source,
+        "actual_kind": target.actual.kind,
         "synthetic": bool(rows["synthetic"].astype(bool).any()) if len(rows) else False,
         "note": "",
     }
     if rows.empty:
         out["status"] = "tracked" if target.comparator == "track" else "no data"
-        out["note"] = f"no actual for {actual_key(target.actual)!r}: {what_to_import(target)}"
+        ref = target.actual
+        hint = import_hint(
+            ref.kind,
+            indicator=ref.indicator or "",
+            cluster=ref.cluster or target.scope or "",
+            tag=ref.tag or "",
+        )
+        out["note"] = f"no actual for {actual_key(ref)!r}: {hint}"
         return out
     last = rows.iloc[-1]
     latest = float(last["value"])
@@ -898,17 +907,22 @@ def _track_one(
     return out
 
 
-def what_to_import(target: Target, lang: str = "en", region: str = "") -> str:
-    """What to import so that ``target`` gets an actual (in ``lang``; i18n
+def import_hint(
+    kind: str,
+    lang: str = "en",
+    *,
+    indicator: str = "",
+    cluster: str = "",
+    tag: str = "",
+    region: str = "",
+) -> str:
+    """What to import so that a target whose actual is of ``kind`` (``observation``,
+    ``cluster_size``, ``cluster_count``, ``tag_count``) gets data, in ``lang`` (i18n
     ``targets.import.<kind>``)."""
     from clusteratlas.i18n import t
 
-    ref = target.actual
-    return t(f"targets.import.{ref.kind}", lang).format(
-        indicator=ref.indicator or "",
-        region=region or "the plan region",
-        cluster=ref.cluster or target.scope or "",
-        tag=ref.tag or "",
+    return t(f"targets.import.{kind}", lang).format(
+        indicator=indicator, region=region or "the plan region", cluster=cluster, tag=tag
     )
 
 

@@ -76,7 +76,7 @@ def targets_command(
             t("label.synthetic", language) if bool(result["synthetic"].astype(bool).any()) else None
         )
         emit(
-            display_table(result, language, plan=loaded),
+            display_table(result, language),
             fmt,
             out,
             title=f"{t('targets.title', language)} · {loaded.id}",
@@ -86,21 +86,16 @@ def targets_command(
         emit(result, fmt, out)
 
 
-def display_table(result: pd.DataFrame, lang: str, plan: object = None) -> pd.DataFrame:
-    """The tracker rows formatted for people (labels in ``lang``); with ``plan``, a target
-    without data says what to import."""
-    from clusteratlas.analysis.targets import what_to_import
+def display_table(result: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The tracker rows formatted for people (labels in ``lang``); a target without data
+    says what to import."""
     from clusteratlas.i18n import t
-    from clusteratlas.model.plan import Plan
     from clusteratlas.report.html import target_rows
 
     rows = target_rows(result, lang)
-    if isinstance(plan, Plan):
-        by_id = {target.id: target for target in plan.targets}
-        for row, status, target_id in zip(rows, result["status"], result["target_id"], strict=True):
-            if status == "no data" and target_id in by_id:
-                hint = what_to_import(by_id[target_id], lang, plan.region)
-                row["status_label"] = f"{row['status_label']}: {hint}"
+    for row in rows:
+        if row["status"] == "no data" and row["note"]:
+            row["status_label"] = f"{row['status_label']}: {row['note']}"
     columns = {
         "name": t("targets.col.name", lang),
         "target": t("plan.col.target", lang),

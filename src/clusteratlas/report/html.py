@@ -152,10 +152,22 @@ def target_rows(targets: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
                     str(row["actual_source"]) if not _missing(row["actual_source"]) else ""
                 ),
                 "plan_source": str(row["source"]),
-                "note": "" if _missing(row["note"]) else str(row["note"]),
+                "note": _note(row, lang),
             }
         )
     return rows
+
+
+def _note(row: pd.Series, lang: str) -> str:
+    """The tracker's note; for a target without data, what to import (in ``lang``)."""
+    from clusteratlas.analysis.targets import import_hint
+
+    if row["status"] == "no data" and not _missing(row.get("actual_kind")):
+        scope = "" if _missing(row.get("scope")) else str(row["scope"])
+        return import_hint(
+            str(row["actual_kind"]), lang, indicator=str(row["indicator"]), cluster=scope
+        )
+    return "" if _missing(row["note"]) else str(row["note"])
 
 
 def _level_label(plan: Plan, level: Any, lang: str) -> str:
