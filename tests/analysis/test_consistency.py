@@ -212,3 +212,14 @@ def test_simulated_counts_are_whole_numbers(counts: list[int], ahead: int) -> No
     for value in summary.values():
         assert float(value).is_integer()
     assert summary["projected_p10"] <= summary["projected_p90"]
+
+
+def test_plan_facts_do_not_describe_a_district() -> None:
+    sizes = pd.DataFrame(
+        {"cluster": "ngit", "year": [2021, 2022], "value": [2e11, 2.4e11], "synthetic": False}
+    )
+    beijing = cluster_crossings(PLAN, sizes, n_sim=50).set_index("cluster")
+    assert beijing.at["ngit", "crossing_year"] == 2020  # facts: 万亿级 by 2020
+    district = cluster_crossings(PLAN, sizes, n_sim=50, facts=False).set_index("cluster")
+    assert district.at["ngit", "crossing_year"] > 2022  # projected from its own series
+    assert not district.at["ngit", "crossing_before"]

@@ -169,7 +169,8 @@ def with_crossings(
         synthetic_monitor=synthetic,
         region=region,
     )
-    crossings = cluster_crossings(plan, series, n_sim=n_sim, seed=seed)
+    at_plan = region is None or region == plan.region  # the plan's facts describe its region
+    crossings = cluster_crossings(plan, series, n_sim=n_sim, seed=seed, facts=at_plan)
     basis = series.drop_duplicates("cluster").set_index("cluster")["basis"]
     crossings["basis"] = crossings["cluster"].map(basis)
     columns = ["cluster", "crossing_year", "crossing_p10", "crossing_p90", "crossing_before"]

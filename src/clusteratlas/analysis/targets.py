@@ -1018,6 +1018,7 @@ def cluster_crossings(
     seed: int = 0,
     horizon: int = 30,
     anchor: Anchor = "last",
+    facts: bool = True,
 ) -> pd.DataFrame:
     """Projected year each cluster crosses ``level`` (default: the plan's top level, 1万亿元).
 
@@ -1026,7 +1027,8 @@ def cluster_crossings(
     Returns :data:`CROSSING_COLUMNS`: ``cluster, threshold, crossing_year, crossing_p10,
     crossing_p90, p_within, already, last_year, last_value, synthetic, crossing_before`` ("in
     or before ``crossing_year``") and ``crossing_source`` (the plan fact or contained cluster
-    that set it; see :func:`consistent_crossings`).
+    that set it; see :func:`consistent_crossings`; ``facts=False`` for series of another
+    region than the plan's, which the plan's ``reached`` facts do not describe).
     """
     level_id, threshold = (
         plan.levels_desc()[0]
@@ -1083,7 +1085,7 @@ def cluster_crossings(
     out = pd.DataFrame(rows, columns=CROSSING_COLUMNS[:-1])
     out["crossing_before"] = out["crossing_before"].fillna(False).astype(bool)
     out["crossing_source"] = ""
-    out = consistent_crossings(plan, out, level_id)
+    out = consistent_crossings(plan, out, level_id, facts=facts)
     for column in ("crossing_year", "crossing_p10", "crossing_p90", "last_year"):
         out[column] = out[column].astype("Int64")
     return out
@@ -1120,7 +1122,9 @@ def _containers(plan: Plan) -> dict[str, list[str]]:
     return out
 
 
-def consistent_crossings(plan: Plan, crossings: pd.DataFrame, level: str) -> pd.DataFrame:
+def consistent_crossings(
+    plan: Plan, crossings: pd.DataFrame, level: str, *, facts: bool = True
+) -> pd.DataFrame:
     """Apply the plan's published ``reached`` facts and the hierarchy to crossing years.
 
     * A fact ``first`` (the source says the cluster got to ``level`` that year) sets the
@@ -1143,7 +1147,7 @@ def consistent_crossings(plan: Plan, crossings: pd.DataFrame, level: str) -> pd.
         row = rows.get(cluster.id)
         if row is None:
             continue
-        for fact in (f for f in cluster.reached if f.level == level):
+        for fact in (f for f in cluster.reached if f.level == level and facts):
             year = year_of(row)
             if fact.first:
                 row.update(crossing_year=fact.year, crossing_p10=fact.year, crossing_before=False)
