@@ -26,6 +26,7 @@ import gzip
 import hashlib
 import io
 import math
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -507,23 +508,67 @@ def _stable(value: float | None) -> float:
     return float("nan") if value is None else float(f"{value:.15g}")
 
 
-def build_facts(shared: Path) -> Entry:
-    src = shared / "beijing" / "facts.csv"
+#: ``as_of`` of a snapshot count, as the facts' notes state it ("as of 2022-06",
+#: "as stated 2022-06", "截至目前(2022-06)"); publication dates are not matched.
+_AS_OF = re.compile(r"(?:as of|as stated|截至目前\()\s*~?\s*(\d{4})-(\d{2})")
+
+
+def _as_of(note: str) -> str:
+    """``YYYY-MM`` when the note dates a snapshot, else ``""`` (the whole year / year end)."""
+    match = _AS_OF.search(note)
+    return f"{match.group(1)}-{match.group(2)}" if match else ""
+
+
+def _gdp_vintage(indicator: str, year: int, note: str) -> str:
+    """The economic-census basis of a GDP-type figure (``gdp*``, ``value_added_*``):
+    ``census3`` (first releases up to 2018), ``census4`` (after the 4th census of 2018: the
+    2019–2023 releases and the revised 2018 GDP), ``census5`` (after the 5th census of 2023:
+    2024 on); the note's own statement ("post-4th-census", "pre-5th") wins. ``""`` for other
+    indicators."""
+    if not (indicator.startswith("gdp") or indicator.startswith("value_added")):
+        return ""
+    text = note.lower()
+    if "post-5th" in text:
+        return "census5"
+    if "post-4th" in text or "pre-5th" in text or indicator == "gdp_revised":
+        return "census4"
+    if year <= 2018:
+        return "census3"
+    return "census4" if year <= 2023 else "census5"
+
+
+def build_official_facts(shared: Path) -> Entry:
+    """The packaged Beijing facts from ``beijing/facts_official.csv`` (supersedes facts.csv).
+
+    Same parsing as before, plus: ``source`` is the official page where there is one (the
+    reprint the number was first read from moves to ``reprint_url``), ``official_quote`` and
+    ``official_differs`` are kept, and every fact carries ``as_of`` (snapshot month) and
+    ``vintage`` (GDP census basis), so two values for one indicator and year — a June and an
+    October count, a first release and a census revision — are distinct facts: the key
+    ``indicator, region, year, as_of, vintage`` is unique (checked). The first rows must equal
+    facts.csv row for row (the file's promise; checked), so ``source_row`` keeps its meaning.
+    """
+    src = shared / "beijing" / "facts_official.csv"
     raw = _read_str(src)
+    old = _read_str(shared / "beijing" / "facts.csv")
+    if not raw.head(len(old))[list(old.columns)].equals(old):
+        raise SystemExit("facts_official.csv does not start with the rows of facts.csv")
     parsed = [parse_quantity(v, u) for v, u in zip(raw["value"], raw["unit"], strict=True)]
+    official = raw["official_url"].str.strip()
+    years = raw["year"].astype("int64")
     frame = pd.DataFrame(
         {
             "indicator": raw["indicator"],
             "region": _fact_region_codes(shared, raw["region"]),
-            "year": raw["year"].astype("int64"),
+            "year": years,
             "value": [_stable(q.value) for q in parsed],
             "unit": [q.unit for q in parsed],
             "bound": [q.bound for q in parsed],
             "low": [_stable(q.low) for q in parsed],
             "high": [_stable(q.high) for q in parsed],
-            "source": raw["source_url"],
+            "source": official.where(official != "", raw["source_url"]),
             "note": raw["note"],
-            "source_file": "beijing/facts.csv",
+            "source_file": "beijing/facts_official.csv",
             "source_row": np.arange(1, len(raw) + 1, dtype="int64"),
             "flag": [_flag(n) for n in raw["note"]],
             "is_target": raw["indicator"].str.endswith("_target"),
@@ -531,16 +576,30 @@ def build_facts(shared: Path) -> Entry:
             "region_name": raw["region"],
             "value_raw": raw["value"],
             "unit_raw": raw["unit"],
+            "as_of": [_as_of(n) for n in raw["note"]],
+            "vintage": [
+                _gdp_vintage(i, int(y), n)
+                for i, y, n in zip(raw["indicator"], years, raw["note"], strict=True)
+            ],
+            "official": official != "",
+            "official_quote": raw["official_quote"],
+            "official_differs": raw["official_differs"],
+            "reprint_url": raw["source_url"].where(raw["source_url"] != official, ""),
         }
     )
+    key = ["indicator", "region", "year", "as_of", "vintage"]
+    clash = frame[frame.duplicated(key, keep=False)]
+    if len(clash):
+        raise SystemExit(f"facts with the same {key}: rows {list(clash['source_row'])}")
     file, payload = _packed("facts/beijing_facts", frame, compress=False)
     return Entry(
         name="beijing-facts",
         file=file,
-        source_path="beijing/facts.csv",
+        source_path="beijing/facts_official.csv",
         upstream={
             "compiled_by": "ClusterAtlas team, hand-transcribed from public web pages "
-            "(search tool 'pages' corpus); per-row URL in column source",
+            "(search tool 'pages' corpus); official pages per row in column source "
+            "(facts_official_REPORT.md)",
         },
         license="facts (official statistics and press reports); compilation Apache-2.0",
         rows=len(frame),
@@ -553,8 +612,13 @@ def build_facts(shared: Path) -> Entry:
             "(value = midpoint); numbers rounded to 15 significant digits",
             "flag = DERIVED / ROUNDED (note starts with it, or says '(rounded)'); is_target = "
             "indicator ends with _target; period = q1/h1/q1q3 for part-year indicators",
-            "kept source_url as source, note, region_name, value_raw, unit_raw; "
-            "source_row = 1-based data row in beijing/facts.csv",
+            "source = official_url where there is one (official = true), else source_url; "
+            "reprint_url = the replaced source_url; official_quote, official_differs kept",
+            "as_of = YYYY-MM of a dated snapshot ('as of 2022-06'), '' for a whole year; "
+            "vintage = GDP census basis census3/census4/census5 of gdp*/value_added_* rows; "
+            "key indicator, region, year, as_of, vintage unique",
+            "kept note, region_name, value_raw, unit_raw; source_row = 1-based data row in "
+            "beijing/facts_official.csv (rows 1-171 = facts.csv rows 1-171, checked)",
         ],
         payload=payload,
         source_sha256=sha256_bytes(src.read_bytes()),
@@ -725,7 +789,7 @@ def build_all(shared: Path) -> list[Entry]:
         regions_entry,
         groups,
         info,
-        build_facts(shared),
+        build_official_facts(shared),
     ]
     entries += [build_io(shared, name) for name in IO_TABLES]
     entries.append(build_employment(shared))

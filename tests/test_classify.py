@@ -46,7 +46,10 @@ def test_beijing_plan_assignments_are_explained() -> None:
     result = _pairs(classify_firms(FIRMS, load_plan()))
     assert result[("f1", "ic")] == "code:3973"
     assert result[("f2", "ic")] == "code:6520"
-    assert ("f2", "ngit") not in result  # 6520 excluded from NGIT: it belongs to the IC cluster
+    # 6520 IC design is software (63–65), so in NGIT too: the child 软件和信息服务业 must stay
+    # inside its parent (issue 13); the NGIT/IC overlap is declared in the plan
+    assert result[("f2", "ngit")] == "code:65"
+    assert result[("f2", "software_info_services")] == "code:65"
     assert result[("f3", "ngit")] == "code:65"
     assert result[("f3", "ai")] == "keyword:name:人工智能"  # name beats scope
     assert result[("f4", "sci_tech_services")] == "code:73"

@@ -69,6 +69,7 @@ ComplexityGeography = Literal["county", "prefecture", "province"]
 IndustryLevel = Literal["division", "group", "class"]
 ComplexityView = Literal["region", "industry", "pair"]
 Source = Literal["auto", "firms", "observations"]
+Basis = Literal["registry", "statistics"]
 
 
 # --------------------------------------------------------------------------- plumbing
@@ -154,18 +155,26 @@ def clusters(
     geography: Geography = "plan",
     n_sim: int = 2000,
     seed: int = 0,
+    basis: Basis | None = None,
 ) -> pd.DataFrame:
     """The cluster monitor (``clusteratlas clusters``): one row per cluster × region × year
     with size (``revenue``/``value_added`` in yuan, ``employees`` in persons), ``firms``,
     ``level``, ``share_gdp`` (fraction), ``revenue_yoy`` (fraction), ``lq``, the projected
-    crossing year of the plan's top level and ``synthetic``. Latest year only unless
-    ``year`` or ``all_years``."""
+    crossing year of the plan's top level, ``synthetic``, ``data_basis`` (``registry`` or
+    ``statistics``; ``basis=None`` picks the one covering the plan region) and ``status``.
+    Latest year only unless ``year`` or ``all_years``."""
     from clusteratlas.analysis.panel import workspace_monitor
 
     the_plan = _plan(plan)
     with _workspace(workspace) as ws:
         frame, _ = workspace_monitor(
-            ws, the_plan, geography=geography, region=region, n_sim=n_sim, seed=seed
+            ws,
+            the_plan,
+            geography=geography,
+            region=region,
+            n_sim=n_sim,
+            seed=seed,
+            basis=basis,
         )
     if not all_years and len(frame):
         chosen = int(year) if year is not None else int(frame["year"].max())
@@ -280,24 +289,19 @@ def regions(
     group: str = "jingjinji",
     chain: str | None = None,
     year: int | None = None,
+    basis: Basis | None = None,
 ) -> pd.DataFrame:
     """Where each chain node's capacity sits across a region group (``clusteratlas
-    regions``): revenue (yuan), firms, share of group, LQ, specialist and gap."""
-    from clusteratlas.analysis.regions import capacity
+    regions``): revenue (yuan), firms, share of group, LQ, specialist and gap, on the firm
+    registry or on statistics (``basis``; default: the one covering the plan region; column
+    ``data_basis``)."""
+    from clusteratlas.analysis.regions import workspace_capacity
 
     the_plan = _plan(plan)
     with _workspace(workspace) as ws:
-        tables = _firm_tables(ws)
-        frame = capacity(
-            tables.firms,
-            tables.firm_years,
-            the_plan,
-            group=group,
-            region_groups=tables.region_groups,
-            year=year,
-            chain=chain,
-        )
-    return _flag(frame, tables.synthetic)
+        return workspace_capacity(
+            ws, the_plan, group=group, chain=chain, year=year, basis=basis
+        ).reset_index(drop=True)
 
 
 def ladder(

@@ -21,24 +21,12 @@ from typing import Any
 
 import pandas as pd
 
+from clusteratlas.analysis.facts import FACTS_DATASET
 from clusteratlas.config import DEFAULT_PLAN
 from clusteratlas.errors import InputError
 
 DEFAULT_OUT = Path("clusteratlas-demo")
 DEFAULT_FIRMS = 20_000
-FACTS_DATASET = "beijing-facts"
-OBSERVATION_COLUMNS = [
-    "region",
-    "year",
-    "indicator",
-    "value",
-    "unit",
-    "bound",
-    "low",
-    "high",
-    "source",
-    "note",
-]
 
 
 @dataclass
@@ -58,22 +46,20 @@ class DemoResult:
 def facts_for_import(facts: pd.DataFrame | None = None) -> pd.DataFrame:
     """The facts as observation rows: one row per region × year × indicator.
 
-    Where facts.csv holds two statements for the same year, the first row in file order is
-    kept. In the packaged data that is the later-dated count in both cases (2022 national
-    little giants 588 as of 2022-10 vs 257 as of 2022-06; 2022 municipal 专精特新 5,360 vs
-    4,126), i.e. the latest known value of the year; the other row shows as a reject in
-    the report's provenance.
+    Where the packaged facts hold two values for the same year (a June and an October count),
+    the latest-dated one is kept (:func:`clusteratlas.analysis.facts.facts_to_load`): 2022
+    national little giants 588 (as of 2022-10) over 257 (2022-06), 2022 municipal 专精特新
+    5,360 over 4,126.
     """
+    from clusteratlas.analysis.facts import facts_to_load
     from clusteratlas.refdata import beijing_facts
 
-    frame = beijing_facts() if facts is None else facts
-    frame = frame.drop_duplicates(["region", "year", "indicator"], keep="first")
-    return frame[OBSERVATION_COLUMNS].reset_index(drop=True)
+    return facts_to_load(beijing_facts() if facts is None else facts)[0]
 
 
 def attach_fact_rows(frame: pd.DataFrame, facts: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Add ``source_row`` (1-based data row of facts.csv) to observation-like rows, matched on
-    ``indicator, region, year``."""
+    """Add ``source_row`` (1-based data row of facts_official.csv) to observation-like rows,
+    matched on ``indicator, region, year``."""
     from clusteratlas.refdata import beijing_facts
 
     facts = beijing_facts() if facts is None else facts
@@ -237,7 +223,7 @@ def run_demo(
 
 
 def _with_fact_rows(targets: pd.DataFrame, region: str) -> pd.DataFrame:
-    """Append ``facts.csv row N`` to the source of real (non-synthetic) actuals."""
+    """Append ``facts_official.csv row N`` to the source of real (non-synthetic) actuals."""
     from clusteratlas.refdata import beijing_facts
 
     facts = beijing_facts()
@@ -251,8 +237,8 @@ def _with_fact_rows(targets: pd.DataFrame, region: str) -> pd.DataFrame:
         src = row["actual_source"]
         if isinstance(src, str) and not bool(row["synthetic"]) and not pd.isna(row["latest_year"]):
             n = key.get((row["indicator"], int(row["latest_year"])))
-            if n is not None and "facts.csv row" not in src:
-                src = f"{src} (facts.csv row {int(n)})"
+            if n is not None and "facts_official.csv row" not in src:
+                src = f"{src} (facts_official.csv row {int(n)})"
         rows.append(src)
     out["actual_source"] = rows
     return out
@@ -260,7 +246,7 @@ def _with_fact_rows(targets: pd.DataFrame, region: str) -> pd.DataFrame:
 
 def cited_facts(plan: Any, observations: pd.DataFrame) -> pd.DataFrame:
     """The real observations the report relies on: every target's observation series, the
-    clusters' observed series and GDP, with their facts.csv rows."""
+    clusters' observed series and GDP, with their facts_official.csv rows."""
     from clusteratlas.analysis.targets import actual_key
 
     wanted = {actual_key(t.actual) for t in plan.targets if t.actual.kind == "observation"}

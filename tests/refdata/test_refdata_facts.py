@@ -95,15 +95,15 @@ def test_flags(facts: pd.DataFrame) -> None:
 
 
 def test_traceable_to_packaged_raw_text(facts: pd.DataFrame) -> None:
-    assert (facts["source_file"] == "beijing/facts.csv").all()
+    assert (facts["source_file"] == "beijing/facts_official.csv").all()
     assert facts["source_row"].tolist() == list(range(1, len(facts) + 1))
     assert facts["source"].str.len().gt(0).all()
 
 
 def test_every_fact_matches_its_original_row(facts: pd.DataFrame, shared_data: Path) -> None:
-    with (shared_data / "beijing" / "facts.csv").open(encoding="utf-8", newline="") as fh:
+    with (shared_data / "beijing" / "facts_official.csv").open(encoding="utf-8", newline="") as fh:
         original = list(csv.DictReader(fh))
-    assert len(original) == len(facts)
+    assert len(original) == len(facts) == 202
     for fact in facts.itertuples(index=False):
         row = original[fact.source_row - 1]
         assert row["indicator"] == fact.indicator
@@ -111,5 +111,52 @@ def test_every_fact_matches_its_original_row(facts: pd.DataFrame, shared_data: P
         assert int(row["year"]) == fact.year
         assert row["value"] == fact.value_raw
         assert row["unit"] == fact.unit_raw
-        assert row["source_url"] == fact.source
         assert row["note"] == fact.note
+        # the official page is cited first; the reprint it replaced is kept
+        assert fact.source == (row["official_url"] or row["source_url"])
+        assert fact.official == bool(row["official_url"])
+        assert fact.official_quote == row["official_quote"]
+        if row["official_url"] and row["official_url"] != row["source_url"]:
+            assert fact.reprint_url == row["source_url"]
+
+
+def test_facts_csv_rows_are_the_first_rows(facts: pd.DataFrame, shared_data: Path) -> None:
+    with (shared_data / "beijing" / "facts.csv").open(encoding="utf-8", newline="") as fh:
+        old = list(csv.DictReader(fh))
+    for fact, row in zip(facts.head(len(old)).itertuples(index=False), old, strict=True):
+        assert (fact.indicator, fact.value_raw, fact.note) == (
+            row["indicator"],
+            row["value"],
+            row["note"],
+        )
+
+
+def test_two_values_of_one_year_are_distinct_facts(facts: pd.DataFrame) -> None:
+    key = ["indicator", "region", "year", "as_of", "vintage"]
+    assert not facts.duplicated(key).any()
+    giants = facts[
+        (facts["indicator"] == "little_giant_count_national")
+        & (facts["year"] == 2022)
+        & (facts["region"] == "110000")
+    ].set_index("as_of")["value"]
+    assert giants.to_dict() == {"2022-06": 257.0, "2022-10": 588.0}
+    assert one(facts, "unicorn_count", 2024)["as_of"] == "2024-03"
+    assert one(facts, "unicorn_count_yearend", 2024)["value"] == 115.0
+
+
+def test_gdp_carries_its_census_vintage(facts: pd.DataFrame) -> None:
+    assert one(facts, "gdp", 2018)["vintage"] == "census3"  # first release, before the revision
+    assert one(facts, "gdp_revised", 2018)["vintage"] == "census4"
+    assert one(facts, "gdp", 2023)["vintage"] == "census4"  # pre-5th-census first release
+    assert one(facts, "gdp", 2024)["vintage"] == "census5"
+    assert (
+        facts.loc[~facts["indicator"].str.startswith(("gdp", "value_added")), "vintage"] == ""
+    ).all()
+
+
+def test_official_sources_replace_aggregators(facts: pd.DataFrame) -> None:
+    unicorns = one(facts, "unicorn_count", 2024)
+    assert "golangjump" not in unicorns["source"]
+    assert unicorns["source"].startswith("https://german.beijing.gov.cn")
+    assert unicorns["official_quote"]
+    assert int(facts["official"].sum()) == 91

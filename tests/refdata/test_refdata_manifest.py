@@ -82,7 +82,7 @@ def test_provenance_lookup() -> None:
     assert prov["url"] == "https://github.com/Carol-seven/ionet"
     assert prov["commit"] == "51145dcab476e75783af41a688488db1a4abeb56"
     assert refdata.provenance("industries")["name"] == "gbt4754-2017"
-    assert refdata.provenance("beijing_facts")["source_path"] == "beijing/facts.csv"
+    assert refdata.provenance("beijing_facts")["source_path"] == "beijing/facts_official.csv"
     prov["rows"] = -1  # a copy: the manifest is not changed
     assert refdata.provenance("china-2020-42")["rows"] == 91
     with pytest.raises(InputError, match="unknown reference dataset"):

@@ -73,5 +73,5 @@ def test_works_from_a_copy_outside_the_repository(tmp_path: Path) -> None:
         len(refdata.employment_by_sector()),
         sum(len(refdata.io_table_raw(t)) for t in refdata.io_table_names()),
     ]
-    assert expected[:3] == [1971, 3213, 171]
+    assert expected[:3] == [1971, 3213, 202]
     assert result.stdout.strip() == str(expected)

@@ -24,6 +24,8 @@ ROUTES = [
         {"chain": "ic", "node": "design", "limit": 5},
     ),
     ("/api/regions?chain=ic", "regions", {"chain": "ic"}),
+    ("/api/regions?chain=ic&basis=registry", "regions", {"chain": "ic", "basis": "registry"}),
+    ("/api/clusters?basis=registry&n_sim=200", "clusters", {"basis": "registry", "n_sim": 200}),
     ("/api/ladder?limit=20", "ladder", {"limit": 20}),
     ("/api/ladder?view=gaps&limit=20", "ladder", {"view": "gaps", "limit": 20}),
     ("/api/ladder?view=pipeline", "ladder", {"view": "pipeline"}),

@@ -25,6 +25,7 @@ import pandas as pd
 from ibis.common.exceptions import TableNotFound
 
 from clusteratlas.analysis._tabular import Tabular, require_columns, to_ibis, to_pandas
+from clusteratlas.analysis.statistics import Basis
 from clusteratlas.classify import classify_firms
 from clusteratlas.errors import AnalysisError, InputError, WorkspaceError
 from clusteratlas.geo import region_prefix, within
@@ -99,21 +100,11 @@ def panel_from_workspace(workspace: Any, plan: Plan, **kwargs: Any) -> ir.Table:
 
 
 def gdp_table(observations: Tabular, *, indicator: str = "gdp") -> pd.DataFrame:
-    """``region, year, gdp`` (yuan) from an observation table (all-industry rows only)."""
-    frame = to_pandas(observations)
-    rows = frame[frame["indicator"] == indicator]
-    if "industry" in rows.columns:
-        rows = rows[rows["industry"].isna()]
-    if "is_target" in rows.columns:
-        rows = rows[~rows["is_target"].astype(bool)]
-    out = pd.DataFrame(
-        {
-            "region": rows["region"].astype(str),
-            "year": rows["year"].astype("int64"),
-            "gdp": rows["value"].astype(float),
-        }
-    )
-    return out.drop_duplicates(["region", "year"]).reset_index(drop=True)
+    """``region, year, gdp`` (yuan) from an observation table: one GDP per region and year,
+    the same one the tracker uses (:func:`clusteratlas.analysis.shares.gdp_by_year`)."""
+    from clusteratlas.analysis.shares import gdp_by_year
+
+    return gdp_by_year(observations, indicator=indicator)
 
 
 def cluster_monitor(
@@ -158,25 +149,33 @@ def with_crossings(
     synthetic: bool = True,
     n_sim: int = 2000,
     seed: int = 0,
+    region: str | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Add the projected year each cluster crosses the plan's top level (1万亿元).
 
-    Crossing years come from the cluster's real observed series where the plan maps one
-    (``Cluster.observed``) and ``observations`` has it, else from the monitor's own sizes at the
-    plan region. Returns ``(monitor rows with crossing_year/_p10/_p90, crossing_p_within (share
-    of paths crossing within 30 years) and basis, crossings table)``.
+    Crossing years (:func:`~clusteratlas.analysis.targets.cluster_crossings`: observed
+    crossings, the plan's ``reached`` facts, never a parent after its child) come from the
+    cluster's real observed series where the plan maps one (``Cluster.observed``) and
+    ``observations`` has it, else from the monitor's own sizes at the plan region (or
+    ``region``: the one region the rows report). Returns ``(monitor rows with
+    crossing_year/_p10/_p90, crossing_before, crossing_p_within (share of paths crossing
+    within 30 years) and basis, crossings table)``.
     """
     from clusteratlas.analysis.targets import cluster_crossings, cluster_series
 
     series = cluster_series(
-        plan, monitor=monitor_frame, observations=observations, synthetic_monitor=synthetic
+        plan,
+        monitor=monitor_frame,
+        observations=observations,
+        synthetic_monitor=synthetic,
+        region=region,
     )
-    crossings = cluster_crossings(plan, series, n_sim=n_sim, seed=seed)
+    at_plan = region is None or region == plan.region  # the plan's facts describe its region
+    crossings = cluster_crossings(plan, series, n_sim=n_sim, seed=seed, facts=at_plan)
     basis = series.drop_duplicates("cluster").set_index("cluster")["basis"]
     crossings["basis"] = crossings["cluster"].map(basis)
-    keep = crossings[["cluster", "crossing_year", "crossing_p10", "crossing_p90", "basis"]].assign(
-        crossing_p_within=crossings["p_within"]
-    )
+    columns = ["cluster", "crossing_year", "crossing_p10", "crossing_p90", "crossing_before"]
+    keep = crossings[[*columns, "basis"]].assign(crossing_p_within=crossings["p_within"])
     merged = monitor_frame.merge(keep, on="cluster", how="left")
     return merged, crossings
 
@@ -184,7 +183,7 @@ def with_crossings(
 # --------------------------------------------------------------------------- workspace glue
 
 
-def _datasets_synthetic(workspace: Any, table: str) -> tuple[list[str], bool]:
+def datasets_synthetic(workspace: Any, table: str) -> tuple[list[str], bool]:
     """The dataset ids in ``table`` and whether any of them is marked synthetic."""
     used = workspace.table(table).select("dataset").distinct().to_pandas()["dataset"]
     names = sorted(str(v) for v in used.dropna())
@@ -204,48 +203,84 @@ def workspace_monitor(
     crossings: bool = True,
     n_sim: int = 2000,
     seed: int = 0,
+    basis: Basis | None = None,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """The cluster monitor on a workspace: ``(table, provenance)``.
 
+    ``basis``: ``"registry"`` (the firm registry: ``firm`` × ``firm_year``), ``"statistics"``
+    (industry-coded ``observation`` rows, see :mod:`clusteratlas.analysis.statistics`) or
+    ``None`` — the one that covers the plan region, the registry first
+    (:func:`~clusteratlas.analysis.statistics.choose_basis`).
+
     The table is :func:`cluster_monitor`'s output (GDP from the workspace's ``gdp``
-    observations) plus ``crossing_year/_p10/_p90`` and ``basis`` (see :func:`with_crossings`)
-    and ``synthetic`` (True when the firm data come from a synthetic dataset). Provenance:
-    ``plan``, ``datasets`` (firm/firm_year/observation dataset ids), ``synthetic``, ``engine``.
-    ``region`` filters the output rows (after the monitor, so location quotients compare with
-    every region of the panel); with ``geography="firm"`` it keeps the region and its parts.
-    Raises :class:`WorkspaceError` when the workspace holds no firm-year rows.
+    observations) plus ``crossing_year/_p10/_p90`` and ``basis`` (the crossing's series, see
+    :func:`with_crossings`), ``synthetic`` (True when the data come from a synthetic dataset),
+    ``data_basis`` (``registry``/``statistics``) and ``status`` (``measured`` or ``not
+    measurable from statistics``) and ``share_gdp_published`` (the published share of GDP of
+    clusters that map one, :mod:`clusteratlas.analysis.shares`). Provenance: ``plan``,
+    ``basis``, ``datasets``, ``synthetic``, ``engine``. ``region`` filters the output rows
+    (registry: after the monitor, so location quotients compare with every region of the
+    panel; with ``geography="firm"`` it keeps the region and its parts); on the statistics
+    basis with ``geography="plan"`` it picks the one region reported. Raises
+    :class:`WorkspaceError` when the workspace holds no data of the basis, naming what to
+    import.
     """
-    n_rows = int(workspace.table("firm_year").count().to_pyarrow().as_py())
-    if n_rows == 0:
-        raise WorkspaceError(
-            f"workspace {workspace.path} has no firm-year rows: import firms and firm-years "
-            "first (clusteratlas import ...) or run `clusteratlas demo`"
-        )
-    fy_sets, fy_synth = _datasets_synthetic(workspace, "firm_year")
-    firm_sets, firm_synth = _datasets_synthetic(workspace, "firm")
-    synthetic = fy_synth or firm_synth
-    if region is not None and geography == "plan" and region != plan.region:
-        raise InputError(
-            f"--region {region}: with geography 'plan' every row is the plan region "
-            f"{plan.region}; use geography 'firm' to see the firms' own regions"
-        )
+    from clusteratlas.analysis.shares import published_shares
+    from clusteratlas.analysis.statistics import (
+        STATUS_MEASURED,
+        choose_basis,
+        statistics_monitor,
+        statistics_panel,
+    )
+
+    chosen = choose_basis(
+        workspace, plan, basis, region if geography == "plan" and basis != "registry" else None
+    )
     observations = workspace.table("observation").to_pandas()
-    panel = panel_from_workspace(workspace, plan, geography=geography, years=years)
-    frame = cluster_monitor(panel, plan, gdp=gdp_table(observations))
-    if region is not None:  # filter after the monitor, so LQs compare with all regions
-        frame = frame[frame["region"].astype(str).str.startswith(region_prefix(region))]
+    if chosen == "statistics":
+        sets, synthetic = datasets_synthetic(workspace, "observation")
+        panel = statistics_panel(
+            workspace.table("observation"), plan, geography=geography, region=region, years=years
+        )
+        frame = statistics_monitor(panel, plan, gdp=gdp_table(observations))
+        if region is not None and geography == "firm":
+            frame = frame[frame["region"].astype(str).str.startswith(region_prefix(region))]
+    else:
+        fy_sets, fy_synth = datasets_synthetic(workspace, "firm_year")
+        firm_sets, firm_synth = datasets_synthetic(workspace, "firm")
+        synthetic = fy_synth or firm_synth
+        sets = [*fy_sets, *firm_sets]
+        if region is not None and geography == "plan" and region != plan.region:
+            raise InputError(
+                f"--region {region}: with geography 'plan' every row is the plan region "
+                f"{plan.region}; use geography 'firm' to see the firms' own regions"
+            )
+        panel = panel_from_workspace(workspace, plan, geography=geography, years=years)
+        frame = cluster_monitor(panel, plan, gdp=gdp_table(observations))
+        if region is not None:  # filter after the monitor, so LQs compare with all regions
+            frame = frame[frame["region"].astype(str).str.startswith(region_prefix(region))]
+        frame = frame.assign(status=STATUS_MEASURED)
     frame = frame.reset_index(drop=True)
     frame["synthetic"] = synthetic
+    frame["data_basis"] = chosen
+    report_region = region if chosen == "statistics" and region else plan.region
+    frame["share_gdp_published"] = published_shares(frame, observations, plan, plan.region)
     if crossings and geography == "plan":
         frame, _ = with_crossings(
-            frame, plan, observations=observations, synthetic=synthetic, n_sim=n_sim, seed=seed
+            frame,
+            plan,
+            observations=observations if report_region == plan.region else None,
+            synthetic=synthetic,
+            n_sim=n_sim,
+            seed=seed,
+            region=report_region,
         )
     provenance = {
         "plan": plan.id,
+        "basis": chosen,
         "datasets": sorted(
             {
-                *fy_sets,
-                *firm_sets,
+                *sets,
                 *(str(v) for v in observations.get("dataset", pd.Series()).dropna()),
             }
         ),
@@ -267,8 +302,9 @@ def workspace_targets(
     """:func:`clusteratlas.analysis.targets.track` on a workspace's actuals.
 
     Actuals: the ``observation`` table (real facts, with sources) plus, when the workspace has
-    firm data, the monitor at the plan region (``cluster_size``/``cluster_count`` actuals,
-    flagged synthetic when the registry is) and the ``firm_tag`` counts.
+    firm data or industry statistics, the monitor at the plan region on the basis that covers
+    it (``cluster_size``/``cluster_count`` actuals, source ``cluster monitor (<basis>)``,
+    flagged synthetic when the data are) and the ``firm_tag`` counts.
     """
     from clusteratlas.analysis.targets import assemble_actuals, track
 
@@ -276,12 +312,16 @@ def workspace_targets(
     synthetic = True
     if monitor_frame is None:
         try:
-            monitor_frame, prov = workspace_monitor(workspace, plan, crossings=False)
-            synthetic = bool(prov["synthetic"])
+            monitor_frame, _ = workspace_monitor(workspace, plan, crossings=False)
         except WorkspaceError:
             monitor_frame = None
-    elif "synthetic" in monitor_frame.columns:
+    if monitor_frame is not None and "synthetic" in monitor_frame.columns:
         synthetic = bool(monitor_frame["synthetic"].astype(bool).any())
+    basis = (
+        str(monitor_frame["data_basis"].iloc[0])
+        if monitor_frame is not None and "data_basis" in monitor_frame and len(monitor_frame)
+        else "registry"
+    )
     tags = None
     try:
         tag_table = workspace.table("firm_tag")
@@ -297,5 +337,6 @@ def workspace_targets(
         monitor=monitor_frame,
         tags=tags,
         synthetic_monitor=synthetic,
+        monitor_source=f"cluster monitor ({basis})",
     )
     return track(plan, actuals, as_of=as_of, n_sim=n_sim, seed=seed)

@@ -12,12 +12,15 @@ belongs to the member whose code contains its region code. Money in yuan.
 
 from __future__ import annotations
 
+from typing import Any
+
 import ibis
 import numpy as np
 import pandas as pd
 
 from clusteratlas.analysis._tabular import Tabular, require_columns, to_ibis
 from clusteratlas.analysis.chains import _inputs, node_table
+from clusteratlas.analysis.statistics import Basis
 from clusteratlas.errors import AnalysisError
 from clusteratlas.geo import region_prefix
 from clusteratlas.model.plan import Plan
@@ -134,3 +137,48 @@ def capacity(
         "gap",
     ]
     return out.sort_values(["chain", "position", "member"])[columns].reset_index(drop=True)
+
+
+def workspace_capacity(
+    workspace: Any,
+    plan: Plan,
+    *,
+    group: str = "jingjinji",
+    chain: str | None = None,
+    year: int | None = None,
+    basis: Basis | None = None,
+) -> pd.DataFrame:
+    """:func:`capacity` on a workspace, on the firm registry or on statistics (``basis``;
+    default: the one covering the plan region, see
+    :func:`~clusteratlas.analysis.statistics.choose_basis`).
+
+    On statistics the members' node revenue is the sum of the region × industry cells whose
+    codes the node's code rules take (keyword-only nodes stay empty) and ``firms`` is NULL (a
+    cell is not a firm). Adds ``synthetic`` and ``data_basis``.
+    """
+    from clusteratlas.analysis.panel import datasets_synthetic
+    from clusteratlas.analysis.statistics import choose_basis, statistics_registry
+
+    chosen = choose_basis(workspace, plan, basis)
+    groups = workspace.table("region_group")
+    region_groups = groups if int(groups.count().to_pyarrow().as_py()) else None
+    if chosen == "statistics":
+        firms, firm_years = statistics_registry(workspace.table("observation"))
+        table = "observation"
+    else:
+        firms, firm_years = workspace.table("firm"), workspace.table("firm_year")
+        table = "firm_year"
+    frame = capacity(
+        firms,
+        firm_years,
+        plan,
+        group=group,
+        region_groups=region_groups,
+        year=year,
+        chain=chain,
+    )
+    if chosen == "statistics":
+        frame["firms"] = pd.array([pd.NA] * len(frame), dtype="Int64")
+    frame["synthetic"] = datasets_synthetic(workspace, table)[1]
+    frame["data_basis"] = chosen
+    return frame

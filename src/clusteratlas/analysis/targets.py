@@ -23,7 +23,8 @@ Method (documented in ``docs/targets.md``)
   (``anchor="trend"``). Draws are seeded (``numpy.random.default_rng``), so results are
   reproducible; each target gets its own stream derived from ``seed`` and its id.
 * **Probability** of meeting a target by its year = share of simulated values at that year
-  satisfying the comparator (counts are rounded to whole numbers first).
+  satisfying the comparator (counts are rounded to whole numbers first; a count's projection
+  and interval are whole numbers too, :func:`projected_summary`).
 * **Bounds.** An actual published as a lower bound (``>3万亿``) is used at its bound value: a
   ``>`` actual at or above a ``>=`` target is *met* (every value consistent with it satisfies
   the target); below it, the projection starts from the bound, so the probability is a
@@ -115,6 +116,7 @@ TRACK_COLUMNS = [
     "source",
     "actual_source",
     "note",
+    "actual_kind",
 ]
 
 
@@ -407,9 +409,12 @@ def probability_meeting(
 @dataclass(frozen=True)
 class Crossing:
     """When a series crosses ``threshold``: median ``year`` and the ``p10``–``p90`` interval of the
-    simulated crossing years; ``already`` if an observation already reached it (then ``year`` is
-    the first such year). Percentiles beyond the horizon are ``None``; ``p_within`` is the share
-    of paths crossing within the horizon."""
+    simulated crossing years; ``already`` if an observation already reached it. Then ``year``
+    is the first observed year at or above the threshold after one below it (``p10`` the year
+    after that last observation below, ``p90`` = ``year``), or — when the very first
+    observation is already above — the first observed year with ``before`` set: the crossing
+    happened *in or before* that year. Percentiles beyond the horizon are ``None``;
+    ``p_within`` is the share of paths crossing within the horizon."""
 
     threshold: float
     year: int | None
@@ -418,6 +423,22 @@ class Crossing:
     p_within: float
     already: bool
     horizon_end: int
+    before: bool = False
+
+
+def observed_crossing(series: Any, threshold: float) -> Crossing | None:
+    """The crossing seen in the observations themselves (see :class:`Crossing`), or ``None``
+    when no observation reaches ``threshold``."""
+    s = _as_series(series)
+    above = (s >= threshold).to_numpy()
+    if not above.any():
+        return None
+    years = [int(y) for y in s.index]
+    last = years[-1]
+    if above[0]:
+        return Crossing(threshold, years[0], None, years[0], 1.0, True, last, before=True)
+    k = int(np.argmax(above))
+    return Crossing(threshold, years[k], years[k - 1] + 1, years[k], 1.0, True, last)
 
 
 def crossing_year(
@@ -433,15 +454,17 @@ def crossing_year(
 ) -> Crossing:
     """Projected year ``series`` first reaches ``threshold`` (same unit, e.g. 1e12 yuan).
 
-    Simulates ``n_sim`` annual paths ``horizon`` years past the last observation; a path's
-    crossing year is its first year at or above ``threshold``. Returns the median and the
-    10th/90th percentiles over paths (paths that never cross count as later than any year).
+    When an observation already reached it, the observed crossing (:func:`observed_crossing`:
+    first year at or above after being below; "in or before" the first year when the series
+    starts above). Otherwise simulates ``n_sim`` annual paths ``horizon`` years past the last
+    observation; a path's crossing year is its first year at or above ``threshold``. Returns
+    the median and the 10th/90th percentiles over paths (paths that never cross count as
+    later than any year).
     """
     s = _as_series(series)
-    reached = s[s >= threshold]
-    if len(reached):
-        first = int(reached.index[0])
-        return Crossing(threshold, first, first, first, 1.0, True, int(s.index[-1]))
+    seen = observed_crossing(s, threshold)
+    if seen is not None:
+        return seen
     trend = fit_trend(s, transform=transform, min_volatility=min_volatility)
     paths = simulate_paths(trend, horizon=horizon, n_sim=n_sim, seed=seed, anchor=anchor)
     above = paths >= threshold
@@ -685,13 +708,17 @@ def assemble_actuals(
     monitor: Tabular | None = None,
     tags: Tabular | None = None,
     synthetic_monitor: bool = True,
+    monitor_source: str = "cluster monitor",
 ) -> pd.DataFrame:
-    """The actuals table for :func:`track`: observations (real facts) + monitor + tags rows."""
+    """The actuals table for :func:`track`: observations (real facts) + monitor + tags rows
+    (``monitor_source`` names the monitor rows' source, e.g. its basis)."""
     parts = []
     if observations is not None:
         parts.append(observation_actuals(observations, plan.region))
     if monitor is not None:
-        parts.append(monitor_actuals(monitor, plan, synthetic=synthetic_monitor))
+        parts.append(
+            monitor_actuals(monitor, plan, synthetic=synthetic_monitor, source=monitor_source)
+        )
     if tags is not None:
         parts.append(tag_actuals(tags, plan.region, synthetic=synthetic_monitor))
     parts = [p for p in parts if len(p)]
@@ -804,12 +831,20 @@ def _track_one(
         "year": target.year,
         "n_obs": len(rows),
         "source": target.source,
+        "actual_kind": target.actual.kind,
         "synthetic": bool(rows["synthetic"].astype(bool).any()) if len(rows) else False,
         "note": "",
     }
     if rows.empty:
         out["status"] = "tracked" if target.comparator == "track" else "no data"
-        out["note"] = f"no actual for {actual_key(target.actual)!r}"
+        ref = target.actual
+        hint = import_hint(
+            ref.kind,
+            indicator=ref.indicator or "",
+            cluster=ref.cluster or target.scope or "",
+            tag=ref.tag or "",
+        )
+        out["note"] = f"no actual for {actual_key(ref)!r}: {hint}"
         return out
     last = rows.iloc[-1]
     latest = float(last["value"])
@@ -818,7 +853,7 @@ def _track_one(
     out.update(latest_value=latest, latest_year=latest_year, latest_bound=bound)
     src = str(last.get("source", ""))
     if "source_row" in rows.columns and not pd.isna(last.get("source_row")):
-        src += f" (facts.csv row {int(last['source_row'])})"
+        src += f" (facts_official.csv row {int(last['source_row'])})"
     out["actual_source"] = src
     notes = []
     if bound in (">", "<"):
@@ -870,11 +905,7 @@ def _track_one(
                 series, transform=transform, min_volatility=min_volatility
             ).growth
     if projection is not None:
-        out.update(
-            projected_value=projection.value,
-            projected_p10=projection.p10,
-            projected_p90=projection.p90,
-        )
+        out.update(projected_summary(projection, integer=integer))
         if target.comparator != "track":
             out["probability"] = projection.probability(
                 target.comparator, target.value, target.low, target.high, integer=integer
@@ -895,6 +926,45 @@ def _track_one(
         out["status"] = status_for(float(out["probability"]))
     out["note"] = "; ".join(n for n in notes if n)
     return out
+
+
+def import_hint(
+    kind: str,
+    lang: str = "en",
+    *,
+    indicator: str = "",
+    cluster: str = "",
+    tag: str = "",
+    region: str = "",
+) -> str:
+    """What to import so that a target whose actual is of ``kind`` (``observation``,
+    ``cluster_size``, ``cluster_count``, ``tag_count``) gets data, in ``lang`` (i18n
+    ``targets.import.<kind>``)."""
+    from clusteratlas.i18n import t
+
+    return t(f"targets.import.{kind}", lang).format(
+        indicator=indicator, region=region or "the plan region", cluster=cluster, tag=tag
+    )
+
+
+def projected_summary(projection: Projection, *, integer: bool = False) -> dict[str, float]:
+    """``projected_value, projected_p10, projected_p90`` of a projection. ``integer`` (counts
+    such as firms): every simulated path is rounded to a whole number first, the interval is
+    taken with the inverted-CDF rule (so its ends are simulated values, i.e. whole numbers) and
+    the central value is rounded — a count is never shown as 2,208.1."""
+    if not integer:
+        return {
+            "projected_value": projection.value,
+            "projected_p10": projection.p10,
+            "projected_p90": projection.p90,
+        }
+    counts = np.rint(projection.samples)
+    p10, p90 = (float(v) for v in np.percentile(counts, [10, 90], method="inverted_cdf"))
+    return {
+        "projected_value": float(np.rint(projection.value)),
+        "projected_p10": p10,
+        "projected_p90": p90,
+    }
 
 
 def _num(value: Any) -> float | None:
@@ -969,13 +1039,17 @@ def cluster_crossings(
     seed: int = 0,
     horizon: int = 30,
     anchor: Anchor = "last",
+    facts: bool = True,
 ) -> pd.DataFrame:
     """Projected year each cluster crosses ``level`` (default: the plan's top level, 1万亿元).
 
     ``sizes``: ``cluster, year, value, synthetic`` in yuan — one series per cluster (e.g. the
     monitor's revenue at the plan region, or real observed series, see :func:`cluster_series`).
-    Returns ``cluster, threshold, crossing_year, crossing_p10, crossing_p90, p_within,
-    already, last_year, last_value, synthetic``.
+    Returns :data:`CROSSING_COLUMNS`: ``cluster, threshold, crossing_year, crossing_p10,
+    crossing_p90, p_within, already, last_year, last_value, synthetic, crossing_before`` ("in
+    or before ``crossing_year``") and ``crossing_source`` (the plan fact or contained cluster
+    that set it; see :func:`consistent_crossings`; ``facts=False`` for series of another
+    region than the plan's, which the plan's ``reached`` facts do not describe).
     """
     level_id, threshold = (
         plan.levels_desc()[0]
@@ -1026,26 +1100,114 @@ def cluster_crossings(
                 "crossing_p90": c.p90,
                 "p_within": c.p_within,
                 "already": c.already,
+                "crossing_before": c.before,
             }
         )
-    out = pd.DataFrame(
-        rows,
-        columns=[
-            "cluster",
-            "threshold",
-            "crossing_year",
-            "crossing_p10",
-            "crossing_p90",
-            "p_within",
-            "already",
-            "last_year",
-            "last_value",
-            "synthetic",
-        ],
-    )
+    out = pd.DataFrame(rows, columns=CROSSING_COLUMNS[:-1])
+    out["crossing_before"] = out["crossing_before"].fillna(False).astype(bool)
+    out["crossing_source"] = ""
+    out = consistent_crossings(plan, out, level_id, facts=facts)
     for column in ("crossing_year", "crossing_p10", "crossing_p90", "last_year"):
         out[column] = out[column].astype("Int64")
     return out
+
+
+CROSSING_COLUMNS = [
+    "cluster",
+    "threshold",
+    "crossing_year",
+    "crossing_p10",
+    "crossing_p90",
+    "p_within",
+    "already",
+    "last_year",
+    "last_value",
+    "synthetic",
+    "crossing_before",
+    "crossing_source",
+]
+
+
+def _containers(plan: Plan) -> dict[str, list[str]]:
+    """cluster id → the clusters that contain it by construction: its ``parent`` and every
+    aggregate that includes it."""
+    plain = [c.id for c in plan.clusters if not c.includes]
+    out: dict[str, list[str]] = {c.id: [] for c in plan.clusters}
+    for cluster in plan.clusters:
+        if cluster.parent:
+            out[cluster.id].append(cluster.parent)
+        if cluster.includes:
+            for member in plain if "*" in cluster.includes else cluster.includes:
+                if member != cluster.id:
+                    out[member].append(cluster.id)
+    return out
+
+
+def consistent_crossings(
+    plan: Plan, crossings: pd.DataFrame, level: str, *, facts: bool = True
+) -> pd.DataFrame:
+    """Apply the plan's published ``reached`` facts and the hierarchy to crossing years.
+
+    * A fact ``first`` (the source says the cluster got to ``level`` that year) sets the
+      crossing year. A fact "at the level by YEAR" turns a later or merely projected crossing
+      into "in or before YEAR" (``crossing_before``); ``crossing_source`` names the fact.
+    * A cluster that contains another (its parent, an aggregate) is at least as large, so it
+      cannot cross later: its crossing becomes the contained cluster's when that is earlier
+      (an observed one as "in or before" that year).
+    """
+    rows: dict[str, dict[str, Any]] = {
+        str(r["cluster"]): {str(k): v for k, v in r.items()}
+        for r in crossings.to_dict(orient="records")
+    }
+
+    def year_of(row: dict[str, Any]) -> int | None:
+        value = row.get("crossing_year")
+        return None if value is None or pd.isna(value) else int(value)
+
+    for cluster in plan.clusters:
+        row = rows.get(cluster.id)
+        if row is None:
+            continue
+        for fact in (f for f in cluster.reached if f.level == level and facts):
+            year = year_of(row)
+            if fact.first:
+                row.update(crossing_year=fact.year, crossing_p10=fact.year, crossing_before=False)
+            elif bool(row["already"]) and year is not None and year <= fact.year:
+                continue
+            else:
+                row.update(crossing_year=fact.year, crossing_p10=None, crossing_before=True)
+            row.update(
+                crossing_p90=fact.year, already=True, p_within=1.0, crossing_source=fact.source
+            )
+    containers = _containers(plan)
+    for _ in range(len(plan.clusters)):  # children before parents: repeat to a fixed point
+        changed = False
+        for child, parents in containers.items():
+            inner = rows.get(child)
+            c_year = None if inner is None else year_of(inner)
+            if inner is None or c_year is None:
+                continue
+            for parent in parents:
+                outer = rows.get(parent)
+                if outer is None:
+                    continue
+                p_year = year_of(outer)
+                if p_year is not None and p_year <= c_year:
+                    continue
+                observed = bool(inner["already"])
+                outer.update(
+                    crossing_year=c_year,
+                    crossing_p10=None if observed else inner["crossing_p10"],
+                    crossing_p90=inner["crossing_p90"],
+                    already=observed,
+                    p_within=float(np.nanmax([inner["p_within"], outer["p_within"], 0.0])),
+                    crossing_before=observed or bool(inner["crossing_before"]),
+                    crossing_source=f"contains {child}",
+                )
+                changed = True
+        if not changed:
+            break
+    return pd.DataFrame(list(rows.values()), columns=list(crossings.columns))
 
 
 def cluster_series(
@@ -1055,6 +1217,7 @@ def cluster_series(
     observations: Tabular | None = None,
     measure: str | None = None,
     synthetic_monitor: bool = True,
+    region: str | None = None,
 ) -> pd.DataFrame:
     """One size series per cluster (``cluster, year, value, synthetic, basis``) in yuan.
 
@@ -1063,7 +1226,8 @@ def cluster_series(
     has at least two values for it, or one value already at the plan's top level
     (``basis = 'observed'``); otherwise the monitor's size at the plan region
     (``basis = 'monitor'``, flagged ``synthetic_monitor``). A single real value below the top
-    level gives no trend, so the monitor is preferred then.
+    level gives no trend, so the monitor is preferred then. ``region``: the monitor rows to
+    use (default: the plan region).
     """
     measure = measure or plan.measure
     top = plan.levels_desc()[0][1]
@@ -1093,7 +1257,8 @@ def cluster_series(
     if monitor is not None:
         mon = to_pandas(monitor)
         mon = mon[
-            (mon["region"].astype(str) == plan.region) & ~mon["cluster"].isin(list(observed_ids))
+            (mon["region"].astype(str) == (region or plan.region))
+            & ~mon["cluster"].isin(list(observed_ids))
         ]
         if measure in mon.columns and len(mon):
             parts.append(

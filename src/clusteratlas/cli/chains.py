@@ -27,6 +27,7 @@ from clusteratlas.cli._app import (
     emit,
     plan_lang,
 )
+from clusteratlas.cli.monitor import BasisOption
 from clusteratlas.config import DEFAULT_PLAN
 
 YearOption = Annotated[int | None, typer.Option("--year", help="Year (default: latest).")]
@@ -138,11 +139,13 @@ def regions_command(
     plan: PlanOption = DEFAULT_PLAN,
     chain: ChainOption = None,
     year: YearOption = None,
+    basis: BasisOption = None,
     fmt: FormatOption = OutputFormat.table,
     out: OutOption = None,
     lang: LangOption = None,
 ) -> None:
-    """Where each chain node's capacity sits across a region group; specialists and gaps."""
+    """Where each chain node's capacity sits across a region group; specialists and gaps
+    (on the firm registry or on statistics: --basis)."""
     from clusteratlas import api
 
     frame = api.regions(
@@ -157,5 +160,6 @@ def regions_command(
         group=group,
         chain=chain,
         year=year,
+        basis=None if basis is None else basis.value,
     )
     _show(frame, plan_lang(plan, lang), fmt, out, "regions.title")

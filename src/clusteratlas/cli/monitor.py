@@ -37,6 +37,23 @@ class GeographyChoice(StrEnum):
     firm = "firm"
 
 
+class BasisChoice(StrEnum):
+    """What the monitor sizes clusters from: the firm registry or statistical tables."""
+
+    registry = "registry"
+    statistics = "statistics"
+
+
+BasisOption = Annotated[
+    BasisChoice | None,
+    typer.Option(
+        "--basis",
+        help="registry: firm registry (firms × firm-years); statistics: region × industry × "
+        "year tables (import observations). Default: the one covering the plan region.",
+    ),
+]
+
+
 @app.command("clusters")
 def clusters_command(
     plan: PlanOption = DEFAULT_PLAN,
@@ -58,6 +75,7 @@ def clusters_command(
             "firm: per the firms' own regions (districts).",
         ),
     ] = GeographyChoice.plan,
+    basis: BasisOption = None,
     workspace: WorkspaceOption = None,
     engine: EngineOption = None,
     spark_master: SparkMasterOption = None,
@@ -92,9 +110,14 @@ def clusters_command(
         geography=geography.value,
         n_sim=n_sim,
         seed=seed,
+        basis=None if basis is None else basis.value,
     )
     synthetic = bool(frame["synthetic"].any()) if "synthetic" in frame else False
-    caption = t("label.synthetic", language) if synthetic else None
+    used = str(frame["data_basis"].iloc[0]) if len(frame) else (basis or "registry")
+    notes = [t(f"clusters.basis.{used}", language)]
+    if synthetic:
+        notes.append(t("label.synthetic", language))
+    caption = " · ".join(notes)
     if fmt is OutputFormat.table:
         emit(
             display_table(frame, loaded, language, geography=geography.value),

@@ -88,11 +88,15 @@ def targets_command(
 
 
 def display_table(result: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """The tracker rows formatted for people (labels in ``lang``)."""
+    """The tracker rows formatted for people (labels in ``lang``); a target without data
+    says what to import."""
     from clusteratlas.i18n import t
     from clusteratlas.report.html import target_rows
 
     rows = target_rows(result, lang)
+    for row in rows:
+        if row["status"] == "no data" and row["note"]:
+            row["status_label"] = f"{row['status_label']}: {row['note']}"
     columns = {
         "name": t("targets.col.name", lang),
         "target": t("plan.col.target", lang),

@@ -11,23 +11,37 @@ from clusteratlas.cli._app import (
     FormatOption,
     OutOption,
     OutputFormat,
+    PlanOption,
     WorkspaceOption,
     app,
     emit,
     err_console,
 )
+from clusteratlas.config import DEFAULT_PLAN
 
 KIND_HELP = "observations, firms, firm-years, tags, supply-edges or io-table"
 
 
 @app.command("init")
-def init(workspace: WorkspaceOption = None) -> None:
-    """Create the workspace (canonical tables + reference data) if it does not exist."""
+def init(
+    workspace: WorkspaceOption = None,
+    plan: PlanOption = DEFAULT_PLAN,
+    facts: Annotated[
+        bool,
+        typer.Option("--facts/--no-facts", help="Load the plan region's packaged facts."),
+    ] = True,
+) -> None:
+    """Create the workspace (canonical tables + reference data) if it does not exist and
+    load the plan region's packaged facts (official statistics with their sources)."""
+    from clusteratlas.analysis.facts import load_plan_facts
+    from clusteratlas.model.plan import load_plan
     from clusteratlas.workspace import default_path, open_workspace
 
     path = workspace or default_path()
     existed = path.exists()
+    loaded = load_plan(plan)
     with open_workspace(path) as ws:
+        rows, superseded, rejected = load_plan_facts(ws, loaded) if facts else (0, 0, 0)
         counts = ws.counts()
     verb = "opened existing" if existed else "created"
     err_console.print(
@@ -35,24 +49,40 @@ def init(workspace: WorkspaceOption = None) -> None:
         f"region_group {counts['region_group']} rows; {counts['dataset']} datasets)",
         highlight=False,
     )
+    if rows:
+        err_console.print(
+            f"facts of {loaded.region} ({loaded.id}): {rows} observations as dataset "
+            f"'beijing-facts' ({superseded} earlier-dated values of the same year kept out, "
+            f"{rejected} rejected); --no-facts skips them",
+            highlight=False,
+        )
 
 
 @app.command("status")
 def status(
     workspace: WorkspaceOption = None,
+    facts: Annotated[
+        bool, typer.Option("--facts", help="List the loaded facts instead of the datasets.")
+    ] = False,
     fmt: FormatOption = OutputFormat.table,
     out: OutOption = None,
 ) -> None:
-    """List the imported datasets (name, kind, rows, source file, content hash, imported at)."""
+    """List the imported datasets (name, kind, rows, source file, content hash, imported at)
+    and the loaded facts."""
+    from clusteratlas.analysis.facts import facts_summary, workspace_facts
     from clusteratlas.workspace import default_path, open_workspace
 
     with open_workspace(workspace or default_path(), read_only=True) as ws:
         frame = ws.datasets()
+        summary = facts_summary(ws)
+        if facts:
+            emit(workspace_facts(ws), fmt, out, title="facts", caption=summary)
+            return
     frame = frame.drop(columns=["columns", "table"])
     frame["synthetic"] = frame["synthetic"].map({True: "SYNTHETIC", False: ""})
     if fmt is OutputFormat.table:
         frame["content_hash"] = frame["content_hash"].str.slice(0, 12)
-    emit(frame, fmt, out, title=f"workspace {workspace or default_path()}")
+    emit(frame, fmt, out, title=f"workspace {workspace or default_path()}", caption=summary)
 
 
 @app.command("import")

@@ -83,6 +83,17 @@ class MemberRules(_Strict):
         return codes
 
 
+class Reached(_Strict):
+    """A published fact that a cluster was at ``level`` in ``year``: ``first`` when the source
+    says it got there that year (the crossing year), else it was there *by* that year (the
+    crossing lies in or before it)."""
+
+    level: str
+    year: int
+    first: bool = False
+    source: str
+
+
 class Cluster(MemberRules):
     """A plan cluster (e.g. 新一代信息技术), its group in the 2441 system and its members."""
 
@@ -97,6 +108,9 @@ class Cluster(MemberRules):
     measure: str = "revenue"
     observed: dict[str, str] = Field(
         default={}, description="measure -> observation indicator holding its real series"
+    )
+    reached: list[Reached] = Field(
+        default=[], description="published facts on when the cluster was at a level"
     )
     rationale: str
 
@@ -294,6 +308,9 @@ class Plan(_Strict):
             for inc in cluster.includes:
                 if inc != "*" and inc not in known:
                     raise ValueError(f"cluster {cluster.id}: includes unknown {inc!r}")
+            for fact in cluster.reached:
+                if fact.level not in {lv.id for lv in self.levels}:
+                    raise ValueError(f"cluster {cluster.id}: reached unknown level {fact.level!r}")
         for chain in self.chains:
             if chain.cluster not in known:
                 raise ValueError(f"chain {chain.id}: cluster {chain.cluster!r} is not a cluster")

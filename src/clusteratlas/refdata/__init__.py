@@ -306,10 +306,17 @@ def _facts() -> pd.DataFrame:
             "region_name",
             "value_raw",
             "unit_raw",
+            "as_of",
+            "vintage",
+            "official",
+            "official_quote",
+            "official_differs",
+            "reprint_url",
         ),
         ("value", "low", "high"),
     )
     frame["is_target"] = frame["is_target"] == "true"
+    frame["official"] = frame["official"] == "true"
     frame["year"] = frame["year"].astype("int64")
     frame["source_row"] = frame["source_row"].astype("int64")
     return frame
@@ -321,10 +328,16 @@ def beijing_facts() -> pd.DataFrame:
     Columns: ``indicator, region`` (code: 110000, 110108, CN, province/prefecture codes),
     ``year``, ``value`` (canonical unit: yuan / fraction / persons / count / usd …),
     ``unit`` (canonical), ``bound`` (``=``, ``>``, ``<`` or ``range``), ``low, high`` (for
-    ranges; ``value`` is then the midpoint), ``source`` (URL or citation), ``note`` (the
-    quoted phrase), ``source_file`` (``beijing/facts.csv``) and ``source_row`` (1-based data
-    row there), ``flag`` (``DERIVED`` / ``ROUNDED`` / empty), ``is_target``, ``period``
-    (``year``/``h1``/``q1``/``q1q3``), and the raw ``region_name, value_raw, unit_raw``.
+    ranges; ``value`` is then the midpoint), ``source`` (the official page where there is one
+    — ``official`` True — else the page the number was read from), ``note`` (the quoted
+    phrase), ``source_file`` (``beijing/facts_official.csv``) and ``source_row`` (1-based data
+    row there; rows 1–171 are facts.csv's), ``flag`` (``DERIVED`` / ``ROUNDED`` / empty),
+    ``is_target``, ``period`` (``year``/``h1``/``q1``/``q1q3``), the raw ``region_name,
+    value_raw, unit_raw``, ``as_of`` (``YYYY-MM`` of a dated snapshot, ``""`` for the whole
+    year), ``vintage`` (GDP census basis ``census3/4/5`` of GDP-type rows, else ``""``),
+    ``official_quote`` (the sentence on the official page), ``official_differs`` and
+    ``reprint_url`` (the replaced reprint). ``indicator, region, year, as_of, vintage`` is
+    unique: two values for one indicator and year are distinct facts.
     Read the caveats in ``provenance('beijing_facts')`` and SOURCES.md before chaining series.
     """
     return _facts().copy()

@@ -106,11 +106,14 @@ def _target_text(row: pd.Series, lang: str) -> str:
 
 
 def _link(source: str) -> dict[str, str]:
-    """``{'text', 'url'}`` for a source string (``url`` empty if it is not a web address)."""
+    """``{'text', 'url', 'quote'}`` for a source string (``url`` empty if it is not a web
+    address; ``quote``: the sentence an official page carries, shown on hover)."""
+    from clusteratlas.analysis.facts import official_quote
+
     text = str(source or "")
     first = text.split(" ")[0]
     url = first if first.startswith(("http://", "https://")) else ""
-    return {"text": text, "url": url}
+    return {"text": text, "url": url, "quote": official_quote(url) if url else ""}
 
 
 def target_rows(targets: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
@@ -149,10 +152,22 @@ def target_rows(targets: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
                     str(row["actual_source"]) if not _missing(row["actual_source"]) else ""
                 ),
                 "plan_source": str(row["source"]),
-                "note": "" if _missing(row["note"]) else str(row["note"]),
+                "note": _note(row, lang),
             }
         )
     return rows
+
+
+def _note(row: pd.Series, lang: str) -> str:
+    """The tracker's note; for a target without data, what to import (in ``lang``)."""
+    from clusteratlas.analysis.targets import import_hint
+
+    if row["status"] == "no data" and not _missing(row.get("actual_kind")):
+        scope = "" if _missing(row.get("scope")) else str(row["scope"])
+        return import_hint(
+            str(row["actual_kind"]), lang, indicator=str(row["indicator"]), cluster=scope
+        )
+    return "" if _missing(row["note"]) else str(row["note"])
 
 
 def _level_label(plan: Plan, level: Any, lang: str) -> str:
@@ -192,6 +207,8 @@ def cluster_rows(
             and not _missing(row.get("crossing_p_within"))
         ):
             crossing = t("targets.crossing.beyond", lang)
+        elif bool(row.get("crossing_before", False)) and not _missing(row["crossing_year"]):
+            crossing = t("targets.crossing.before", lang).format(year=int(row["crossing_year"]))
         elif "crossing_year" in row and not _missing(row["crossing_year"]):
             crossing = str(int(row["crossing_year"]))
             p10: Any = row.get("crossing_p10")
@@ -206,9 +223,22 @@ def cluster_rows(
                 "cluster": names.get(str(row["cluster"]), str(row["cluster"])),
                 "region": str(row["region"]),
                 "year": _year(row["year"]),
-                "size": format_value(row.get("revenue"), "yuan", lang),
+                "size": (
+                    t("clusters.status.not_measurable", lang)
+                    if row.get("status") == "not measurable from statistics"
+                    else format_value(row.get("revenue"), "yuan", lang)
+                ),
                 "level": _level_label(plan, row.get("level"), lang),
-                "share_gdp": format_rate(row.get("share_gdp")),
+                "share_gdp": format_rate(row.get("share_gdp"))
+                + (
+                    ""
+                    if _missing(row.get("share_gdp_published"))
+                    else " ("
+                    + t("clusters.share_gdp.published", lang).format(
+                        value=format_rate(row.get("share_gdp_published"))
+                    )
+                    + ")"
+                ),
                 "growth": format_rate(row.get("revenue_yoy")),
                 "lq": "—" if _missing(row.get("lq")) else f"{float(row['lq']):.2f}",
                 "firms": "—" if _missing(row.get("firms")) else f"{int(row['firms']):,}",
@@ -226,7 +256,10 @@ def crossing_rows(plan: Plan, crossings: pd.DataFrame, lang: str) -> list[dict[s
     names = _cluster_names(plan, lang)
     rows = []
     for _, row in crossings.iterrows():
-        if bool(row["already"]):
+        if bool(row.get("crossing_before", False)):
+            year = t("targets.crossing.before", lang).format(year=int(row["crossing_year"]))
+            interval = "—"
+        elif bool(row["already"]):
             year = f"{int(row['crossing_year'])} ({t('targets.crossing.already', lang)})"
             interval = "—"
         elif _missing(row["crossing_year"]):
@@ -257,7 +290,8 @@ def crossing_rows(plan: Plan, crossings: pd.DataFrame, lang: str) -> list[dict[s
 
 
 def fact_rows(facts: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
-    """Display rows of the published-facts table (each with its URL and facts.csv row)."""
+    """Display rows of the published-facts table (each with its URL — the official page
+    first — and its facts_official.csv row)."""
     rows = []
     for _, row in facts.sort_values(["indicator", "year"]).iterrows():
         rows.append(

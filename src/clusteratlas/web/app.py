@@ -348,8 +348,10 @@ def create_app(
         geography: Literal["plan", "firm"] = "plan",
         n_sim: NSim = 2000,
         seed: Seed = 0,
+        basis: Literal["registry", "statistics"] | None = None,
     ) -> Response:
-        """Cluster monitor per cluster × region × year (``clusteratlas clusters``)."""
+        """Cluster monitor per cluster × region × year (``clusteratlas clusters``); ``basis``:
+        firm registry or statistics (default: the one covering the plan region)."""
         return await state.run_json(
             "clusters",
             year=year,
@@ -358,6 +360,7 @@ def create_app(
             geography=geography,
             n_sim=n_sim,
             seed=seed,
+            basis=basis,
         )
 
     @app.get("/api/targets", tags=["analyses"])
@@ -409,11 +412,13 @@ def create_app(
         group: Annotated[str, Query(pattern=ID_PATTERN)] = "jingjinji",
         chain: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
         year: Year = None,
+        basis: Literal["registry", "statistics"] | None = None,
     ) -> Response:
-        """Chain-node capacity across a region group (``clusteratlas regions``)."""
+        """Chain-node capacity across a region group (``clusteratlas regions``) on the firm
+        registry or statistics (``basis``)."""
         _check_group(group)
         _check_chain(the_plan, chain)
-        return await state.run_json("regions", group=group, chain=chain, year=year)
+        return await state.run_json("regions", group=group, chain=chain, year=year, basis=basis)
 
     @app.get("/api/ladder", tags=["analyses"])
     async def ladder(

@@ -34,12 +34,13 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "geography": "plan",
         "n_sim": 2000,
         "seed": 0,
+        "basis": None,
     },
     "targets": {"as_of": None, "facts": False, "n_sim": 2000, "seed": 0},
     "chains": {"chain": None, "region": None, "year": None, "summary": False},
     "coverage": {"chain": None, "region": None, "year": None},
     "attract": {"region": None, "year": None, "limit": 20},
-    "regions": {"group": "jingjinji", "chain": None, "year": None},
+    "regions": {"group": "jingjinji", "chain": None, "year": None, "basis": None},
     "ladder": {
         "tier": None,
         "region": None,
@@ -163,6 +164,7 @@ def register_pages(app: FastAPI, state: State) -> None:
                     "status_label": t(f"targets.status.{r['status']}", lang),
                     "probability": _pct(r["probability"]),
                     "synthetic": bool(r["synthetic"]),
+                    "source": _source_link(r["actual_source"]),
                 }
             )
             if str(r["comparator"]) != "track":
@@ -494,6 +496,16 @@ def _target_text(row: pd.Series, lang: str) -> str:
     from clusteratlas.report.html import _target_text as text
 
     return text(row, lang)
+
+
+def _source_link(source: Any) -> dict[str, str]:
+    """The actual's source as ``{'url', 'quote'}``: the official page first (the tracker's
+    sources come from the packaged facts), its quoted sentence shown on hover."""
+    from clusteratlas.analysis.facts import official_quote
+
+    first = "" if _missing(source) else str(source).split(" ")[0]
+    url = first if first.startswith(("http://", "https://")) else ""
+    return {"url": url, "quote": official_quote(url) if url else ""}
 
 
 def _cluster_tree(plan: Any, monitor: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
