@@ -215,7 +215,9 @@ def test_import_frame_and_idempotence(ws: Workspace) -> None:
         units={"revenue": "yuan"},
     )
     assert (result.status, result.rows) == ("imported", 2)
-    again = ws.import_frame("firm-years", frame.copy(), dataset="other", source="x")
+    again = ws.import_frame(
+        "firm-years", frame.copy(), dataset="other", source="x", units={"revenue": "yuan"}
+    )
     assert (again.status, again.dataset) == ("unchanged", "synthetic_registry")
     datasets = ws.datasets().set_index("name")
     assert bool(datasets.loc["synthetic_registry", "synthetic"]) is True

@@ -1,7 +1,8 @@
-"""Workspace commands: ``init``, ``status``, ``import``."""
+"""Workspace commands: ``init``, ``status``, ``import``, ``drop``."""
 
 from __future__ import annotations
 
+from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
@@ -18,6 +19,13 @@ from clusteratlas.cli._app import (
 )
 
 KIND_HELP = "observations, firms, firm-years, tags, supply-edges or io-table"
+
+
+class Coverage(str, Enum):
+    """How much of the plan region a firm dataset covers."""
+
+    partial = "partial"
+    complete = "complete"
 
 
 @app.command("init")
@@ -82,6 +90,22 @@ def import_(
         str | None,
         typer.Option("--sheet", help="Excel sheet to read: a name or a number from 1 (default 1)."),
     ] = None,
+    header_row: Annotated[
+        int | None,
+        typer.Option(
+            "--header-row",
+            min=1,
+            help="Row number of the header (as Excel shows it; default: found after title rows).",
+        ),
+    ] = None,
+    coverage: Annotated[
+        Coverage,
+        typer.Option(
+            "--coverage",
+            help="complete: the firms are the whole plan region; partial (default): part of it "
+            "(never used as a city-wide plan actual).",
+        ),
+    ] = Coverage.partial,
 ) -> None:
     """Validate FILE and import it as KIND; rejects go to FILE.rejects.csv (exit 2)."""
     from clusteratlas.ingest.aliases import parse_mapping
@@ -100,6 +124,8 @@ def import_(
             synthetic=synthetic,
             replace=replace,
             sheet=sheet,
+            header_row=header_row,
+            coverage=coverage.value,
         )
     if result.status == "unchanged":
         err_console.print(
@@ -120,5 +146,28 @@ def import_(
             "ids — analyses join on firm_id and leave these rows out",
             highlight=False,
         )
+    for conversion in result.units:
+        err_console.print(f"units: {conversion}", highlight=False)
+    for note in result.notes:
+        err_console.print(f"note: {note}", highlight=False)
+    if result.table == "firm":
+        err_console.print(f"coverage: {result.coverage}", highlight=False)
     if result.ignored_columns:
         err_console.print(f"ignored columns: {', '.join(result.ignored_columns)}", highlight=False)
+
+
+@app.command("drop")
+def drop(
+    dataset: Annotated[str, typer.Argument(help="The dataset to remove (see `status`).")],
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Remove DATASET and all its rows from the workspace, in one transaction."""
+    from clusteratlas.workspace import default_path, open_workspace
+
+    with open_workspace(workspace or default_path()) as ws:
+        result = ws.drop(dataset)
+    err_console.print(
+        f"dropped dataset {result.dataset!r} ({result.kind}): {result.rows} rows removed "
+        f"from {result.table}",
+        highlight=False,
+    )
