@@ -599,6 +599,16 @@ def datasets(workspace: Any = None, plan: PlanArg = "beijing-2441") -> pd.DataFr
     return frame.drop(columns=[c for c in ("columns", "table") if c in frame.columns])
 
 
+def drop_dataset(dataset: str, workspace: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """Remove ``dataset`` and its rows from the workspace in one transaction
+    (``clusteratlas drop``): ``{"dataset", "kind", "table", "rows"}`` (rows removed)."""
+    from clusteratlas.workspace import default_path, open_workspace
+
+    with open_workspace(workspace if workspace is not None else default_path()) as ws:
+        result = ws.drop(dataset)
+    return {"dataset": result.dataset, "kind": result.kind, "table": result.table, "rows": result.rows}
+
+
 def workspace_mtime(workspace: str | os.PathLike[str] | None) -> float:
     """Modification time of a workspace file and its WAL (for result caches)."""
     path = Path(workspace) if workspace is not None else Path("clusteratlas.duckdb")

@@ -554,7 +554,7 @@ class Workspace:
         place = _place_columns(schema, by_name, values)
         select_items = ["__row"]
         select_items += [f"{v} AS {quote('v_' + n)}" for n, v in values.items()]
-        select_items += [f"{e} AS {quote('e_' + n)}" for n, e in errors.items()]
+        select_items += [f"CAST({e} AS VARCHAR) AS {quote('e_' + n)}" for n, e in errors.items()]
         select_items += place.extra_columns
         select_items += [
             f"l_{b.name} AS {quote('l_' + b.name)}, k_{b.name} AS {quote('k_' + b.name)}"

@@ -95,6 +95,15 @@ def locate_header(
     if not filled:
         raise InputError(f"{where}: empty file (no header row)")
     rate: Score = score or (lambda names: 0)
+
+    def options(i: int) -> tuple[int, int]:
+        """Scores of row ``i`` alone and joined with the row below (0 when that cannot be)."""
+        single = rate(texts[i])
+        below = texts[i + 1] if i + 1 < len(texts) else []
+        if not _count(below) or any(_NUMBER.match(v) for v in below):
+            return single, 0
+        return single, rate(join_two_rows(texts[i], below))
+
     if header_row is not None:
         index = header_row - 1
         if header_row < 1 or index >= len(rows) or not _count(_filled(rows[index])):
@@ -104,17 +113,12 @@ def locate_header(
             )
         texts = [_filled(r) for r in rows[: max(PREVIEW_ROWS, index + 2)]]
     else:
-        best = max(filled, key=lambda i: (rate(texts[i]), -i))
-        if rate(texts[best]) == 0:
+        best = max(filled, key=lambda i: (max(options(i)), -i))
+        if max(options(best)) == 0:
             wide = [i for i in filled if _count(texts[i]) > 1]
             best = wide[0] if wide else filled[0]
         index = best
-    names = texts[index]
-    depth = 1
-    if index + 1 < len(texts) and _count(texts[index + 1]):
-        lower = texts[index + 1]
-        if not any(_NUMBER.match(v) for v in lower):
-            joined = join_two_rows(names, lower)
-            if rate(joined) > rate(names):
-                names, depth = joined, 2
-    return HeaderSpec(index + 1, depth, names)
+    single, joined = options(index)
+    if joined > single:
+        return HeaderSpec(index + 1, 2, join_two_rows(texts[index], texts[index + 1]))
+    return HeaderSpec(index + 1, 1, texts[index])

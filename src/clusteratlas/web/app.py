@@ -555,7 +555,28 @@ def create_app(
                 "table": result.table,
                 "unknown_firms": result.unknown_firms,
                 "unknown_firm_examples": result.unknown_firm_examples,
+                "units": [
+                    {
+                        "column": u.column,
+                        "canonical": u.canonical,
+                        "unit": u.unit,
+                        "factor": u.factor,
+                        "to": u.to,
+                        "cells": u.cells,
+                    }
+                    for u in result.units
+                ],
+                "notes": result.notes,
+                "coverage": result.coverage,
             }
+
+        @app.delete("/api/datasets/{name}", tags=["import"])
+        async def drop_route(
+            name: str, authorization: Annotated[str | None, Header()] = None
+        ) -> dict[str, Any]:
+            """Remove a dataset and its rows (Bearer token required), as ``clusteratlas drop``."""
+            _authorise(authorization, token)
+            return await run_in_threadpool(_drop, state, name)
 
     # ------------------------------------------------------------------ pages
     from clusteratlas.web.pages import register_pages
@@ -625,6 +646,14 @@ def _import(
             rejects = file.with_name(file.name + ".rejects.csv")
             if rejects.exists():
                 rejects.unlink()
+        state.generation += 1
+        state.cache.clear()
+    return result
+
+
+def _drop(state: State, name: str) -> dict[str, Any]:
+    with state.lock:
+        result = api.drop_dataset(name, state.workspace)
         state.generation += 1
         state.cache.clear()
     return result
