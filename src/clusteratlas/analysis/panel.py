@@ -288,11 +288,63 @@ def workspace_targets(
             tags = tag_table.select("firm_id", "year", "tag").to_pandas()
     except Exception:  # a workspace without the tag table simply has no tag actuals
         tags = None
+    complete = firm_data_complete(workspace)
     actuals = assemble_actuals(
         plan,
         observations=observations,
-        monitor=monitor_frame,
-        tags=tags,
+        monitor=monitor_frame if complete else None,
+        tags=tags if complete else None,
         synthetic_monitor=synthetic,
     )
-    return track(plan, actuals, as_of=as_of, n_sim=n_sim, seed=seed)
+    result = track(plan, actuals, as_of=as_of, n_sim=n_sim, seed=seed)
+    if not complete and monitor_frame is not None:
+        result = with_data_coverage(result, plan, monitor_frame, synthetic)
+    return result
+
+
+def firm_data_complete(workspace: Any) -> bool:
+    """True when every dataset in ``firm`` and ``firm_year`` declares ``coverage =
+    'complete'`` (issue 12): only then do firm sums stand for the plan region. Partial
+    data (the default) never becomes a city-wide plan actual."""
+    names = {*_datasets_synthetic(workspace, "firm")[0], *_datasets_synthetic(workspace, "firm_year")[0]}
+    info = workspace.datasets()
+    if "coverage" not in info.columns or not names:
+        return False
+    used = info[info["name"].astype(str).isin(names)]
+    return bool(len(used)) and bool((used["coverage"] == "complete").all())
+
+
+def with_data_coverage(
+    tracked: pd.DataFrame, plan: Plan, monitor_frame: pd.DataFrame, synthetic: bool
+) -> pd.DataFrame:
+    """Add ``data_coverage``: the firm data's sum as a fraction of the official actual of
+    the same indicator and year ("your data covers X % of the facts"); NaN where no
+    official actual or no firm sum exists. An official series a cluster maps as its
+    ``observed`` measure (医药健康 → ``medicine_health_industry_scale``) is compared with that
+    cluster's firm sum."""
+    from clusteratlas.analysis.targets import actual_key, monitor_actuals
+    from clusteratlas.i18n import t as label
+
+    firm = monitor_actuals(monitor_frame, plan, synthetic=synthetic)
+    sums = firm.set_index(["indicator", "year"])["value"]
+    official = {
+        indicator: f"cluster_size:{c.id}:{measure}"
+        for c in plan.clusters
+        for measure, indicator in c.observed.items()
+    }
+    keys = {t.id: official.get(actual_key(t.actual), actual_key(t.actual)) for t in plan.targets}
+    out = tracked.copy()
+
+    def share(row: pd.Series) -> float:
+        key = (keys.get(str(row["target_id"])), row.get("latest_year"))
+        latest = row.get("latest_value")
+        if key not in sums.index or pd.isna(latest) or not latest:
+            return float("nan")
+        return float(sums[key]) / float(latest)
+
+    out["data_coverage"] = out.apply(share, axis=1) if len(out) else pd.Series(dtype=float)
+    said = out["data_coverage"].notna()
+    template = label("targets.data_coverage", "en")
+    sentence = out.loc[said, "data_coverage"].map(lambda x: template.format(pct=f"{100 * x:.1f}"))
+    out.loc[said, "note"] = (out.loc[said, "note"].fillna("").astype(str) + "; " + sentence).str.lstrip("; ")
+    return out
