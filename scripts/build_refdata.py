@@ -137,7 +137,8 @@ ZONES: list[dict[str, str]] = [
         "source": "北京经济技术开发区管委会, 北京经济技术开发区介绍 (2023-07-27): "
         "https://kfqgw.beijing.gov.cn/zwgkkfq/yzxwkfq/202307/t20230727_3208233.html "
         "(national-level ETDZ approved by the State Council in August 1994, alias 北京亦庄; its "
-        "land lies in 大兴区, the 2019 亦庄新城 plan also reaches into 通州区; host = 大兴区 110115)",
+        "land lies in 大兴区, the 2019 亦庄新城 plan also reaches into 通州区; "
+        "host = 大兴区 110115)",
     },
 ]
 
@@ -509,8 +510,10 @@ def build_zones() -> Entry:
         upstream={str(z["zone"]): str(z["source"]) for z in ZONES},
         license="ClusterAtlas (Apache-2.0); facts from the cited official pages",
         rows=len(frame),
-        transforms=["one row per zone: code, names, kind, host district, parent zone, aliases "
-                    "(| separated), registration division, source"],
+        transforms=[
+            "one row per zone: code, names, kind, host district, parent zone, aliases "
+            "(| separated), registration division, source"
+        ],
         payload=payload,
     )
 

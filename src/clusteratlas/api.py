@@ -606,7 +606,12 @@ def drop_dataset(dataset: str, workspace: str | os.PathLike[str] | None = None) 
 
     with open_workspace(workspace if workspace is not None else default_path()) as ws:
         result = ws.drop(dataset)
-    return {"dataset": result.dataset, "kind": result.kind, "table": result.table, "rows": result.rows}
+    return {
+        "dataset": result.dataset,
+        "kind": result.kind,
+        "table": result.table,
+        "rows": result.rows,
+    }
 
 
 def workspace_mtime(workspace: str | os.PathLike[str] | None) -> float:

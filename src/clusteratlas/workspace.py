@@ -313,9 +313,12 @@ class Workspace:
             'SELECT kind, "table" FROM dataset WHERE name = ?', [name]
         ).fetchall()
         if not rows:
-            known = [str(r[0]) for r in self.con.execute(
-                "SELECT name FROM dataset WHERE kind <> 'refdata' ORDER BY name"
-            ).fetchall()]
+            known = [
+                str(r[0])
+                for r in self.con.execute(
+                    "SELECT name FROM dataset WHERE kind <> 'refdata' ORDER BY name"
+                ).fetchall()
+            ]
             raise WorkspaceError(
                 f"no dataset {name!r} in {self.path}; datasets: "
                 + (", ".join(repr(k) for k in known) or "none")

@@ -46,7 +46,8 @@ def bureau_book(path: Path, scale: float = 1.0, n: int = 12) -> Path:
     years.append(["统一社会信用代码", "年份", "营业收入（万元）", "从业人员", "研发费用（万元）"])
     for i in range(n):
         district = DISTRICTS[i % len(DISTRICTS)]
-        firms.append([i + 1, f"北京测试{i}科技有限公司", _uscc(i), district[0], "C2710", "2012-05-08"])
+        name = f"北京测试{i}科技有限公司"
+        firms.append([i + 1, name, _uscc(i), district[0], "C2710", "2012-05-08"])
         for year in (2022, 2023):
             revenue = 1000.0 * (i + 1) + year - 2022
             rd = "-" if i % 3 == 0 else revenue * 0.05
@@ -88,14 +89,25 @@ def test_bureau_workbook_end_to_end_cli(tmp_path: Path) -> None:
     got = _rows(ws, "SELECT uscc, region, zone FROM firm ORDER BY uscc")
     expected = sorted((_uscc(i), *DISTRICTS[i % 4][1:]) for i in range(12))
     assert got == expected
-    revenue = _rows(ws, f"SELECT revenue, rd_spend FROM firm_year WHERE firm_id = '{_uscc(1)}' "
-                    "AND year = 2022")
+    revenue = _rows(
+        ws, f"SELECT revenue, rd_spend FROM firm_year WHERE firm_id = '{_uscc(1)}' AND year = 2022"
+    )
     assert revenue == [(2000.0 * 1e4, 2000.0 * 0.05 * 1e4)]
     blanks = _rows(ws, "SELECT count(*) FROM firm_year WHERE rd_spend IS NULL")
     assert blanks == [(8,)]  # firms 0, 3, 6, 9 × two years wrote '-'
     # a new --map re-imports (the mapping is part of the content) and is applied
-    again = cli("import", "firms", str(book), "--sheet", "企业名录", "-w", str(ws),
-                "--map", "企业名称=scope", "--replace")
+    again = cli(
+        "import",
+        "firms",
+        str(book),
+        "--sheet",
+        "企业名录",
+        "-w",
+        str(ws),
+        "--map",
+        "企业名称=scope",
+        "--replace",
+    )
     assert again.returncode == 0 and "replaced 12 rows" in again.stderr, again.stderr
     assert _rows(ws, "SELECT count(*) FROM firm WHERE name IS NULL AND scope LIKE '北京测试%'") == [
         (12,)
@@ -154,8 +166,9 @@ def test_bug_dash_blanks_in_numeric_columns(ws: Workspace, tmp_path: Path) -> No
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     result = ws.import_file("firm-years", path)
     assert result.rows == 5
-    assert ws.con.execute("SELECT count(*) FROM firm_year WHERE revenue IS NULL "
-                          "AND employees IS NULL").fetchall() == [(5,)]
+    assert ws.con.execute(
+        "SELECT count(*) FROM firm_year WHERE revenue IS NULL AND employees IS NULL"
+    ).fetchall() == [(5,)]
 
 
 def test_two_row_merged_header(ws: Workspace, tmp_path: Path) -> None:
@@ -232,7 +245,7 @@ def test_drop_python_api_and_errors(ws: Workspace, tmp_path: Path) -> None:
     book = bureau_book(tmp_path / "b.xlsx")
     ws.import_file("firms", book, sheet="企业名录")
     assert ws.drop("b.企业名录").rows == 12
-    with pytest.raises(WorkspaceError, match="no dataset 'b.企业名录'"):
+    with pytest.raises(WorkspaceError, match=r"no dataset 'b\.企业名录'"):
         ws.drop("b.企业名录")
     with pytest.raises(WorkspaceError, match="reference data"):
         ws.drop("refdata.region")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import lru_cache
 
 import pandas as pd
@@ -92,12 +93,14 @@ def test_uscc_province_settles_an_ambiguous_name(code: str) -> None:
 def test_blank_tokens_are_empty_not_errors(blank: str, before: str, after: str) -> None:
     [cell] = parse_cells([f"{before}{blank}{after}"], unit="万元")
     assert cell["value"] is None
-    assert cell["rule"] == "required"  # the observation value is required: empty, not 'not_a_number'
+    # the observation value is required: the blank is empty, not 'not_a_number'
+    assert cell["rule"] == "required"
 
 
 @SETTINGS
 @given(st.decimals(min_value=0, max_value=10**9, places=2, allow_nan=False))
-def test_numbers_in_wanyuan_become_yuan(number: object) -> None:
+def test_numbers_in_wanyuan_become_yuan(number: Decimal) -> None:
     [cell] = parse_cells([str(number)], unit="万元", indicator="revenue")
     assert cell["rule"] is None
-    assert abs(float(cell["value"]) - float(str(number)) * 1e4) <= 1e-6 * max(1.0, float(str(number)) * 1e4)  # type: ignore[arg-type]
+    expected = float(number) * 1e4
+    assert abs(float(str(cell["value"])) - expected) <= 1e-9 * max(1.0, expected)

@@ -306,7 +306,10 @@ def firm_data_complete(workspace: Any) -> bool:
     """True when every dataset in ``firm`` and ``firm_year`` declares ``coverage =
     'complete'`` (issue 12): only then do firm sums stand for the plan region. Partial
     data (the default) never becomes a city-wide plan actual."""
-    names = {*_datasets_synthetic(workspace, "firm")[0], *_datasets_synthetic(workspace, "firm_year")[0]}
+    names = {
+        *_datasets_synthetic(workspace, "firm")[0],
+        *_datasets_synthetic(workspace, "firm_year")[0],
+    }
     info = workspace.datasets()
     if "coverage" not in info.columns or not names:
         return False
@@ -326,7 +329,10 @@ def with_data_coverage(
     from clusteratlas.i18n import t as label
 
     firm = monitor_actuals(monitor_frame, plan, synthetic=synthetic)
-    sums = firm.set_index(["indicator", "year"])["value"]
+    sums = {
+        (str(i), int(y)): float(v)
+        for i, y, v in zip(firm["indicator"], firm["year"], firm["value"], strict=True)
+    }
     official = {
         indicator: f"cluster_size:{c.id}:{measure}"
         for c in plan.clusters
@@ -336,15 +342,16 @@ def with_data_coverage(
     out = tracked.copy()
 
     def share(row: pd.Series) -> float:
-        key = (keys.get(str(row["target_id"])), row.get("latest_year"))
-        latest = row.get("latest_value")
-        if key not in sums.index or pd.isna(latest) or not latest:
+        latest, year = row.get("latest_value"), row.get("latest_year")
+        if pd.isna(latest) or not latest or pd.isna(year):
             return float("nan")
-        return float(sums[key]) / float(latest)
+        found = sums.get((keys.get(str(row["target_id"]), ""), int(year)))
+        return float("nan") if found is None else found / float(latest)
 
     out["data_coverage"] = out.apply(share, axis=1) if len(out) else pd.Series(dtype=float)
     said = out["data_coverage"].notna()
     template = label("targets.data_coverage", "en")
     sentence = out.loc[said, "data_coverage"].map(lambda x: template.format(pct=f"{100 * x:.1f}"))
-    out.loc[said, "note"] = (out.loc[said, "note"].fillna("").astype(str) + "; " + sentence).str.lstrip("; ")
+    before = out.loc[said, "note"].fillna("").astype(str)
+    out.loc[said, "note"] = (before + "; " + sentence).str.lstrip("; ")
     return out

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -21,7 +21,7 @@ from clusteratlas.cli._app import (
 KIND_HELP = "observations, firms, firm-years, tags, supply-edges or io-table"
 
 
-class Coverage(str, Enum):
+class Coverage(StrEnum):
     """How much of the plan region a firm dataset covers."""
 
     partial = "partial"

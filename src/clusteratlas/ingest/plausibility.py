@@ -73,7 +73,8 @@ def factor_text(factor: float) -> str:
     if factor > 0:
         exponent = math.log10(factor)
         if abs(exponent - round(exponent)) < 1e-9:
-            return "×1" if round(exponent) == 0 else f"×10{str(round(exponent)).translate(_SUPERSCRIPT)}"
+            power = round(exponent)
+            return "×1" if power == 0 else "×10" + str(power).translate(_SUPERSCRIPT)
     return f"×{factor:g}"
 
 
@@ -146,13 +147,9 @@ def check_plausible(
     problems: list[Problem] = []
 
     def fail(b: Binding, row: int | None, value: str, what: str) -> None:
-        problems.append(
-            Problem(source, row, b.header, value, "implausible", f"{what}; {_hint(b)}")
-        )
+        problems.append(Problem(source, row, b.header, value, "implausible", f"{what}; {_hint(b)}"))
 
-    money = [
-        b for b in bindings if b.column.parse == "quantity" and b.column.unit == "yuan"
-    ]
+    money = [b for b in bindings if b.column.parse == "quantity" and b.column.unit == "yuan"]
     for b in money:
         v = quote("v_" + b.name)
         top = con.execute(
@@ -165,8 +162,7 @@ def check_plausible(
                 b,
                 int(row),
                 f"{value / 1e12:,.1f}万亿元",
-                f"one firm-year of {value / 1e12:,.1f}万亿元 is above the 10万亿元 no firm "
-                "reaches",
+                f"one firm-year of {value / 1e12:,.1f}万亿元 is above the 10万亿元 no firm reaches",
             )
     if "employees" in by_name:
         b = by_name["employees"]

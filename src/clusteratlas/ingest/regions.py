@@ -65,7 +65,7 @@ def _names(name: str) -> set[str]:
 
 
 @lru_cache(maxsize=4)
-def _forms(regions_key: int, zones_key: int) -> pd.DataFrame:  # noqa: ARG001 - cache keys
+def _forms(regions_key: int, zones_key: int) -> pd.DataFrame:
     from clusteratlas import refdata
 
     return region_forms(refdata.regions(), refdata.zones())

@@ -289,8 +289,17 @@ def region_group_info() -> pd.DataFrame:
 def _zones() -> pd.DataFrame:
     return _read_csv(
         "zones",
-        ("zone", "name_zh", "name_en", "kind", "host", "parent", "aliases", "uscc_division",
-         "source"),
+        (
+            "zone",
+            "name_zh",
+            "name_en",
+            "kind",
+            "host",
+            "parent",
+            "aliases",
+            "uscc_division",
+            "source",
+        ),
     )
 
 
