@@ -394,7 +394,8 @@ class Workspace:
         if not name or not name.strip():
             raise InputError("dataset name must not be empty")
         found = self.con.execute(
-            "SELECT name, rows, rejected FROM dataset WHERE content_hash = ? AND kind = ?",
+            "SELECT name, rows, rejected, coverage FROM dataset "
+            "WHERE content_hash = ? AND kind = ?",
             [content_hash, schema.kind],
         ).fetchall()
         same = found[0] if found else None
@@ -408,6 +409,7 @@ class Workspace:
                 int(same[2]),
                 content_hash,
                 source,
+                coverage=str(same[3] or coverage),
             )
         existing = self._existing(name)
         if existing is not None and not replace:

@@ -65,3 +65,30 @@ def test_python_api_drop(tmp_path: Path) -> None:
         ws.import_file("observations", data)
     assert api.drop_dataset("facts", path)["rows"] == 1
     assert "facts" not in set(api.datasets(path)["name"])
+
+
+def test_rest_import_reports_units_coverage_and_replaces(tmp_path: Path) -> None:
+    from .test_bureau import bureau_book
+
+    book = bureau_book(tmp_path / "bureau.xlsx").read_bytes()
+    app = create_app(tmp_path / "ws.duckdb", allow_import=True, token=TOKEN)
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    try:
+        with TestClient(app, raise_server_exceptions=False) as client:
+            for coverage, replace, status in (
+                ("complete", "false", "imported"),
+                ("partial", "true", "replaced"),
+            ):
+                done = client.post(
+                    f"/api/import/firm-years?sheet=经营数据&coverage={coverage}&replace={replace}"
+                    "&header_row=2&dataset=fy",
+                    files={"file": ("bureau.xlsx", book, xlsx)},
+                    headers=auth,
+                )
+                assert done.status_code == 201, done.text
+                body = done.json()
+                assert (body["status"], body["coverage"]) == (status, coverage)
+                assert body["units"][0]["factor"] == 1e4 and body["units"][0]["unit"] == "万元"
+    finally:
+        cleanup(app)

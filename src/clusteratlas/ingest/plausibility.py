@@ -37,7 +37,7 @@ MAX_FIRM_MONEY = 1e13
 MAX_MEDIAN_REVENUE_PER_EMPLOYEE = 1e8
 """yuan per person: a file whose median firm has more is mis-scaled."""
 
-MIN_ROWS_FOR_MEDIAN = 5
+MIN_ROWS_FOR_MEDIAN = 3
 """The median rule needs this many firm-years with revenue and employees."""
 
 GDP_MULTIPLE = 20

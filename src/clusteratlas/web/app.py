@@ -521,9 +521,14 @@ def create_app(
             allow_rejects: bool = False,
             synthetic: bool = False,
             sheet: Annotated[str | None, Query(max_length=100)] = None,
+            header_row: Annotated[int | None, Query(ge=1)] = None,
+            coverage: Literal["partial", "complete"] = "partial",
+            replace: bool = False,
         ) -> dict[str, Any]:
             """Validate and import an uploaded file as ``kind`` (Bearer token required);
-            ``sheet`` picks an Excel sheet by name or number from 1."""
+            ``sheet`` picks an Excel sheet by name or number from 1, ``header_row`` forces the
+            header's row, ``coverage`` says whether firm data cover the whole plan region,
+            ``replace`` replaces a dataset of the same name."""
             _authorise(authorization, token)
             if kind not in kinds:
                 raise ApiError(f"unknown kind {kind!r}; kinds: {', '.join(kinds)}", 422)
@@ -543,7 +548,10 @@ def create_app(
                     sink.write(chunk)
             name = dataset or _dataset_name(file.filename or "upload")
             try:
-                result = _import(state, kind, target, name, allow_rejects, synthetic, sheet)
+                options = {"header_row": header_row, "coverage": coverage, "replace": replace}
+                result = _import(
+                    state, kind, target, name, allow_rejects, synthetic, sheet, options
+                )
             finally:
                 target.unlink(missing_ok=True)
             return {
@@ -627,6 +635,7 @@ def _import(
     allow_rejects: bool,
     synthetic: bool,
     sheet: str | None,
+    options: dict[str, Any],
 ) -> Any:
     from clusteratlas.workspace import open_workspace
 
@@ -640,6 +649,7 @@ def _import(
                 allow_rejects=allow_rejects,
                 synthetic=synthetic,
                 sheet=sheet,
+                **options,
             )
         finally:
             ws.close()
