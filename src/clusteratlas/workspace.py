@@ -412,8 +412,9 @@ class Workspace:
                 coverage=str(same[3] or coverage),
             )
         existing = self._existing(name)
-        if existing is not None and not replace:
-            raise InputError(
+        conflict = None
+        if existing is not None and not replace:  # told after the file-level checks
+            conflict = (
                 f"dataset {name!r} already exists with other content ({existing[0]}); "
                 f"use --replace (replace=True) or another --dataset name"
             )
@@ -436,6 +437,7 @@ class Workspace:
                 rejects_path=rejects_path,
                 units=units,
                 coverage=coverage,
+                conflict=conflict,
             )
         finally:
             raw.drop(self.con)
@@ -507,6 +509,7 @@ class Workspace:
         rejects_path: Path | None,
         units: Mapping[str, str] | None,
         coverage: str,
+        conflict: str | None,
     ) -> ImportResult:
         con = self.con
         bindings, headers = self._bindings(schema, raw, source, mapping, units)
@@ -594,6 +597,7 @@ class Workspace:
                 rejects_path=rejects_path,
                 coverage=coverage,
                 notes=notes,
+                conflict=conflict,
             )
         finally:
             con.execute(f"DROP TABLE IF EXISTS {parsed}")
@@ -636,6 +640,7 @@ class Workspace:
         rejects_path: Path | None,
         coverage: str,
         notes: list[str],
+        conflict: str | None,
     ) -> ImportResult:
         con = self.con
         by_name = {b.name: b for b in bindings}
@@ -717,6 +722,12 @@ class Workspace:
                 f'SELECT row, "column", value, rule, message FROM __ca_rejects LIMIT {MAX_PROBLEMS}'
             ).fetchall()
         ]
+        # file-level first: implausible values (a unit mistake) over the rows that parsed,
+        # then a dataset-name conflict, then row rejects
+        parsed_ok = " AND ".join(f"{quote('e_' + n)} IS NULL" for n in errors) or "TRUE"
+        check_plausible(con, parsed, bindings, source, parsed_ok)
+        if conflict is not None:
+            raise InputError(conflict)
         written: str | None = None
         if n_problems and rejects_path is not None:
             written = self._write_rejects(raw, rejects_path)
@@ -734,7 +745,6 @@ class Workspace:
             raise ValidationError(f"{source}: no valid rows; nothing imported", problems, written)
         columns = {b.header: b.name + (f" [{b.unit}]" if b.unit else "") for b in bindings}
         valid = "__row NOT IN (SELECT row FROM __ca_rejects)" if n_problems else "TRUE"
-        check_plausible(con, parsed, bindings, source, valid)
         conversions = unit_report(con, parsed, bindings, valid)
         ignored = [h.original for h in headers if h.position not in {b.position for b in bindings}]
         target_cols = ["dataset"] + [c for c in schema.column_names if c in values]

@@ -85,7 +85,8 @@ def test_bureau_workbook_end_to_end_cli(tmp_path: Path) -> None:
     for done in (firms, years):
         assert done.returncode == 0, done.stderr
         assert "Traceback" not in done.stderr
-    assert "营业收入（万元） [万元] ×10⁴ → 元" in years.stderr
+    assert "units: 营业收入（万元） [万元] ×10⁴ → 元" in years.stderr  # title row not joined
+    assert "ignored columns: 序号\n" in firms.stderr
     got = _rows(ws, "SELECT uscc, region, zone FROM firm ORDER BY uscc")
     expected = sorted((_uscc(i), *DISTRICTS[i % 4][1:]) for i in range(12))
     assert got == expected
@@ -126,6 +127,19 @@ def test_bug_yuan_under_wanyuan_header_is_refused(tmp_path: Path) -> None:
     assert "万元" in done.stderr and "implausible" in done.stderr
     assert "营业收入（元）" in done.stderr  # the hint names the fix
     assert _rows(ws, "SELECT count(*) FROM firm_year") == [(0,)]
+
+
+def test_yuan_workbook_refused_before_a_name_clash(tmp_path: Path) -> None:
+    """The unit mistake is told even when the good workbook (same name) is already in."""
+    ws = tmp_path / "ws.duckdb"
+    good = bureau_book(tmp_path / "bureau.xlsx", n=20)
+    assert cli("import", "firm-years", str(good), "--sheet", "经营数据", "-w", str(ws)).returncode == 0
+    (tmp_path / "yuan").mkdir()
+    wrong = bureau_book(tmp_path / "yuan" / "bureau.xlsx", scale=1e4, n=20)
+    for extra in ([], ["--replace"]):
+        done = cli("import", "firm-years", str(wrong), "--sheet", "经营数据", "-w", str(ws), *extra)
+        assert done.returncode == 2 and "implausible" in done.stderr and "万元" in done.stderr
+    assert _rows(ws, "SELECT max(revenue) FROM firm_year") == [(20_001.0 * 1e4,)]
 
 
 def test_bug_xlsx_replace_does_not_crash(ws: Workspace, tmp_path: Path) -> None:

@@ -97,12 +97,15 @@ def locate_header(
     rate: Score = score or (lambda names: 0)
 
     def options(i: int) -> tuple[int, int]:
-        """Scores of row ``i`` alone and joined with the row below (0 when that cannot be)."""
+        """Scores of row ``i`` alone and joined with the row below; the join counts (else 0)
+        only when both rows have several cells, the lower holds no numbers, and together
+        they name more columns than either alone (a title row above a header is no join)."""
         single = rate(texts[i])
         below = texts[i + 1] if i + 1 < len(texts) else []
-        if not _count(below) or any(_NUMBER.match(v) for v in below):
+        if _count(texts[i]) < 2 or _count(below) < 2 or any(_NUMBER.match(v) for v in below):
             return single, 0
-        return single, rate(join_two_rows(texts[i], below))
+        joined = rate(join_two_rows(texts[i], below))
+        return single, joined if joined > max(single, rate(below)) else 0
 
     if header_row is not None:
         index = header_row - 1
