@@ -133,7 +133,9 @@ def test_yuan_workbook_refused_before_a_name_clash(tmp_path: Path) -> None:
     """The unit mistake is told even when the good workbook (same name) is already in."""
     ws = tmp_path / "ws.duckdb"
     good = bureau_book(tmp_path / "bureau.xlsx", n=20)
-    assert cli("import", "firm-years", str(good), "--sheet", "经营数据", "-w", str(ws)).returncode == 0
+    assert (
+        cli("import", "firm-years", str(good), "--sheet", "经营数据", "-w", str(ws)).returncode == 0
+    )
     (tmp_path / "yuan").mkdir()
     wrong = bureau_book(tmp_path / "yuan" / "bureau.xlsx", scale=1e4, n=20)
     for extra in ([], ["--replace"]):
