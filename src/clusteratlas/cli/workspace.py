@@ -40,7 +40,8 @@ def init(workspace: WorkspaceOption = None) -> None:
     verb = "opened existing" if existed else "created"
     err_console.print(
         f"{verb} workspace {path} (industry {counts['industry']}, region {counts['region']}, "
-        f"region_group {counts['region_group']} rows; {counts['dataset']} datasets)",
+        f"region_group {counts['region_group']}, zone {counts['zone']} rows; "
+        f"{counts['dataset']} datasets)",
         highlight=False,
     )
 
