@@ -274,3 +274,23 @@ def test_coverage_recorded(ws: Workspace, tmp_path: Path) -> None:
     ws.drop("b.企业名录")
     ws.import_file("firms", book, sheet="企业名录", dataset="all", coverage="complete")
     assert ws.datasets().set_index("name")["coverage"]["all"] == "complete"
+
+
+@pytest.mark.parametrize(
+    "header,cell,unit",
+    [
+        ("营业收入（亿元）", "200000", "亿元"),  # 万元 figures under an 亿元 header: 20万亿元
+        ("从业人员（万人）", "3000", "万人"),  # persons under a 万人 header: 3,000万人
+    ],
+)
+def test_one_impossible_firm_names_the_unit(
+    ws: Workspace, tmp_path: Path, header: str, cell: str, unit: str
+) -> None:
+    path = tmp_path / "one.csv"
+    path.write_text(f"统一社会信用代码,年份,{header}\n{_uscc(1)},2023,{cell}\n", encoding="utf-8")
+    with pytest.raises(ValidationError) as info:
+        ws.import_file("firm-years", path)
+    [problem] = info.value.problems
+    assert (problem.rule, problem.row, problem.column) == ("implausible", 2, header)
+    assert f"under a {unit} header" in problem.message
+    assert ws.con.execute("SELECT count(*) FROM firm_year").fetchall() == [(0,)]

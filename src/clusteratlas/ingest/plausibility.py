@@ -149,33 +149,32 @@ def check_plausible(
     def fail(b: Binding, row: int | None, value: str, what: str) -> None:
         problems.append(Problem(source, row, b.header, value, "implausible", f"{what}; {_hint(b)}"))
 
-    money = [b for b in bindings if b.column.parse == "quantity" and b.column.unit == "yuan"]
-    for b in money:
-        v = quote("v_" + b.name)
+    def largest_above(name: str, limit: float) -> tuple[int, float] | None:
+        """The row and value of the largest ``name`` above ``limit`` (None when none is)."""
+        v = quote("v_" + name)
         top = con.execute(
-            f"SELECT __row, {v} FROM {parsed} WHERE {valid} AND {v} > {MAX_FIRM_MONEY} "
+            f"SELECT __row, {v} FROM {parsed} WHERE {valid} AND {v} > {limit} "
             f"ORDER BY {v} DESC LIMIT 1"
         ).fetchall()
-        if top:
-            row, value = top[0]
+        return (int(top[0][0]), float(top[0][1])) if top else None
+
+    money = [b for b in bindings if b.column.parse == "quantity" and b.column.unit == "yuan"]
+    for b in money:
+        if found := largest_above(b.name, MAX_FIRM_MONEY):
+            row, value = found
             fail(
                 b,
-                int(row),
+                row,
                 f"{value / 1e12:,.1f}万亿元",
                 f"one firm-year of {value / 1e12:,.1f}万亿元 is above the 10万亿元 no firm reaches",
             )
     if "employees" in by_name:
         b = by_name["employees"]
-        v = quote("v_employees")
-        top = con.execute(
-            f"SELECT __row, {v} FROM {parsed} WHERE {valid} AND {v} > {population} "
-            f"ORDER BY {v} DESC LIMIT 1"
-        ).fetchall()
-        if top:
-            row, value = top[0]
+        if found := largest_above("employees", population):
+            row, value = found
             fail(
                 b,
-                int(row),
+                row,
                 f"{value:,.0f}人",
                 f"{value:,.0f} employees is more than Beijing's population "
                 f"({population / 1e4:,.0f}万人, {year})",
