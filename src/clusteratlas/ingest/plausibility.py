@@ -13,7 +13,7 @@ Limits (yuan, persons), each with its reason:
 * one firm-year's employees above the region's population (Beijing: GDP ÷ GDP per capita,
   2024, from the packaged ``beijing-facts``: about 2,186万人);
 * the median revenue per employee above :data:`MAX_MEDIAN_REVENUE_PER_EMPLOYEE`
-  (1亿元 per person; typical firms have 10万–500万元);
+  (10亿元 per person; typical firms have 10万–500万元);
 * one year's revenue total above :data:`GDP_MULTIPLE` × the region's GDP (Beijing 2024:
   4.98万亿元, packaged ``beijing-facts``).
 """
@@ -34,8 +34,9 @@ from clusteratlas.units import unit_factor
 MAX_FIRM_MONEY = 1e13
 """yuan: no firm-year reaches 10万亿元."""
 
-MAX_MEDIAN_REVENUE_PER_EMPLOYEE = 1e8
-"""yuan per person: a file whose median firm has more is mis-scaled."""
+MAX_MEDIAN_REVENUE_PER_EMPLOYEE = 1e9
+"""yuan per person: a file whose median firm has more is mis-scaled (real lists: 10万–500万元
+per person; yuan under a 万元 header gives 10亿–1000亿元)."""
 
 MIN_ROWS_FOR_MEDIAN = 3
 """The median rule needs this many firm-years with revenue and employees."""
