@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from clusteratlas.analysis.panel import firm_data_complete, workspace_targets
+from clusteratlas.analysis.panel import firm_data_complete, workspace_monitor, workspace_targets
 from clusteratlas.demo import facts_for_import
 from clusteratlas.model.plan import load_plan
 from clusteratlas.workspace import Workspace
@@ -48,3 +48,16 @@ def test_complete_firm_data_is_an_actual(ws: Workspace, tmp_path: Path) -> None:
     sources = tracked["actual_source"].astype(str)
     assert sources.str.contains("cluster monitor").any()
     assert np.isfinite(tracked["probability"].astype(float)).any()
+
+
+def test_partial_firm_sums_carry_no_published_badge(ws: Workspace, tmp_path: Path) -> None:
+    from clusteratlas.i18n import t
+    from clusteratlas.report.html import cluster_rows
+
+    _setup(ws, tmp_path, "partial")
+    plan = load_plan("beijing-2441")
+    monitor, _ = workspace_monitor(ws, plan, n_sim=100)
+    assert monitor["partial"].all()
+    rows = cluster_rows(plan, monitor, "zh")
+    assert rows and all(r["partial"] and not r["synthetic"] for r in rows)
+    assert t("report.partial", "zh") == "部分企业数据"

@@ -207,8 +207,10 @@ def workspace_monitor(
     """The cluster monitor on a workspace: ``(table, provenance)``.
 
     The table is :func:`cluster_monitor`'s output (GDP from the workspace's ``gdp``
-    observations) plus ``crossing_year/_p10/_p90`` and ``basis`` (see :func:`with_crossings`)
-    and ``synthetic`` (True when the firm data come from a synthetic dataset). Provenance:
+    observations) plus ``crossing_year/_p10/_p90`` and ``basis`` (see :func:`with_crossings`),
+    ``synthetic`` (True when the firm data come from a synthetic dataset) and ``partial``
+    (True unless every firm dataset declares complete coverage: see
+    :func:`firm_data_complete`). Provenance:
     ``plan``, ``datasets`` (firm/firm_year/observation dataset ids), ``synthetic``, ``engine``.
     ``region`` filters the output rows (after the monitor, so location quotients compare with
     every region of the panel); with ``geography="firm"`` it keeps the region and its parts.
@@ -235,6 +237,7 @@ def workspace_monitor(
         frame = frame[frame["region"].astype(str).str.startswith(region_prefix(region))]
     frame = frame.reset_index(drop=True)
     frame["synthetic"] = synthetic
+    frame["partial"] = not firm_data_complete(workspace)  # firm sums of part of the region
     if crossings and geography == "plan":
         frame, _ = with_crossings(
             frame, plan, observations=observations, synthetic=synthetic, n_sim=n_sim, seed=seed
