@@ -604,7 +604,10 @@ def drop_dataset(dataset: str, workspace: str | os.PathLike[str] | None = None) 
     (``clusteratlas drop``): ``{"dataset", "kind", "table", "rows"}`` (rows removed)."""
     from clusteratlas.workspace import default_path, open_workspace
 
-    with open_workspace(workspace if workspace is not None else default_path()) as ws:
+    path = Path(workspace) if workspace is not None else default_path()
+    if not path.exists():
+        raise WorkspaceError(f"{path}: no workspace here; run `clusteratlas init` first")
+    with open_workspace(path) as ws:
         result = ws.drop(dataset)
     return {
         "dataset": result.dataset,

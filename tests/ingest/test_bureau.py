@@ -294,3 +294,38 @@ def test_one_impossible_firm_names_the_unit(
     assert (problem.rule, problem.row, problem.column) == ("implausible", 2, header)
     assert f"under a {unit} header" in problem.message
     assert ws.con.execute("SELECT count(*) FROM firm_year").fetchall() == [(0,)]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".parquet"])
+def test_replace_works_for_every_format(ws: Workspace, tmp_path: Path, suffix: str) -> None:
+    import pandas as pd
+
+    path = tmp_path / f"fy{suffix}"
+
+    def write(revenue: float) -> None:
+        frame = pd.DataFrame(
+            {"统一社会信用代码": [_uscc(1)], "年份": [2023], "营业收入（万元）": [revenue]}
+        )
+        if suffix == ".csv":
+            frame.to_csv(path, index=False)
+        elif suffix == ".xlsx":
+            frame.to_excel(path, index=False)
+        else:
+            frame.to_parquet(path)
+
+    write(5.0)
+    ws.import_file("firm-years", path)
+    write(7.0)
+    assert ws.import_file("firm-years", path, replace=True).status == "replaced"
+    # the same bytes with another mapping are other content, not 'unchanged'
+    mapped = ws.import_file(
+        "firm-years", path, replace=True, mapping={"营业收入（万元）": "revenue(亿元)"}
+    )
+    assert mapped.status == "replaced"
+    assert ws.con.execute("SELECT revenue FROM firm_year").fetchall() == [(7e8,)]
+
+
+def test_drop_without_workspace_is_a_clear_error(tmp_path: Path) -> None:
+    done = cli("drop", "x", "-w", str(tmp_path / "none.duckdb"))
+    assert done.returncode == 3 and "no workspace here" in done.stderr
+    assert "Traceback" not in done.stderr and not (tmp_path / "none.duckdb").exists()

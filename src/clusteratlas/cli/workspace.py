@@ -163,12 +163,11 @@ def drop(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Remove DATASET and all its rows from the workspace, in one transaction."""
-    from clusteratlas.workspace import default_path, open_workspace
+    from clusteratlas.api import drop_dataset
 
-    with open_workspace(workspace or default_path()) as ws:
-        result = ws.drop(dataset)
+    result = drop_dataset(dataset, workspace)
     err_console.print(
-        f"dropped dataset {result.dataset!r} ({result.kind}): {result.rows} rows removed "
-        f"from {result.table}",
+        f"dropped dataset {result['dataset']!r} ({result['kind']}): {result['rows']} rows "
+        f"removed from {result['table']}",
         highlight=False,
     )
