@@ -7,8 +7,8 @@
   records), ``GET /api/health``, ``GET /api/plan``, ``GET /api/maps/{name}`` (GeoJSON with
   current GB/T 2260 codes, :mod:`clusteratlas.web.maps`), the OpenAPI schema at
   ``/api/openapi.json`` and its docs at ``/api/docs``;
-* ``POST /api/import/{kind}`` only when ``allow_import=True``, with
-  ``Authorization: Bearer <token>``;
+* ``POST /api/import/{kind}`` and ``DELETE /api/datasets/{name}`` (``clusteratlas drop``)
+  only when ``allow_import=True``, with ``Authorization: Bearer <token>``;
 * dashboard pages (``/``, ``/clusters``, ``/chains``, ``/chains/{chain}``,
   ``/chains/{chain}/{node}``, ``/ladder``, ``/ladder/firm/{firm_id}``, ``/opportunities``),
   server-rendered with Jinja2; their charts are ECharts options built by
