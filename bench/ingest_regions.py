@@ -99,7 +99,9 @@ def main() -> None:
             "SELECT count(*) FROM a.firm x JOIN b.firm y USING (firm_id) "
             "WHERE x.region IS DISTINCT FROM y.region"
         ).fetchall()[0]
-        (zones,) = con.execute("SELECT count(*) FROM a.firm WHERE zone = 'bda'").fetchall()[0]
+        (zones,) = con.execute(
+            "SELECT count(*) FROM a.firm WHERE zone = '北京经济技术开发区'"
+        ).fetchall()[0]
         con.close()
     med = {k: statistics.median(v) for k, v in times.items()}
     ratio = med["names"] / med["codes (baseline)"]
@@ -119,7 +121,7 @@ def main() -> None:
         "",
         f"- names ÷ codes time: {ratio:.2f}× (the cost of resolving names set-based in DuckDB).",
         f"- resolved regions differing from the code file: {differ:,} of {args.rows:,}; "
-        f"firms in zone `bda`: {zones:,}.",
+        f"firms in zone 北京经济技术开发区: {zones:,}.",
     ]
     block = "\n".join(lines) + "\n"
     print(block)

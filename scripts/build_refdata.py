@@ -119,14 +119,15 @@ REGION_GROUPS: dict[str, dict[str, Any]] = {
 }
 
 #: Functional zones (功能区): development zones and parks that are not GB/T 2260 regions. A
-#: firm registered in a zone gets the zone's ``host`` district as its region and keeps the zone
-#: in ``firm.zone``. ``parent`` nests sub-parks (e.g. a 中关村 sub-park under ``zgc``);
+#: firm registered in a zone gets the zone's ``host`` district as its region and keeps the
+#: zone's official name (``zone``, the key) in ``firm.zone``; ``code`` is a short ASCII id.
+#: ``parent`` nests sub-parks (e.g. a 中关村 sub-park under 中关村国家自主创新示范区);
 #: ``uscc_division`` is the registration division a zone's firms carry in USCC characters 3–8
 #: when it is not a GB/T 2260 code (left empty until a citable source gives it).
 ZONES: list[dict[str, str]] = [
     {
-        "zone": "bda",
-        "name_zh": "北京经济技术开发区",
+        "zone": "北京经济技术开发区",
+        "code": "bda",
         "name_en": "Beijing Economic-Technological Development Area (Beijing E-Town)",
         "kind": "national_etdz",
         "host": "110115",
@@ -511,8 +512,8 @@ def build_zones() -> Entry:
         license="ClusterAtlas (Apache-2.0); facts from the cited official pages",
         rows=len(frame),
         transforms=[
-            "one row per zone: code, names, kind, host district, parent zone, aliases "
-            "(| separated), registration division, source"
+            "one row per zone: official name (key), short code, English name, kind, host "
+            "district, parent zone, aliases (| separated), registration division, source"
         ],
         payload=payload,
     )

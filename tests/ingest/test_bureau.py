@@ -23,7 +23,7 @@ DISTRICTS = [
     ("海淀区", "110108", None),
     ("北京市朝阳区", "110105", None),
     ("丰台", "110106", None),
-    ("北京经济技术开发区", "110115", "bda"),
+    ("北京经济技术开发区", "110115", "北京经济技术开发区"),
 ]
 
 
@@ -254,7 +254,7 @@ def test_zone_column_and_group_by_zone(ws: Workspace, tmp_path: Path) -> None:
     ws.import_file("firms", path)
     firm = ws.table("firm")
     by_zone = firm.group_by("zone").aggregate(n=firm.count()).order_by("zone").to_pyarrow()
-    assert by_zone.to_pylist() == [{"zone": "bda", "n": 1}, {"zone": None, "n": 1}]
+    assert by_zone.to_pylist() == [{"zone": "北京经济技术开发区", "n": 1}, {"zone": None, "n": 1}]
 
 
 def test_drop_python_api_and_errors(ws: Workspace, tmp_path: Path) -> None:

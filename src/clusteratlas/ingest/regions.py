@@ -3,13 +3,13 @@
 Exports write a firm's district as ``海淀区``, ``北京市海淀区``, ``海淀``, ``110108`` or a
 functional zone (``北京经济技术开发区``, ``经开区``). :func:`region_forms` lists every accepted
 spelling of every GB/T 2260 region (name, short name without 区/县/市…, with its province and
-prefecture in front) and of every zone in :func:`clusteratlas.refdata.zones` (name and
-aliases; a zone resolves to its host district and keeps its zone code). :func:`resolve_sql`
-resolves a whole column set-based in DuckDB: one candidate → its code; several (``朝阳区`` is
-in Beijing and in Changchun) → the one in the province of the row's USCC (characters 3–8
-are the registering authority's division), else the rule ``region_ambiguous`` with the
-candidates listed. Without a region column, :func:`uscc_region_sql` reads the region from
-the USCC.
+prefecture in front) and of every zone in :func:`clusteratlas.refdata.zones` (name, code and
+aliases; a zone resolves to its host district and keeps the zone's official name).
+:func:`resolve_sql` resolves a whole column set-based in DuckDB: one candidate → its code;
+several (``朝阳区`` is in Beijing and in Changchun) → the one in the province of the row's
+USCC (characters 3–8 are the registering authority's division), else the rule
+``region_ambiguous`` with the candidates listed. Without a region column,
+:func:`uscc_region_sql` reads the region from the USCC.
 """
 
 from __future__ import annotations
@@ -72,8 +72,8 @@ def _forms(regions_key: int, zones_key: int) -> pd.DataFrame:
 
 
 def region_forms(regions: pd.DataFrame, zones: pd.DataFrame) -> pd.DataFrame:
-    """Every accepted spelling: ``form`` (normalised), ``code`` (GB/T 2260), ``zone`` (zone
-    code or None) and ``label`` (the full name, for messages).
+    """Every accepted spelling: ``form`` (normalised), ``code`` (GB/T 2260), ``zone`` (the
+    zone's official name or None) and ``label`` (the full name, for messages).
 
     A county is spelt by its name or short name, alone or after its prefecture's and/or its
     province's name or short name (``北京市海淀区``, ``北京海淀``, ``河北省石家庄市长安区``); a
@@ -101,8 +101,8 @@ def region_forms(regions: pd.DataFrame, zones: pd.DataFrame) -> pd.DataFrame:
         rows.append((code, code, None, label))
     for z in zones.itertuples(index=False):
         host = str(z.host)
-        label = f"{z.name_zh}（{info[host][1] if host in info else host}）"
-        spellings = {str(z.zone), str(z.name_zh), *str(z.aliases).split("|")}
+        label = f"{z.zone}（{info[host][1] if host in info else host}）"
+        spellings = {str(z.zone), str(z.code), *str(z.aliases).split("|")}
         rows.extend((s, host, str(z.zone), label) for s in spellings if s)
     frame = pd.DataFrame(rows, columns=["form", "code", "zone", "label"])
     frame["form"] = (
@@ -181,8 +181,8 @@ def resolve_sql(
 
 
 def resolve_zone_sql(con: duckdb.DuckDBPyConnection, parsed: str) -> None:
-    """Resolve ``v_zone`` (a zone code, name or alias) of ``parsed`` to the zone code; an
-    unknown zone gets ``e_zone = 'zone_unknown'``."""
+    """Resolve ``v_zone`` (a zone name, alias or code) of ``parsed`` to the zone's official
+    name; an unknown zone gets ``e_zone = 'zone_unknown'``."""
     forms = load_forms(con)
     con.execute(
         f"""UPDATE {parsed} p SET v_zone = m.zone FROM (

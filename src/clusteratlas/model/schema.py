@@ -9,7 +9,8 @@ provide it, whether it is part of the key, and how a text cell is parsed (``pars
 ``industry``  GB/T 4754-2017 code, must exist in ``industry``
 ``region``    GB/T 2260 code (or ``CN``) or a region/zone name (海淀区, 北京市朝阳区, 丰台,
               北京经济技术开发区), resolved to a code that must exist in ``region``
-``zone``      a functional zone's code or name (``zone`` table), resolved to its code
+``zone``      a functional zone's name, alias or code (``zone`` table), resolved to its
+              official name
 ``uscc``      统一社会信用代码, validated (GB 32100-2015)
 ``year``      integer year in 1949..current+1
 ``quantity``  number with an optional unit (cell suffix or header), converted to ``unit``
@@ -152,7 +153,7 @@ TABLES: dict[str, TableSchema] = {
             None,
             (
                 Column("zone", "VARCHAR", "text", required=True, key=True),
-                Column("name_zh", "VARCHAR", "text"),
+                Column("code", "VARCHAR", "text"),
                 Column("name_en", "VARCHAR", "text"),
                 Column("kind", "VARCHAR", "text"),
                 Column("host", "VARCHAR", "text"),
@@ -161,8 +162,8 @@ TABLES: dict[str, TableSchema] = {
                 Column("uscc_division", "VARCHAR", "text"),
                 Column("source", "VARCHAR", "text"),
             ),
-            "functional zones (development zones, parks) with their host district, from "
-            "reference data",
+            "functional zones (development zones, parks) by official name, with a short code "
+            "and their host district, from reference data",
         ),
         TableSchema(
             "observation",

@@ -291,7 +291,7 @@ def _zones() -> pd.DataFrame:
         "zones",
         (
             "zone",
-            "name_zh",
+            "code",
             "name_en",
             "kind",
             "host",
@@ -306,7 +306,8 @@ def _zones() -> pd.DataFrame:
 def zones() -> pd.DataFrame:
     """Functional zones (功能区) that are not GB/T 2260 regions: development zones, parks.
 
-    Columns: ``zone`` (code, e.g. ``bda``), ``name_zh``, ``name_en``, ``kind``
+    Columns: ``zone`` (the official name, the key firms carry in ``firm.zone``, e.g.
+    ``北京经济技术开发区``), ``code`` (a short ASCII id, e.g. ``bda``), ``name_en``, ``kind``
     (``national_etdz`` …), ``host`` (the GB/T 2260 district a zone firm is counted in, e.g.
     大兴区 ``110115``), ``parent`` (an enclosing zone, '' for none: room for 中关村 sub-parks),
     ``aliases`` (``|``-separated names as exports write them: 经开区, 北京亦庄 …),
