@@ -329,3 +329,24 @@ def test_drop_without_workspace_is_a_clear_error(tmp_path: Path) -> None:
     done = cli("drop", "x", "-w", str(tmp_path / "none.duckdb"))
     assert done.returncode == 3 and "no workspace here" in done.stderr
     assert "Traceback" not in done.stderr and not (tmp_path / "none.duckdb").exists()
+
+
+def test_workspace_from_before_zones_is_migrated(tmp_path: Path) -> None:
+    import duckdb
+
+    from clusteratlas.workspace import open_workspace
+
+    path = tmp_path / "old.duckdb"
+    open_workspace(path).close()
+    con = duckdb.connect(str(path))  # make it look like a workspace of the previous release
+    con.execute("ALTER TABLE firm DROP COLUMN zone")
+    con.execute("ALTER TABLE dataset DROP COLUMN coverage")
+    con.execute("DROP TABLE zone")
+    con.execute("DELETE FROM dataset WHERE name = 'refdata.zone'")
+    con.close()
+    with open_workspace(path) as ws:
+        assert ws.counts()["zone"] == 1
+        book = bureau_book(tmp_path / "b.xlsx", n=4)
+        assert ws.import_file("firms", book, sheet="企业名录").rows == 4
+        zones = ws.con.execute("SELECT count(zone) FROM firm").fetchall()
+        assert zones == [(1,)]
