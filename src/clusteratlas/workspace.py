@@ -580,6 +580,10 @@ class Workspace:
         )
         try:
             notes = self._resolve_places(parsed, place)
+            if raw.skipped:
+                notes.append(
+                    f"left out {raw.skipped} note or total row(s) (注：…, 合计, 总计, 小计)"
+                )
             return self._finish_import(
                 schema,
                 name,

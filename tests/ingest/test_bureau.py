@@ -350,3 +350,16 @@ def test_workspace_from_before_zones_is_migrated(tmp_path: Path) -> None:
         assert ws.import_file("firms", book, sheet="企业名录").rows == 4
         zones = ws.con.execute("SELECT count(zone) FROM firm").fetchall()
         assert zones == [(1,)]
+
+
+def test_note_and_total_rows_below_the_data_are_left_out(ws: Workspace, tmp_path: Path) -> None:
+    path = bureau_book(tmp_path / "b.xlsx", n=4)
+    book = openpyxl.load_workbook(path)
+    sheet = book["经营数据"]
+    sheet.append(["合计", None, 99999, 999, 99])
+    sheet.append(["注：数据来源于区统计局，单位万元。"])
+    book.save(path)
+    result = ws.import_file("firm-years", path, sheet="经营数据")
+    assert result.rows == 8
+    assert any("left out 2 note or total row(s)" in n for n in result.notes)
+    assert ws.con.execute("SELECT max(revenue) FROM firm_year").fetchall() == [(4001.0 * 1e4,)]

@@ -42,6 +42,8 @@ class RawTable:
     encoding: str | None = None
     cleanup: list[str] = field(default_factory=list)
     temp_files: list[Path] = field(default_factory=list)
+    #: rows left out as notes or totals (``注：…`` alone in a row, ``合计``/``总计``/``小计``)
+    skipped: int = 0
 
     def drop(self, con: duckdb.DuckDBPyConnection) -> None:
         """Drop the temporary relations and files."""
@@ -149,12 +151,30 @@ def _finish(
     fmt: str,
     encoding: str | None,
     temp_files: list[Path],
+    skip_notes: bool = False,
 ) -> RawTable:
     view = table + "_v"
     cols = [row[0] for row in con.execute(f"DESCRIBE {table}").fetchall()]
     data_cols = [c for c in cols if c != "__row"]
     select = ", ".join(f'"{c}" AS c{i}' for i, c in enumerate(data_cols))
-    con.execute(f"CREATE TEMP VIEW {view} AS SELECT {row_expr} AS __row, {select} FROM {table}")
+    where, skipped = "", 0
+    if skip_notes and data_cols:
+        # notes and totals sit right below the header or at the end: only those rows are
+        # looked at, so a large file pays nothing for the check
+        (n,) = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0]
+        edge = (
+            f"(SELECT rowid, * FROM {table} WHERE rowid < {NOTE_ROWS} "
+            f"OR rowid >= {int(n) - NOTE_ROWS})"
+        )
+        found = con.execute(
+            f"SELECT rowid FROM {edge} WHERE {_note_or_total_sql(data_cols)}"
+        ).fetchall()
+        skipped = len(found)
+        if found:
+            where = f" WHERE rowid NOT IN ({', '.join(str(int(r[0])) for r in found)})"
+    con.execute(
+        f"CREATE TEMP VIEW {view} AS SELECT {row_expr} AS __row, {select} FROM {table}{where}"
+    )
     (rows,) = con.execute(f"SELECT count(*) FROM {view}").fetchall()[0]
     raw = RawTable(
         view,
@@ -164,6 +184,7 @@ def _finish(
         encoding,
         [f"DROP VIEW IF EXISTS {view}", f"DROP TABLE IF EXISTS {table}"],
         temp_files,
+        skipped,
     )
     if not headers or all(not h.strip() for h in headers):
         raw.drop(con)
@@ -172,6 +193,25 @@ def _finish(
         raw.drop(con)
         raise InputError(f"{path}: header only, no data rows [rule: header_only]")
     return raw
+
+
+NOTE_ROWS = 20
+"""How many rows at the start and at the end of the data are checked for notes and totals."""
+
+
+def _note_or_total_sql(columns: list[str]) -> str:
+    """SQL true for a row that is a note (one filled cell, in one of the first two columns,
+    starting 注/说明/备注/数据来源/资料来源/制表/填表/填报) or a total (the first of the first two
+    cells 合计/总计/小计): exports put them below the data; they are no firms."""
+    cells = [f"nullif(trim(\"{c}\"), '')" for c in columns]
+    filled = " + ".join(f"CAST({c} IS NOT NULL AS INTEGER)" for c in cells)
+    first = f"coalesce({', '.join(cells[:2])})" if len(cells) > 1 else cells[0]
+    full = (
+        f"(({filled}) = 1 AND regexp_matches({first}, "
+        "'^(注|说明|备注|数据来源|资料来源|制表|填表|填报)'))"
+        f" OR regexp_full_match({first}, '(合\\s*计|总\\s*计|小\\s*计)[:：]?')"
+    )
+    return f"({full})"
 
 
 _DELIMITERS = (",", "\t", ";", "|")
@@ -240,7 +280,15 @@ def read_csv(
         message = " ".join(str(exc).split("Possible fixes")[0].split())
         raise InputError(f"{path}: cannot read as CSV ({encoding}): {message}") from None
     return _finish(
-        con, table, header, f"rowid + {skip + 1}", str(path), "csv", encoding, temp_files
+        con,
+        table,
+        header,
+        f"rowid + {skip + 1}",
+        str(path),
+        "csv",
+        encoding,
+        temp_files,
+        skip_notes=True,
     )
 
 
@@ -358,7 +406,7 @@ def read_xlsx(
         con.execute(f"CREATE TEMP TABLE {table} AS SELECT * FROM {table}_arrow")
     finally:
         con.unregister(table + "_arrow")
-    return _finish(con, table, headers, "__row", source, "xlsx", None, [])
+    return _finish(con, table, headers, "__row", source, "xlsx", None, [], skip_notes=True)
 
 
 def read_frame(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, name: str) -> RawTable:
