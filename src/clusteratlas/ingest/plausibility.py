@@ -9,13 +9,14 @@ All checks are aggregate SQL over the parsed table (no Python loop over rows).
 Limits (yuan, persons), each with its reason:
 
 * one firm-year's money value above :data:`MAX_FIRM_MONEY` (10万亿元; China's largest firm,
-  State Grid, had about 3.9万亿元 revenue in 2024);
+  State Grid, reports under 4万亿元 a year);
 * one firm-year's employees above the region's population (Beijing: GDP ÷ GDP per capita,
   2024, from the packaged ``beijing-facts``: about 2,186万人);
 * the median revenue per employee above :data:`MAX_MEDIAN_REVENUE_PER_EMPLOYEE`
   (10亿元 per person; typical firms have 10万–500万元);
-* one year's revenue total above :data:`GDP_MULTIPLE` × the region's GDP (Beijing 2024:
-  4.98万亿元, packaged ``beijing-facts``).
+* one year's revenue total above :data:`GDP_MULTIPLE` × China's GDP (:data:`CHINA_GDP`):
+  revenue double-counts inputs, so a total may exceed GDP, but not five times the whole
+  country's (a region's registry, or even a national one).
 """
 
 from __future__ import annotations
@@ -41,9 +42,13 @@ per person; yuan under a 万元 header gives 10亿–1000亿元)."""
 MIN_ROWS_FOR_MEDIAN = 3
 """The median rule needs this many firm-years with revenue and employees."""
 
-GDP_MULTIPLE = 20
-"""A year's revenue total may exceed the region's GDP (revenue double-counts inputs), not
-this many times."""
+GDP_MULTIPLE = 5
+"""A year's revenue total may exceed GDP (revenue double-counts inputs), not this many times
+China's GDP."""
+
+CHINA_GDP = 1.260582e14
+"""yuan: China's 2023 GDP, 1,260,582亿元 (国家统计局, 中华人民共和国2023年国民经济和社会发展
+统计公报, 2024-02-29)."""
 
 UNIT_ZH = {"yuan": "元", "persons": "人", "count": "个", "fraction": "比例", "usd": "美元"}
 
@@ -104,9 +109,9 @@ def unit_report(
 
 
 @lru_cache(maxsize=1)
-def region_limits() -> tuple[float, float, int]:
-    """Beijing's latest GDP (yuan), population (persons) and that year, from the packaged
-    facts (population = GDP ÷ GDP per capita of the same year)."""
+def region_limits() -> tuple[float, int]:
+    """Beijing's population (persons) in the latest year with GDP and GDP per capita in the
+    packaged facts (population = GDP ÷ GDP per capita), and that year."""
     from clusteratlas import refdata
 
     facts = refdata.beijing_facts()
@@ -114,7 +119,7 @@ def region_limits() -> tuple[float, float, int]:
     gdp = beijing[beijing["indicator"] == "gdp"].set_index("year")["value"]
     per_head = beijing[beijing["indicator"] == "gdp_per_capita"].set_index("year")["value"]
     year = int(max(set(gdp.index) & set(per_head.index)))
-    return float(gdp[year]), float(gdp[year]) / float(per_head[year]), year
+    return float(gdp[year]) / float(per_head[year]), year
 
 
 def _hint(b: Binding) -> str:
@@ -144,7 +149,7 @@ def check_plausible(
     """Raise :class:`ValidationError` (rule ``implausible``, nothing imported) when the
     converted rows matching ``valid`` break a limit of the module docstring."""
     by_name = {b.name: b for b in bindings}
-    gdp, population, year = region_limits()
+    population, year = region_limits()
     problems: list[Problem] = []
 
     def fail(b: Binding, row: int | None, value: str, what: str) -> None:
@@ -196,8 +201,8 @@ def check_plausible(
     if "revenue" in by_name and "year" in by_name:
         totals = con.execute(
             f"SELECT v_year, sum(v_revenue) AS total FROM {parsed} WHERE {valid} "
-            f"GROUP BY v_year HAVING sum(v_revenue) > {GDP_MULTIPLE * gdp} ORDER BY total DESC "
-            "LIMIT 1"
+            f"GROUP BY v_year HAVING sum(v_revenue) > {GDP_MULTIPLE * CHINA_GDP} "
+            "ORDER BY total DESC LIMIT 1"
         ).fetchall()
         if totals:
             y, total = totals[0]
@@ -205,8 +210,8 @@ def check_plausible(
                 by_name["revenue"],
                 None,
                 f"{total / 1e12:,.1f}万亿元",
-                f"the file's revenue total for {y} is {total / gdp:,.0f}× Beijing's GDP "
-                f"({gdp / 1e12:,.2f}万亿元, {year})",
+                f"the file's revenue total for {y} is {total / CHINA_GDP:,.0f}× China's GDP "
+                f"({CHINA_GDP / 1e12:,.0f}万亿元, 2023)",
             )
     if problems:
         columns = sorted({str(p.column) for p in problems})
