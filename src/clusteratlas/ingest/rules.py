@@ -155,14 +155,19 @@ def _text(position: int) -> str:
     return f"NULLIF({trim_sql(f'c{position}')}, '')"
 
 
-BLANKS = ("-", "--", "—", "——", "–", "－", "/", "／", "无", "空", "n/a", "na", "null", "#n/a")
+BLANKS = (
+    *("-", "--", "—", "——", "–", "－", "/", "／", "无", "空"),
+    *("n/a", "N/A", "na", "NA", "null", "NULL", "#N/A"),
+)
 """Cells that mean "no value" in a numeric column (what exports write for a blank)."""
 
 
 def blank_sql(expr: str) -> str:
-    """SQL: ``expr`` (trimmed text), or NULL when it is empty or one of :data:`BLANKS`."""
+    """SQL: ``expr`` (trimmed text), or NULL when it is empty or one of :data:`BLANKS`.
+
+    A number never starts like a blank, so the list is only consulted for short cells."""
     blanks = ", ".join(lit(b) for b in BLANKS)
-    return f"CASE WHEN lower({expr}) IN ({blanks}) THEN NULL ELSE {expr} END"
+    return f"CASE WHEN length({expr}) <= 4 AND {expr} IN ({blanks}) THEN NULL ELSE {expr} END"
 
 
 def _number_text(position: int) -> str:
