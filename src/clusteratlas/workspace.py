@@ -564,8 +564,8 @@ class Workspace:
         select_items += [f"{v} AS {quote('v_' + n)}" for n, v in values.items()]
         select_items += [f"CAST({e} AS VARCHAR) AS {quote('e_' + n)}" for n, e in errors.items()]
         select_items += place.extra_columns
-        select_items += [
-            f"l_{b.name} AS {quote('l_' + b.name)}, k_{b.name} AS {quote('k_' + b.name)}"
+        select_items += [  # the cell's own unit, for the units report
+            f"l_{b.name} AS {quote('l_' + b.name)}"
             for b in bindings
             if b.column.parse == "quantity"
         ]

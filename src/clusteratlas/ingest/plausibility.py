@@ -88,22 +88,27 @@ def unit_report(
     con: duckdb.DuckDBPyConnection, parsed: str, bindings: list[Binding], valid: str
 ) -> list[UnitConversion]:
     """Per quantity column and unit: the conversion applied to the rows matching ``valid``
-    (an SQL condition on ``parsed``); needs ``l_<name>`` (cell unit) and ``k_<name>``
-    (factor) columns in ``parsed``."""
+    (an SQL condition on ``parsed``), in one scan; needs the ``l_<name>`` column (the
+    cell's own unit, NULL when the header's or the default applies) in ``parsed``."""
+    quantities = [b for b in bindings if b.column.parse == "quantity" and b.column.unit]
+    if not quantities:
+        return []
+    counts = ", ".join(
+        f"histogram(CASE WHEN {quote('v_' + b.name)} IS NOT NULL "
+        f"THEN coalesce({quote('l_' + b.name)}, '') END)"
+        for b in quantities
+    )
+    (maps,) = con.execute(f"SELECT {counts} FROM {parsed} WHERE {valid}").fetchall()
     result: list[UnitConversion] = []
-    for b in bindings:
-        if b.column.parse != "quantity" or b.column.unit is None:
-            continue
-        n = b.name
-        rows = con.execute(
-            f"SELECT {quote('l_' + n)}, coalesce({quote('k_' + n)}, 1.0), count(*) "
-            f"FROM {parsed} WHERE {valid} AND {quote('v_' + n)} IS NOT NULL "
-            "GROUP BY ALL ORDER BY count(*) DESC"
-        ).fetchall()
-        for label, factor, cells in rows:
-            unit = label if label is not None else b.unit
+    for b, histogram in zip(quantities, maps, strict=True):
+        for label, cells in sorted((histogram or {}).items(), key=lambda kv: -kv[1]):
+            unit = label or b.unit
+            try:
+                factor = unit_factor(unit)[1] if unit else 1.0
+            except KeyError:  # only rejected cells carry unknown units
+                continue
             result.append(
-                UnitConversion(b.header, n, unit, float(factor), b.column.unit, int(cells))
+                UnitConversion(b.header, b.name, unit, float(factor), str(b.column.unit), cells)
             )
     return result
 
