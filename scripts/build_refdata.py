@@ -119,6 +119,32 @@ REGION_GROUPS: dict[str, dict[str, Any]] = {
     },
 }
 
+#: Functional zones (功能区): development zones and parks that are not GB/T 2260 regions. A
+#: firm registered in a zone gets the zone's ``host`` district as its region and keeps the
+#: zone's official name (``zone``, the key) in ``firm.zone``; ``code`` is a short ASCII id.
+#: ``parent`` nests sub-parks (e.g. a 中关村 sub-park under 中关村国家自主创新示范区);
+#: ``uscc_division`` is the registration division a zone's firms carry in USCC characters 3–8
+#: when it is not a GB/T 2260 code (left empty until a citable source gives it).
+ZONES: list[dict[str, str]] = [
+    {
+        "zone": "北京经济技术开发区",
+        "code": "bda",
+        "name_en": "Beijing Economic-Technological Development Area (Beijing E-Town)",
+        "kind": "national_etdz",
+        "host": "110115",
+        "parent": "",
+        "aliases": "北京经开区|经开区|北京亦庄|亦庄|亦庄经济技术开发区|亦庄开发区|亦庄新城|"
+        "北京经济开发区|北京市经济技术开发区|北京市亦庄经济技术开发区|BDA|Beijing E-Town|E-Town",
+        "uscc_division": "",
+        "source": "北京经济技术开发区管委会, 北京经济技术开发区介绍 (2023-07-27): "
+        "https://kfqgw.beijing.gov.cn/zwgkkfq/yzxwkfq/202307/t20230727_3208233.html "
+        "(national-level ETDZ approved by the State Council in August 1994, alias 北京亦庄; its "
+        "land lies in 大兴区, the 2019 亦庄新城 plan also reaches into 通州区; "
+        "host = 大兴区 110115)",
+    },
+]
+
+
 USCMP_CITATION = (
     "U.S. Cluster Mapping (clustermapping.us), Institute for Strategy and Competitiveness, "
     "Harvard Business School. USCMP terms of use apply to its content."
@@ -473,6 +499,27 @@ def build_region_groups(regions: pd.DataFrame) -> tuple[Entry, Entry]:
     return groups, info_entry
 
 
+def build_zones() -> Entry:
+    """The functional-zone table from :data:`ZONES` (hand-curated, one source per row)."""
+    frame = pd.DataFrame(ZONES)
+    if frame["zone"].duplicated().any():
+        raise SystemExit("duplicate zone code")
+    file, payload = _packed("regions/zones", frame, compress=False)
+    return Entry(
+        name="zones",
+        file=file,
+        source_path="(hand-written in scripts/build_refdata.py, ZONES)",
+        upstream={str(z["zone"]): str(z["source"]) for z in ZONES},
+        license="ClusterAtlas (Apache-2.0); facts from the cited official pages",
+        rows=len(frame),
+        transforms=[
+            "one row per zone: official name (key), short code, English name, kind, host "
+            "district, parent zone, aliases (| separated), registration division, source"
+        ],
+        payload=payload,
+    )
+
+
 def _fact_region_codes(shared: Path, labels: pd.Series) -> pd.Series:
     prov = _read_str(shared / "china_regions" / "provinces.csv")
     adm = _read_str(shared / "china_regions" / "admin_divisions.csv")
@@ -789,6 +836,7 @@ def build_all(shared: Path) -> list[Entry]:
         regions_entry,
         groups,
         info,
+        build_zones(),
         build_official_facts(shared),
     ]
     entries += [build_io(shared, name) for name in IO_TABLES]

@@ -108,7 +108,7 @@ def test_cli_rejects_exit_2_without_traceback(tmp_path: Path) -> None:
     done = cli("import", "firm-years", str(data), "-w", str(ws))
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
-    assert "must not be negative" in done.stderr and "row 1" in done.stderr
+    assert "must not be negative" in done.stderr and "row 2" in done.stderr  # CSV line 2
     assert Path(str(data) + ".rejects.csv").exists()
     con = duckdb.connect(str(ws), read_only=True)
     assert con.execute("SELECT count(*) FROM firm_year").fetchone() == (0,)

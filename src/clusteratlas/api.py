@@ -661,6 +661,24 @@ def datasets(workspace: Any = None, plan: PlanArg = DEFAULT_PLAN) -> pd.DataFram
     return frame.drop(columns=[c for c in ("columns", "table") if c in frame.columns])
 
 
+def drop_dataset(dataset: str, workspace: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """Remove ``dataset`` and its rows from the workspace in one transaction
+    (``clusteratlas drop``): ``{"dataset", "kind", "table", "rows"}`` (rows removed)."""
+    from clusteratlas.workspace import default_path, open_workspace
+
+    path = Path(workspace) if workspace is not None else default_path()
+    if not path.exists():
+        raise WorkspaceError(f"{path}: no workspace here; run `clusteratlas init` first")
+    with open_workspace(path) as ws:
+        result = ws.drop(dataset)
+    return {
+        "dataset": result.dataset,
+        "kind": result.kind,
+        "table": result.table,
+        "rows": result.rows,
+    }
+
+
 def workspace_mtime(workspace: str | os.PathLike[str] | None) -> float:
     """Modification time of a workspace file and its WAL (for result caches)."""
     path = workspace_path(workspace)

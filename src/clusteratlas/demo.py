@@ -131,8 +131,12 @@ def build_workspace(
     paths = synth.generate(firms=firms, seed=seed, out_dir=synth_dir, fmt="parquet", years=years)
     imported = []
     for kind, file in _synthetic_files(paths):
-        result = ws.import_file(
-            kind, file, dataset=f"synthetic-{kind}-s{seed}-n{firms}", synthetic=True
+        result = ws.import_file(  # generated for the whole plan region: complete coverage
+            kind,
+            file,
+            dataset=f"synthetic-{kind}-s{seed}-n{firms}",
+            synthetic=True,
+            coverage="complete",
         )
         imported.append(f"{result.dataset}: {result.rows} rows ({result.rejected} rejected)")
     info["synthetic_imports"] = imported

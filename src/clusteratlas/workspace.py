@@ -27,8 +27,10 @@ import pandas as pd
 
 from clusteratlas.config import DEFAULT_WORKSPACE, workspace_path
 from clusteratlas.errors import InputError, Problem, ValidationError, WorkspaceError
-from clusteratlas.ingest.aliases import Header, map_headers
+from clusteratlas.ingest.aliases import Header, header_score, map_headers
+from clusteratlas.ingest.plausibility import UnitConversion, check_plausible, unit_report
 from clusteratlas.ingest.readers import RawTable, read_file, read_frame, sheet_name
+from clusteratlas.ingest.regions import resolve_sql, resolve_zone_sql, uscc_region_sql
 from clusteratlas.ingest.rules import (
     INDUSTRY_SCHEME,
     Binding,
@@ -77,6 +79,22 @@ class ImportResult:
     #: firms may be imported later) and up to five of them, sorted
     unknown_firms: int = 0
     unknown_firm_examples: list[str] = field(default_factory=list)
+    #: how each quantity column's cells were converted (``营业收入（万元） ×10⁴ → 元``)
+    units: list[UnitConversion] = field(default_factory=list)
+    #: what the import inferred (e.g. regions read from USCC characters 3–8)
+    notes: list[str] = field(default_factory=list)
+    #: ``partial`` (the firms are part of the plan region) or ``complete``
+    coverage: str = "partial"
+
+
+@dataclass(frozen=True)
+class DropResult:
+    """What :meth:`Workspace.drop` removed: the dataset, its kind, table and row count."""
+
+    dataset: str
+    kind: str
+    table: str
+    rows: int
 
 
 def _hash_file(path: Path) -> str:
@@ -85,6 +103,26 @@ def _hash_file(path: Path) -> str:
         while chunk := handle.read(1 << 22):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def _hash_options(content_hash: str, **options: Any) -> str:
+    """The content hash combined with how the content is read (sheet, mapping, units,
+    header row, coverage): the same bytes read another way are other content."""
+    if not any(v not in (None, {}, False, "partial") for v in options.values()):
+        return content_hash  # plain reads keep the bare content hash
+    text = json.dumps(options, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(f"{content_hash}:{text}".encode()).hexdigest()
+
+
+COVERAGES = ("partial", "complete")
+"""A firm dataset covers part of the plan region (default) or all of it."""
+
+
+def check_coverage(coverage: str) -> str:
+    """``coverage`` if it is one of :data:`COVERAGES`, else an InputError."""
+    if coverage not in COVERAGES:
+        raise InputError(f"--coverage must be complete or partial, got {coverage!r}")
+    return coverage
 
 
 def _hash_frame(frame: pd.DataFrame) -> str:
@@ -138,10 +176,13 @@ class Workspace:
 
     def datasets(self) -> pd.DataFrame:
         """The dataset registry: ``name, kind, rows, rejected, source_file, content_hash,
-        imported_at, synthetic, table, columns`` (oldest first)."""
+        imported_at, synthetic, table, columns, coverage`` (oldest first; ``coverage`` is
+        ``partial`` or ``complete``, NULL for datasets imported before it was recorded)."""
+        has = {r[0] for r in self.con.execute("DESCRIBE dataset").fetchall()}
+        coverage = "coverage" if "coverage" in has else "CAST(NULL AS VARCHAR) AS coverage"
         return self.con.execute(
             "SELECT name, kind, rows, rejected, source_file, content_hash, imported_at, "
-            'synthetic, "table", columns FROM dataset ORDER BY imported_at, name'
+            f'synthetic, "table", columns, {coverage} FROM dataset ORDER BY imported_at, name'
         ).df()
 
     def counts(self) -> dict[str, int]:
@@ -165,41 +206,59 @@ class Workspace:
         synthetic: bool = False,
         replace: bool = False,
         sheet: str | None = None,
+        header_row: int | None = None,
+        coverage: str = "partial",
     ) -> ImportResult:
-        """Validate and import a CSV/XLSX/Parquet file as dataset ``dataset`` (default: stem).
+        """Validate and import a CSV/XLSX/Parquet file as dataset ``dataset``.
 
-        ``sheet`` picks an Excel sheet by name or 1-based number (default: the first).
+        ``dataset`` defaults to the file's stem, ``STEM.SHEET`` when a ``sheet`` is given
+        (an Excel sheet by name or 1-based number; default the first). ``header_row``
+        forces the header's row number (default: found after any title rows).
+        ``coverage`` says whether a firm file covers the whole plan region (``complete``)
+        or part of it (``partial``, the default: never used as a city-wide actual).
 
         Rejected rows go to ``FILE.rejects.csv``; without ``allow_rejects`` any reject
         raises :class:`~clusteratlas.errors.ValidationError` and nothing is imported.
-        ``mapping`` renames headers (``{"营收": "revenue(万元)"}``). Same content and
-        kind imported before → ``status="unchanged"``. Re-using a dataset name for other
-        content needs ``replace=True``.
+        ``mapping`` renames headers (``{"营收": "revenue(万元)"}``). The same content read
+        the same way (mapping, sheet, header row, coverage) imported before
+        → ``status="unchanged"``. Re-using a dataset name for other content needs
+        ``replace=True``.
         """
         schema = resolve_kind(kind)
+        coverage = check_coverage(coverage)
         file = Path(path)
         if not file.exists():
             raise InputError(f"{file}: no such file")
         if file.is_dir():
             raise InputError(f"{file}: is a directory, not a file")
-        content_hash = _hash_file(file)
+        if header_row is not None and header_row < 1:
+            raise InputError(f"--header-row must be a row number from 1, got {header_row}")
         if sheet is not None:  # one workbook, several sheets: each its own content
             sheet = sheet_name(file, sheet)
-            content_hash = hashlib.sha256(f"{content_hash}:{sheet}".encode()).hexdigest()
-        name = dataset or file.stem
+        content_hash = _hash_options(
+            _hash_file(file),
+            sheet=sheet,
+            mapping=dict(mapping or {}),
+            header_row=header_row,
+            coverage=coverage,
+        )
+        name = dataset or (f"{file.stem}.{sheet}" if sheet is not None else file.stem)
         rejects_path = file.with_name(file.name + ".rejects.csv")
+        wanted = set(schema.column_names) | {"uscc"}
+        score = header_score(mapping, wanted)
         return self._import(
             schema,
             name,
             content_hash,
             str(file),
-            lambda: read_file(self.con, file, sheet),
+            lambda: read_file(self.con, file, sheet, header_row, score),
             allow_rejects=allow_rejects,
             mapping=mapping,
             synthetic=synthetic,
             replace=replace,
             rejects_path=rejects_path,
             units=None,
+            coverage=coverage,
         )
 
     def import_frame(
@@ -214,6 +273,7 @@ class Workspace:
         mapping: Mapping[str, str] | None = None,
         units: Mapping[str, str] | None = None,
         replace: bool = False,
+        coverage: str = "partial",
     ) -> ImportResult:
         """Import a pandas frame with the same validation as :meth:`import_file`.
 
@@ -224,7 +284,13 @@ class Workspace:
         schema = resolve_kind(kind)
         if not isinstance(frame, pd.DataFrame):
             raise InputError(f"{source}: expected a pandas DataFrame, got {type(frame).__name__}")
-        content_hash = _hash_frame(frame)
+        coverage = check_coverage(coverage)
+        content_hash = _hash_options(
+            _hash_frame(frame),
+            mapping=dict(mapping or {}),
+            units=dict(units or {}),
+            coverage=coverage,
+        )
         return self._import(
             schema,
             dataset,
@@ -237,7 +303,42 @@ class Workspace:
             replace=replace,
             rejects_path=None,
             units=units,
+            coverage=coverage,
         )
+
+    def drop(self, name: str) -> DropResult:
+        """Remove dataset ``name`` and its rows in one transaction (reference data cannot be
+        dropped); a :class:`WorkspaceError` names the datasets when ``name`` is not one."""
+        self._check_writable()
+        rows = self.con.execute(
+            'SELECT kind, "table" FROM dataset WHERE name = ?', [name]
+        ).fetchall()
+        if not rows:
+            known = [
+                str(r[0])
+                for r in self.con.execute(
+                    "SELECT name FROM dataset WHERE kind <> 'refdata' ORDER BY name"
+                ).fetchall()
+            ]
+            raise WorkspaceError(
+                f"no dataset {name!r} in {self.path}; datasets: "
+                + (", ".join(repr(k) for k in known) or "none")
+            )
+        kind, table = str(rows[0][0]), str(rows[0][1])
+        if kind == "refdata":
+            raise WorkspaceError(f"{name!r} is packaged reference data; it cannot be dropped")
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            (count,) = self.con.execute(
+                f"SELECT count(*) FROM {quote(table)} WHERE dataset = ?", [name]
+            ).fetchall()[0]
+            self.con.execute(f"DELETE FROM {quote(table)} WHERE dataset = ?", [name])
+            self.con.execute("DELETE FROM dataset WHERE name = ?", [name])
+            self.con.execute("COMMIT")
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        return DropResult(name, kind, table, int(count))
 
     # -------------------------------------------------------------- internals
     def _check_writable(self) -> None:
@@ -259,17 +360,19 @@ class Workspace:
             "WHERE NOT EXISTS (SELECT 1 FROM firm WHERE firm_id = t.id)"
         )
         count = self.con.execute(f"SELECT count(*) FROM ({unknown})", {"dataset": dataset})
-        n = int(count.fetchone()[0])  # type: ignore[index]
+        n = int(count.fetchall()[0][0])
         if n == 0:
             return 0, []
         rows = self.con.execute(f"{unknown} ORDER BY id LIMIT 5", {"dataset": dataset}).fetchall()
         return n, [str(r[0]) for r in rows]
 
     def _existing(self, name: str) -> tuple[str, str] | None:
-        row = self.con.execute(
+        # fetchall, not fetchone: DuckDB refuses later work (e.g. registering the Arrow table
+        # of an Excel sheet) while a half-fetched result is open on the connection
+        rows = self.con.execute(
             "SELECT kind, content_hash FROM dataset WHERE name = ?", [name]
-        ).fetchone()
-        return None if row is None else (str(row[0]), str(row[1]))
+        ).fetchall()
+        return None if not rows else (str(rows[0][0]), str(rows[0][1]))
 
     def _import(
         self,
@@ -285,15 +388,18 @@ class Workspace:
         replace: bool,
         rejects_path: Path | None,
         units: Mapping[str, str] | None,
+        coverage: str,
     ) -> ImportResult:
         self._check_writable()
         assert schema.kind is not None
         if not name or not name.strip():
             raise InputError("dataset name must not be empty")
-        same = self.con.execute(
-            "SELECT name, rows, rejected FROM dataset WHERE content_hash = ? AND kind = ?",
+        found = self.con.execute(
+            "SELECT name, rows, rejected, coverage FROM dataset "
+            "WHERE content_hash = ? AND kind = ?",
             [content_hash, schema.kind],
-        ).fetchone()
+        ).fetchall()
+        same = found[0] if found else None
         if same is not None:
             return ImportResult(
                 str(same[0]),
@@ -304,10 +410,12 @@ class Workspace:
                 int(same[2]),
                 content_hash,
                 source,
+                coverage=str(same[3] or coverage),
             )
         existing = self._existing(name)
-        if existing is not None and not replace:
-            raise InputError(
+        conflict = None
+        if existing is not None and not replace:  # told after the file-level checks
+            conflict = (
                 f"dataset {name!r} already exists with other content ({existing[0]}); "
                 f"use --replace (replace=True) or another --dataset name"
             )
@@ -329,6 +437,8 @@ class Workspace:
                 replacing=existing is not None,
                 rejects_path=rejects_path,
                 units=units,
+                coverage=coverage,
+                conflict=conflict,
             )
         finally:
             raw.drop(self.con)
@@ -399,6 +509,8 @@ class Workspace:
         replacing: bool,
         rejects_path: Path | None,
         units: Mapping[str, str] | None,
+        coverage: str,
+        conflict: str | None,
     ) -> ImportResult:
         con = self.con
         bindings, headers = self._bindings(schema, raw, source, mapping, units)
@@ -448,9 +560,16 @@ class Workspace:
             values["source"] = lit("certified")
         parsed = "__ca_parsed"
         con.execute(f"DROP TABLE IF EXISTS {parsed}")
+        place = _place_columns(schema, by_name, values)
         select_items = ["__row"]
         select_items += [f"{v} AS {quote('v_' + n)}" for n, v in values.items()]
-        select_items += [f"{e} AS {quote('e_' + n)}" for n, e in errors.items()]
+        select_items += [f"CAST({e} AS VARCHAR) AS {quote('e_' + n)}" for n, e in errors.items()]
+        select_items += place.extra_columns
+        select_items += [  # the cell's own unit, for the units report
+            f"l_{b.name} AS {quote('l_' + b.name)}"
+            for b in bindings
+            if b.column.parse == "quantity"
+        ]
         con.execute(
             f"CREATE TEMP TABLE {parsed} AS "
             f"WITH s1 AS (SELECT {', '.join(stages[0])} FROM {raw.source}), "
@@ -461,6 +580,11 @@ class Workspace:
             + f" SELECT {', '.join(select_items)} FROM s{len(stages)}"
         )
         try:
+            notes = self._resolve_places(parsed, place)
+            if raw.skipped:
+                notes.append(
+                    f"left out {raw.skipped} note or total row(s) (注：…, 合计, 总计, 小计)"
+                )
             return self._finish_import(
                 schema,
                 name,
@@ -476,10 +600,31 @@ class Workspace:
                 synthetic=synthetic,
                 replacing=replacing,
                 rejects_path=rejects_path,
+                coverage=coverage,
+                notes=notes,
+                conflict=conflict,
             )
         finally:
             con.execute(f"DROP TABLE IF EXISTS {parsed}")
             con.execute("DROP TABLE IF EXISTS __ca_rejects")
+
+    def _resolve_places(self, parsed: str, place: _Places) -> list[str]:
+        """Resolve region names/zones in ``parsed`` (or read regions from USCCs); the notes
+        to tell the user."""
+        notes: list[str] = []
+        if place.resolve_zone:
+            resolve_zone_sql(self.con, parsed)
+        if place.resolve_region:
+            resolve_sql(self.con, parsed, place.uscc, place.zone and not place.resolve_zone)
+        if place.from_uscc and place.uscc:
+            found = uscc_region_sql(self.con, parsed, place.uscc, place.zone)
+            total = int(self.con.execute(f"SELECT count(*) FROM {parsed}").fetchall()[0][0])
+            notes.append(
+                f"no region column: region read from characters 3–8 of the 统一社会信用代码 "
+                f"(the registering authority's division) for {found} of {total} rows"
+                + ("" if found == total else "; the others have no region")
+            )
+        return notes
 
     def _finish_import(
         self,
@@ -498,15 +643,20 @@ class Workspace:
         synthetic: bool,
         replacing: bool,
         rejects_path: Path | None,
+        coverage: str,
+        notes: list[str],
+        conflict: str | None,
     ) -> ImportResult:
         con = self.con
         by_name = {b.name: b for b in bindings}
         unions = []
         for n in errors:
             b = by_name[n]
+            # an ambiguous region shows its candidates as the value
+            value = "p.x_region" if n == "region" else "CAST(NULL AS VARCHAR)"
             unions.append(
                 f"SELECT p.__row AS row, {b.position} AS pos, {lit(b.header)} AS col, "
-                f"CAST(NULL AS VARCHAR) AS value, p.{quote('e_' + n)} AS rule "
+                f"{value} AS value, p.{quote('e_' + n)} AS rule "
                 f"FROM {parsed} p WHERE p.{quote('e_' + n)} IS NOT NULL"
             )
         # reference data: industry and region codes must exist
@@ -570,13 +720,19 @@ class Workspace:
         )
         (n_problems, n_bad_rows) = con.execute(
             "SELECT count(*), count(DISTINCT row) FROM __ca_rejects"
-        ).fetchone() or (0, 0)
+        ).fetchall()[0]
         problems = [
             Problem(source, int(r[0]), r[1], r[2], r[3], r[4])
             for r in con.execute(
                 f'SELECT row, "column", value, rule, message FROM __ca_rejects LIMIT {MAX_PROBLEMS}'
             ).fetchall()
         ]
+        # file-level first: implausible values (a unit mistake) over the rows that parsed,
+        # then a dataset-name conflict, then row rejects
+        parsed_ok = " AND ".join(f"{quote('e_' + n)} IS NULL" for n in errors) or "TRUE"
+        check_plausible(con, parsed, bindings, source, parsed_ok)
+        if conflict is not None:
+            raise InputError(conflict)
         written: str | None = None
         if n_problems and rejects_path is not None:
             written = self._write_rejects(raw, rejects_path)
@@ -592,15 +748,9 @@ class Workspace:
             )
         if good_rows == 0:
             raise ValidationError(f"{source}: no valid rows; nothing imported", problems, written)
-        columns = {
-            h.original: h.canonical + (f" [{h.unit}]" if h.unit else "")
-            for h in headers
-            if h.canonical
-        }
-        for b in bindings:
-            if b.header not in columns:
-                columns[b.header] = b.name
         columns = {b.header: b.name + (f" [{b.unit}]" if b.unit else "") for b in bindings}
+        valid = "__row NOT IN (SELECT row FROM __ca_rejects)" if n_problems else "TRUE"
+        conversions = unit_report(con, parsed, bindings, valid)
         ignored = [h.original for h in headers if h.position not in {b.position for b in bindings}]
         target_cols = ["dataset"] + [c for c in schema.column_names if c in values]
         select = [lit(name)] + [quote("v_" + c) for c in schema.column_names if c in values]
@@ -616,7 +766,8 @@ class Workspace:
                 f"SELECT {', '.join(select)} FROM {parsed}{anti}"
             )
             con.execute(
-                "INSERT INTO dataset VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT INTO dataset ({_REGISTRY_COLUMNS}) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     name,
                     schema.kind,
@@ -628,6 +779,7 @@ class Workspace:
                     dt.datetime.now(dt.UTC).replace(tzinfo=None),
                     synthetic,
                     json.dumps(columns, ensure_ascii=False),
+                    coverage,
                 ],
             )
             con.execute("COMMIT")
@@ -650,6 +802,9 @@ class Workspace:
             problems,
             unknown,
             examples,
+            conversions,
+            notes,
+            coverage,
         )
 
     def _write_rejects(self, raw: RawTable, path: Path) -> str:
@@ -675,15 +830,62 @@ class Workspace:
         return str(path)
 
 
-def _load_refdata(con: duckdb.DuckDBPyConnection) -> None:
-    """Fill ``industry``, ``region``, ``region_group`` from :mod:`clusteratlas.refdata`."""
+@dataclass
+class _Places:
+    """How a table's ``region``/``zone`` columns are filled: resolved from the file's region
+    column, or read from the USCC (``uscc`` column of the parsed table), or not at all."""
+
+    resolve_region: bool = False
+    resolve_zone: bool = False
+    zone: bool = False
+    uscc: str | None = None
+    from_uscc: bool = False
+    extra_columns: list[str] = field(default_factory=list)
+
+
+def _place_columns(
+    schema: TableSchema, by_name: Mapping[str, Binding], values: dict[str, str]
+) -> _Places:
+    """Decide :class:`_Places` and add placeholder values (NULL region/zone) to ``values``."""
+    names = set(schema.column_names)
+    place = _Places(zone="zone" in names)
+    if "uscc" in by_name:
+        place.uscc = "v_uscc"
+    elif "firm_id" in by_name and by_name["firm_id"].column.parse == "uscc":
+        place.uscc = "v_firm_id"
+    region = by_name.get("region")
+    if region is not None and region.column.parse == "region":
+        place.resolve_region = True
+        place.extra_columns.append("CAST(NULL AS VARCHAR) AS x_region")
+    elif "region" in names and region is None and place.uscc and schema.name == "firm":
+        place.from_uscc = True
+        values["region"] = "CAST(NULL AS VARCHAR)"
+    if place.zone:
+        if "zone" in by_name:
+            place.resolve_zone = True
+        else:
+            values["zone"] = "CAST(NULL AS VARCHAR)"
+    return place
+
+
+_REGISTRY_COLUMNS = (
+    'name, kind, "table", rows, rejected, source_file, content_hash, imported_at, synthetic, '
+    "columns, coverage"
+)
+
+
+def _load_refdata(con: duckdb.DuckDBPyConnection, tables: tuple[str, ...] | None = None) -> None:
+    """Fill ``industry``, ``region``, ``region_group``, ``zone`` (or just ``tables``) from
+    :mod:`clusteratlas.refdata`."""
     from clusteratlas import refdata
 
-    loads = {
-        "industry": refdata.industries(),
-        "region": refdata.regions(),
-        "region_group": refdata.region_groups(),
+    loaders = {
+        "industry": refdata.industries,
+        "region": refdata.regions,
+        "region_group": refdata.region_groups,
+        "zone": refdata.zones,
     }
+    loads = {t: load() for t, load in loaders.items() if tables is None or t in tables}
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     for table, frame in loads.items():
         schema = TABLES[table]
@@ -702,7 +904,8 @@ def _load_refdata(con: duckdb.DuckDBPyConnection) -> None:
             pd.util.hash_pandas_object(part, index=False).to_numpy().tobytes()
         ).hexdigest()
         con.execute(
-            "INSERT INTO dataset VALUES (?, 'refdata', ?, ?, 0, ?, ?, ?, FALSE, NULL)",
+            f"INSERT INTO dataset ({_REGISTRY_COLUMNS}) "
+            "VALUES (?, 'refdata', ?, ?, 0, ?, ?, ?, FALSE, NULL, 'complete')",
             [f"refdata.{table}", table, len(part), "clusteratlas.refdata", digest, now],
         )
 
@@ -792,13 +995,18 @@ def _create(con: duckdb.DuckDBPyConnection) -> None:
             con.execute(ddl(schema))
         fresh = con.execute(
             "SELECT count(*) FROM workspace_meta WHERE key = 'schema_version'"
-        ).fetchone() == (0,)
+        ).fetchall() == [(0,)]
         if fresh:
             con.execute(
                 "INSERT INTO workspace_meta VALUES ('schema_version', ?), ('created_at', ?)",
                 [str(SCHEMA_VERSION), dt.datetime.now(dt.UTC).isoformat()],
             )
             _load_refdata(con)
+        else:  # workspaces made before functional zones and dataset coverage
+            con.execute("ALTER TABLE dataset ADD COLUMN IF NOT EXISTS coverage VARCHAR")
+            con.execute("ALTER TABLE firm ADD COLUMN IF NOT EXISTS zone VARCHAR")
+            if not con.execute("SELECT 1 FROM dataset WHERE name = 'refdata.zone'").fetchall():
+                _load_refdata(con, ("zone",))
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

@@ -111,13 +111,15 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
         columns=["firm_id", "year", "revenue", "value_added", "employees"],
     )
     with open_workspace(path) as ws:
-        ws.import_frame("firms", firms, dataset="test-firms", source="test")
+        # the firms stand for the whole plan region: their sums are plan actuals (issue 12)
+        ws.import_frame("firms", firms, dataset="test-firms", source="test", coverage="complete")
         ws.import_frame(
             "firm-years",
             years,
             dataset="test-firm-years",
             source="test",
             units={"revenue": "yuan", "value_added": "yuan"},
+            coverage="complete",
         )
     return path
 

@@ -99,7 +99,7 @@ CASES = [
         "firms",
         "统一社会信用代码,企业名称\n91350100M000100Y44,x\n",
         rule="uscc_check_digit",
-        row=1,
+        row=2,
         column="统一社会信用代码",
     ),
     Case(
@@ -107,7 +107,7 @@ CASES = [
         "firms",
         f"统一社会信用代码,企业名称\n{HUAWEI},a\n91350100I00010,b\n",
         rule="uscc_format",
-        row=2,
+        row=3,
         column="统一社会信用代码",
     ),
     Case(
@@ -115,7 +115,7 @@ CASES = [
         "firms",
         f"firm_id,uscc\nf1,{BAD_ORG}\n",
         rule="uscc_org_code",
-        row=1,
+        row=2,
         column="uscc",
     ),
     Case(
@@ -123,7 +123,7 @@ CASES = [
         "firms",
         "firm_id,行业代码\nf1,3911\nf2,C9999\n",
         rule="industry_unknown",
-        row=2,
+        row=3,
         column="行业代码",
     ),
     Case(
@@ -131,7 +131,7 @@ CASES = [
         "firms",
         "firm_id,地区代码\nf1,110108\nf2,999999\n",
         rule="region_unknown",
-        row=2,
+        row=3,
         column="地区代码",
     ),
     Case(
@@ -139,7 +139,7 @@ CASES = [
         "firm-years",
         FY_HEAD + f"{EXAMPLE},2022,-5,3\n",
         rule="negative",
-        row=1,
+        row=2,
         column="营业收入(万元)",
     ),
     Case(
@@ -147,7 +147,7 @@ CASES = [
         "firm-years",
         FY_HEAD + f"{EXAMPLE},2022,5,-3\n",
         rule="negative",
-        row=1,
+        row=2,
         column="从业人员",
     ),
     Case(
@@ -155,7 +155,7 @@ CASES = [
         "firm-years",
         FY_HEAD + f"{EXAMPLE},2022,5,3\n{HUAWEI},2022,1,1\n{EXAMPLE},2022,6,4\n",
         rule="duplicate_in_file",
-        row=1,
+        row=2,
         column="统一社会信用代码, 年份",
     ),
     Case(
@@ -163,7 +163,7 @@ CASES = [
         "firm-years",
         FY_HEAD + f"{HUAWEI},2022,7,7\n",
         rule="duplicate_in_workspace",
-        row=1,
+        row=2,
         column="统一社会信用代码, 年份",
         setup=FY_HEAD + f"{HUAWEI},2022,5,3\n",
     ),
@@ -172,7 +172,7 @@ CASES = [
         "firm-years",
         "firm_id,year,revenue\nf1,2022,3.5亿元\nf2,2022,12000\n",
         rule="unit_missing",
-        row=2,
+        row=3,
         column="revenue",
     ),
     Case(
@@ -180,7 +180,7 @@ CASES = [
         "firm-years",
         "firm_id,year,revenue\nf1,2022,5 bananas\n",
         rule="unit_unknown",
-        row=1,
+        row=2,
         column="revenue",
     ),
     Case(
@@ -188,7 +188,7 @@ CASES = [
         "firm-years",
         "firm_id,year,营业收入(金条)\nf1,2022,5\n",
         rule="unit_unknown",
-        row=1,
+        row=2,
         column="营业收入(金条)",
     ),
     Case(
@@ -196,7 +196,7 @@ CASES = [
         "firm-years",
         "firm_id,year,revenue\nf1,2022,5人\n",
         rule="unit_mismatch",
-        row=1,
+        row=2,
         column="revenue",
     ),
     Case("empty_file", "firm-years", b"", message="empty file"),
@@ -224,7 +224,7 @@ CASES = [
         "firm-years",
         FY_HEAD + f"{EXAMPLE},1900,5,3\n",
         rule="year_range",
-        row=1,
+        row=2,
         column="年份",
     ),
     Case(
@@ -232,7 +232,7 @@ CASES = [
         "firm-years",
         FY_HEAD + f"{EXAMPLE},2999,5,3\n",
         rule="year_range",
-        row=1,
+        row=2,
         column="年份",
     ),
     Case(
@@ -240,15 +240,15 @@ CASES = [
         "firm-years",
         FY_HEAD + f"{EXAMPLE},2020.5,5,3\n",
         rule="not_an_integer",
-        row=1,
+        row=2,
         column="年份",
     ),
     Case(
         "non_numeric",
         "firm-years",
-        FY_HEAD + f"{EXAMPLE},2020,n/a,3\n",
+        FY_HEAD + f"{EXAMPLE},2020,abc,3\n",
         rule="not_a_number",
-        row=1,
+        row=2,
         column="营业收入(万元)",
     ),
     Case(
@@ -256,7 +256,7 @@ CASES = [
         "firm-years",
         FY_HEAD + f"{EXAMPLE},2020,>5,3\n",
         rule="not_exact",
-        row=1,
+        row=2,
         column="营业收入(万元)",
     ),
     Case(
@@ -264,7 +264,7 @@ CASES = [
         "firms",
         "firm_id,成立日期\nf1,2019-03-01\nf2,2019-13-45\n",
         rule="bad_date",
-        row=2,
+        row=3,
         column="成立日期",
     ),
     Case(
@@ -272,7 +272,7 @@ CASES = [
         "firms",
         "firm_id,成立日期\nf1,2999-01-01\n",
         rule="date_range",
-        row=1,
+        row=2,
         column="成立日期",
     ),
     Case(
@@ -280,7 +280,7 @@ CASES = [
         "firms",
         "firm_id,是否上市\nf1,是\nf2,maybe\n",
         rule="bad_boolean",
-        row=2,
+        row=3,
         column="是否上市",
     ),
     Case(
@@ -288,7 +288,7 @@ CASES = [
         "firm-years",
         FY_HEAD + ",2020,5,3\n",
         rule="required",
-        row=1,
+        row=2,
         column="统一社会信用代码",
     ),
     Case(
@@ -296,7 +296,7 @@ CASES = [
         "tags",
         "firm_id,year,tag,source\nf1,2023,专精特新,rumour\n",
         rule="bad_value",
-        row=1,
+        row=2,
         column="source",
     ),
     Case(
@@ -304,7 +304,7 @@ CASES = [
         "observations",
         "region,year,indicator,value\n110000,2023,flux_capacity,5\n",
         rule="unit_missing",
-        row=1,
+        row=2,
         column="value",
     ),
     Case(
@@ -312,7 +312,7 @@ CASES = [
         "observations",
         "地区,年份,指标,数值,单位\n110000,2023,营业收入,5,万人\n",
         rule="unit_mismatch",
-        row=1,
+        row=2,
         column="数值",
     ),
     Case(
@@ -320,7 +320,7 @@ CASES = [
         "observations",
         "region,year,indicator,value\n110000,2023,gdp,43760\n",
         rule="unit_missing",
-        row=1,
+        row=2,
         column="value",
     ),
     Case(
@@ -328,7 +328,7 @@ CASES = [
         "io-table",
         "table,row,col,value\nt,01,02,5\n",
         rule="unit_missing",
-        row=1,
+        row=2,
         column="value",
     ),
     Case(
@@ -336,7 +336,7 @@ CASES = [
         "supply-edges",
         "supplier,customer,year,value(万元)\na,b,2022,-1\n",
         rule="negative",
-        row=1,
+        row=2,
         column="value(万元)",
     ),
     Case(
@@ -411,7 +411,7 @@ def test_duplicate_in_file_flags_every_occurrence(ws: Workspace, tmp_path: Path)
     with pytest.raises(ValidationError) as info:
         ws.import_file("firm-years", path)
     rows = sorted(p.row for p in info.value.problems if p.rule == "duplicate_in_file")
-    assert rows == [1, 3]
+    assert rows == [2, 4]  # CSV line numbers (the header is line 1)
 
 
 def test_allow_rejects_keeps_valid_rows(ws: Workspace, tmp_path: Path) -> None:

@@ -86,8 +86,9 @@ def test_xlsx_sheet_by_name_or_number(ws: Workspace, tmp_path: Path) -> None:
     for same in ("2023年", "2"):
         again = ws.import_file("firm-years", path, sheet=same, dataset="by_name")
         assert again.status == "unchanged"
-    # another sheet of the same workbook is other content
-    with pytest.raises(InputError, match="already exists with other content"):
+    # another sheet of the same workbook is other content: it is read (its file-level
+    # problems come before the dataset-name clash)
+    with pytest.raises(InputError, match="header only"):
         ws.import_file("firm-years", path, sheet="说明", dataset="by_name")
 
 
@@ -215,7 +216,9 @@ def test_import_frame_and_idempotence(ws: Workspace) -> None:
         units={"revenue": "yuan"},
     )
     assert (result.status, result.rows) == ("imported", 2)
-    again = ws.import_frame("firm-years", frame.copy(), dataset="other", source="x")
+    again = ws.import_frame(
+        "firm-years", frame.copy(), dataset="other", source="x", units={"revenue": "yuan"}
+    )
     assert (again.status, again.dataset) == ("unchanged", "synthetic_registry")
     datasets = ws.datasets().set_index("name")
     assert bool(datasets.loc["synthetic_registry", "synthetic"]) is True

@@ -34,7 +34,7 @@ def packaged(rel: str) -> bytes:
 
 def test_every_entry_complete_and_hash_matches() -> None:
     datasets = refdata.manifest()["datasets"]
-    assert len(datasets) == 16  # 10 tables + 6 IO tables
+    assert len(datasets) == 17  # 11 tables (zones since issue 12) + 6 IO tables
     for name, entry in datasets.items():
         assert set(entry) >= REQUIRED, name
         data = packaged(entry["file"])

@@ -215,6 +215,8 @@ def workspace_monitor(
     The table is :func:`cluster_monitor`'s output (GDP from the workspace's ``gdp``
     observations) plus ``crossing_year/_p10/_p90`` and ``basis`` (the crossing's series, see
     :func:`with_crossings`), ``synthetic`` (True when the data come from a synthetic dataset),
+    ``partial`` (True on the registry basis unless every firm dataset declares complete
+    coverage, see :func:`firm_data_complete`),
     ``data_basis`` (``registry``/``statistics``) and ``status`` (``measured`` or ``not
     measurable from statistics``) and ``share_gdp_published`` (the published share of GDP of
     clusters that map one, :mod:`clusteratlas.analysis.shares`). Provenance: ``plan``,
@@ -265,6 +267,7 @@ def workspace_monitor(
     frame["data_basis"] = chosen
     report_region = region if chosen == "statistics" and region else plan.region
     frame["share_gdp_published"] = published_shares(frame, observations, plan, plan.region)
+    frame["partial"] = chosen == "registry" and not firm_data_complete(workspace)
     if crossings and geography == "plan":
         frame, _ = with_crossings(
             frame,
@@ -306,7 +309,7 @@ def workspace_targets(
     it (``cluster_size``/``cluster_count`` actuals, source ``cluster monitor (<basis>)``,
     flagged synthetic when the data are) and the ``firm_tag`` counts.
     """
-    from clusteratlas.analysis.targets import assemble_actuals, track
+    from clusteratlas.analysis.targets import assemble_actuals, observation_actuals, track
 
     observations = workspace.table("observation").to_pandas()
     synthetic = True
@@ -331,12 +334,88 @@ def workspace_targets(
     # instead of showing as "no data"
     if tag_table is not None and int(tag_table.count().to_pyarrow().as_py()) > 0:
         tags = tag_table.select("firm_id", "year", "tag").to_pandas()
+    # statistics are official aggregates of the region; firm sums count only when complete
+    complete = basis == "statistics" or firm_data_complete(workspace)
     actuals = assemble_actuals(
         plan,
         observations=observations,
-        monitor=monitor_frame,
-        tags=tags,
+        monitor=monitor_frame if complete else None,
+        tags=tags if complete else None,
         synthetic_monitor=synthetic,
         monitor_source=f"cluster monitor ({basis})",
     )
-    return track(plan, actuals, as_of=as_of, n_sim=n_sim, seed=seed)
+    result = track(plan, actuals, as_of=as_of, n_sim=n_sim, seed=seed)
+    if not complete and monitor_frame is not None:  # registry basis, partial firm data
+        official = observation_actuals(observations, plan.region)
+        result = with_data_coverage(result, plan, monitor_frame, synthetic, official=official)
+    return result
+
+
+def firm_data_complete(workspace: Any) -> bool:
+    """True when every dataset in ``firm`` and ``firm_year`` declares ``coverage =
+    'complete'`` (issue 12): only then do firm sums stand for the plan region. Partial
+    data (the default) never becomes a city-wide plan actual."""
+    names = {
+        *datasets_synthetic(workspace, "firm")[0],
+        *datasets_synthetic(workspace, "firm_year")[0],
+    }
+    info = workspace.datasets()
+    if "coverage" not in info.columns or not names:
+        return False
+    used = info[info["name"].astype(str).isin(names)]
+    return bool(len(used)) and bool((used["coverage"] == "complete").all())
+
+
+def with_data_coverage(
+    tracked: pd.DataFrame,
+    plan: Plan,
+    monitor_frame: pd.DataFrame,
+    synthetic: bool,
+    official: pd.DataFrame,
+) -> pd.DataFrame:
+    """Add ``data_coverage`` and ``data_coverage_year``: the firm data's sum as a fraction of
+    the official actual (``official``: :func:`~clusteratlas.analysis.targets.observation_actuals`
+    rows) of the same indicator in the latest year both exist ("your data covers X % of the
+    facts"); NaN where they share no year. An official series a cluster maps as its
+    ``observed`` measure (医药健康 → ``medicine_health_industry_scale``) is compared with that
+    cluster's firm sum."""
+    from clusteratlas.analysis.targets import actual_key, monitor_actuals
+    from clusteratlas.i18n import t as label
+
+    firm = monitor_actuals(monitor_frame, plan, synthetic=synthetic)
+    sums = {
+        (str(i), int(y)): float(v)
+        for i, y, v in zip(firm["indicator"], firm["year"], firm["value"], strict=True)
+    }
+    facts = {
+        (str(i), int(y)): float(v)
+        for i, y, v in zip(official["indicator"], official["year"], official["value"], strict=True)
+        if pd.notna(v) and float(v)
+    }
+    observed = {
+        indicator: f"cluster_size:{c.id}:{measure}"
+        for c in plan.clusters
+        for measure, indicator in c.observed.items()
+    }
+    out = tracked.copy()
+    coverage, years = [], []
+    for target_id in out["target_id"].astype(str):
+        target = next((t for t in plan.targets if t.id == target_id), None)
+        fact_key = actual_key(target.actual) if target is not None else ""
+        firm_key = observed.get(fact_key, fact_key)
+        common = [y for (k, y) in facts if k == fact_key and (firm_key, y) in sums]
+        year = max(common) if common else None
+        years.append(year)
+        coverage.append(
+            float("nan") if year is None else sums[(firm_key, year)] / facts[(fact_key, year)]
+        )
+    out["data_coverage"] = pd.Series(coverage, index=out.index, dtype=float)
+    out["data_coverage_year"] = pd.array(years, dtype="Int64")
+    said = out["data_coverage"].notna()
+    if not said.any():
+        return out
+    template = label("targets.data_coverage", "en")
+    sentence = out.loc[said, "data_coverage"].map(lambda x: template.format(pct=f"{100 * x:.1f}"))
+    before = out.loc[said, "note"].fillna("").astype(str)
+    out.loc[said, "note"] = (before + "; " + sentence).str.lstrip("; ")
+    return out

@@ -1,7 +1,8 @@
-"""Workspace commands: ``init``, ``status``, ``import``."""
+"""Workspace commands: ``init``, ``status``, ``import``, ``drop``."""
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -20,6 +21,13 @@ from clusteratlas.cli._app import (
 from clusteratlas.config import DEFAULT_PLAN
 
 KIND_HELP = "observations, firms, firm-years, tags, supply-edges or io-table"
+
+
+class Coverage(StrEnum):
+    """How much of the plan region a firm dataset covers."""
+
+    partial = "partial"
+    complete = "complete"
 
 
 @app.command("init")
@@ -46,7 +54,8 @@ def init(
     verb = "opened existing" if existed else "created"
     err_console.print(
         f"{verb} workspace {path} (industry {counts['industry']}, region {counts['region']}, "
-        f"region_group {counts['region_group']} rows; {counts['dataset']} datasets)",
+        f"region_group {counts['region_group']}, zone {counts['zone']} rows; "
+        f"{counts['dataset']} datasets)",
         highlight=False,
     )
     if rows:
@@ -112,6 +121,22 @@ def import_(
         str | None,
         typer.Option("--sheet", help="Excel sheet to read: a name or a number from 1 (default 1)."),
     ] = None,
+    header_row: Annotated[
+        int | None,
+        typer.Option(
+            "--header-row",
+            min=1,
+            help="Row number of the header (as Excel shows it; default: found after title rows).",
+        ),
+    ] = None,
+    coverage: Annotated[
+        Coverage,
+        typer.Option(
+            "--coverage",
+            help="complete: the firms are the whole plan region; partial (default): part of it "
+            "(never used as a city-wide plan actual).",
+        ),
+    ] = Coverage.partial,
 ) -> None:
     """Validate FILE and import it as KIND; rejects go to FILE.rejects.csv (exit 2)."""
     from clusteratlas.ingest.aliases import parse_mapping
@@ -130,6 +155,8 @@ def import_(
             synthetic=synthetic,
             replace=replace,
             sheet=sheet,
+            header_row=header_row,
+            coverage=coverage.value,
         )
     if result.status == "unchanged":
         err_console.print(
@@ -150,5 +177,27 @@ def import_(
             "ids — analyses join on firm_id and leave these rows out",
             highlight=False,
         )
+    for conversion in result.units:
+        err_console.print(f"units: {conversion}", highlight=False)
+    for note in result.notes:
+        err_console.print(f"note: {note}", highlight=False)
+    if result.table == "firm":
+        err_console.print(f"coverage: {result.coverage}", highlight=False)
     if result.ignored_columns:
         err_console.print(f"ignored columns: {', '.join(result.ignored_columns)}", highlight=False)
+
+
+@app.command("drop")
+def drop(
+    dataset: Annotated[str, typer.Argument(help="The dataset to remove (see `status`).")],
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Remove DATASET and all its rows from the workspace, in one transaction."""
+    from clusteratlas.api import drop_dataset
+
+    result = drop_dataset(dataset, workspace)
+    err_console.print(
+        f"dropped dataset {result['dataset']!r} ({result['kind']}): {result['rows']} rows "
+        f"removed from {result['table']}",
+        highlight=False,
+    )

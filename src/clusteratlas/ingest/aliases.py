@@ -9,10 +9,11 @@ themselves. Headers that match nothing are reported as ignored.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from clusteratlas.errors import InputError
+from clusteratlas.ingest.headers import HEADER_JOIN
 
 # alias (normalised: lower-case, no white space, no underscores/hyphens) -> canonical column
 _ALIAS_LIST: dict[str, tuple[str, ...]] = {
@@ -47,7 +48,21 @@ _ALIAS_LIST: dict[str, tuple[str, ...]] = {
         "所在地区代码",
         "regioncode",
         "adcode",
+        "注册区",
+        "注册地区",
+        "注册区县",
+        "注册地",
+        "所在区",
+        "所属区",
+        "所在区县",
+        "所属区县",
+        "区县",
+        "行政区",
+        "所属地区",
+        "所在地区",
+        "district",
     ),
+    "zone": ("功能区", "园区", "所属园区", "所在园区", "开发区", "zone", "park"),
     "founded": (
         "成立日期",
         "成立时间",
@@ -166,6 +181,42 @@ def parse_mapping(pairs: list[str] | None) -> dict[str, str]:
     return result
 
 
+def _parts(text: str) -> list[str]:
+    """The texts a header is looked up by: itself, then (two-row headers) its lower and
+    its upper part."""
+    parts = [p.strip() for p in text.split(HEADER_JOIN)]
+    return [text, *reversed(parts)] if len(parts) > 1 else [text]
+
+
+def canonical_name(
+    header: str, mapping: Mapping[str, str] | None = None, wanted: set[str] | None = None
+) -> tuple[str | None, str | None]:
+    """The canonical column and unit of one header text (see :func:`map_headers`)."""
+    mapping = mapping or {}
+    for text in _parts(header):
+        name, unit = split_unit(text)
+        target = mapping.get(text.strip(), mapping.get(name))
+        if target is not None:
+            target_name, target_unit = split_unit(target)
+            name, unit = target_name, target_unit or unit
+        canonical = ALIASES.get(norm_header(name)) if name else None
+        if canonical is not None and (wanted is None or canonical in wanted):
+            if unit is None and text != header:  # a unit in the other part (营业收入 / 万元)
+                unit = split_unit(header)[1]
+            return canonical, unit
+    return None, split_unit(header)[1]
+
+
+def header_score(mapping: Mapping[str, str] | None, wanted: set[str]) -> Callable[[list[str]], int]:
+    """How many of a row's texts name a column of ``wanted`` (for header detection)."""
+
+    def score(names: list[str]) -> int:
+        found = {canonical_name(n, mapping, wanted)[0] for n in names if n}
+        return len(found - {None})
+
+    return score
+
+
 def map_headers(
     headers: list[str], mapping: Mapping[str, str] | None = None, wanted: set[str] | None = None
 ) -> list[Header]:
@@ -182,14 +233,7 @@ def map_headers(
     seen: dict[str, str] = {}
     for position, raw in enumerate(headers):
         original = "" if raw is None else str(raw)
-        name, unit = split_unit(original)
-        target = mapping.get(original.strip(), mapping.get(name))
-        if target is not None:
-            target_name, target_unit = split_unit(target)
-            name, unit = target_name, target_unit or unit
-        canonical = ALIASES.get(norm_header(name)) if name else None
-        if canonical is not None and wanted is not None and canonical not in wanted:
-            canonical = None
+        canonical, unit = canonical_name(original, mapping, wanted)
         if canonical is not None:
             if canonical in seen:
                 raise InputError(

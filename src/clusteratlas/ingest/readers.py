@@ -1,8 +1,9 @@
 """Readers: CSV (UTF-8, UTF-8 with BOM, GBK/GB18030, UTF-16), XLSX/XLS and Parquet → DuckDB.
 
 Every reader loads the file into a DuckDB temporary table of VARCHAR columns ``c0 … cN``
-in file order plus ``__row`` (the 1-based data-row number, header excluded), and returns
-the header texts. CSV and Parquet are read by DuckDB itself (streamed, never through
+in file order plus ``__row`` (the row number a spreadsheet shows: the CSV line or Excel
+row, header and title rows counted; for Parquet and frames the 1-based record number),
+and returns the header texts. CSV and Parquet are read by DuckDB itself (streamed, never through
 Python rows); XLSX goes through python-calamine (an XLSX sheet has at most 1,048,576 rows),
 converted column-wise into an Arrow table of strings.
 """
@@ -25,6 +26,7 @@ import pandas as pd
 import pyarrow as pa
 
 from clusteratlas.errors import InputError
+from clusteratlas.ingest.headers import PREVIEW_ROWS, Score, locate_header
 
 SAMPLE_BYTES = 1 << 20
 
@@ -40,6 +42,8 @@ class RawTable:
     encoding: str | None = None
     cleanup: list[str] = field(default_factory=list)
     temp_files: list[Path] = field(default_factory=list)
+    #: rows left out as notes or totals (``注：…`` alone in a row, ``合计``/``总计``/``小计``)
+    skipped: int = 0
 
     def drop(self, con: duckdb.DuckDBPyConnection) -> None:
         """Drop the temporary relations and files."""
@@ -142,22 +146,36 @@ def _finish(
     con: duckdb.DuckDBPyConnection,
     table: str,
     headers: list[str],
-    offset: int,
+    row_expr: str,
     path: str,
     fmt: str,
     encoding: str | None,
-    drop_first: bool,
     temp_files: list[Path],
+    skip_notes: bool = False,
 ) -> RawTable:
     view = table + "_v"
     cols = [row[0] for row in con.execute(f"DESCRIBE {table}").fetchall()]
     data_cols = [c for c in cols if c != "__row"]
     select = ", ".join(f'"{c}" AS c{i}' for i, c in enumerate(data_cols))
-    where = " WHERE rowid > 0" if drop_first else ""
+    where, skipped = "", 0
+    if skip_notes and data_cols:
+        # notes and totals sit right below the header or at the end: only those rows are
+        # looked at, so a large file pays nothing for the check
+        (n,) = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0]
+        edge = (
+            f"(SELECT rowid, * FROM {table} WHERE rowid < {NOTE_ROWS} "
+            f"OR rowid >= {int(n) - NOTE_ROWS})"
+        )
+        found = con.execute(
+            f"SELECT rowid FROM {edge} WHERE {_note_or_total_sql(data_cols)}"
+        ).fetchall()
+        skipped = len(found)
+        if found:
+            where = f" WHERE rowid NOT IN ({', '.join(str(int(r[0])) for r in found)})"
     con.execute(
-        f"CREATE TEMP VIEW {view} AS SELECT rowid + {offset} AS __row, {select} FROM {table}{where}"
+        f"CREATE TEMP VIEW {view} AS SELECT {row_expr} AS __row, {select} FROM {table}{where}"
     )
-    (rows,) = con.execute(f"SELECT count(*) FROM {view}").fetchone() or (0,)
+    (rows,) = con.execute(f"SELECT count(*) FROM {view}").fetchall()[0]
     raw = RawTable(
         view,
         headers,
@@ -166,6 +184,7 @@ def _finish(
         encoding,
         [f"DROP VIEW IF EXISTS {view}", f"DROP TABLE IF EXISTS {table}"],
         temp_files,
+        skipped,
     )
     if not headers or all(not h.strip() for h in headers):
         raw.drop(con)
@@ -176,26 +195,60 @@ def _finish(
     return raw
 
 
-def _dialect(path: Path) -> tuple[str, list[str]]:
-    """The delimiter (``,`` ``\\t`` ``;`` ``|``, most frequent in the header) and header cells."""
+NOTE_ROWS = 20
+"""How many rows at the start and at the end of the data are checked for notes and totals."""
+
+
+def _note_or_total_sql(columns: list[str]) -> str:
+    """SQL true for a row that is a note (one filled cell, in one of the first two columns,
+    starting 注/说明/备注/数据来源/资料来源/制表/填表/填报) or a total (the first of the first two
+    cells 合计/总计/小计): exports put them below the data; they are no firms."""
+    cells = [f"nullif(trim(\"{c}\"), '')" for c in columns]
+    filled = " + ".join(f"CAST({c} IS NOT NULL AS INTEGER)" for c in cells)
+    first = f"coalesce({', '.join(cells[:2])})" if len(cells) > 1 else cells[0]
+    full = (
+        f"(({filled}) = 1 AND regexp_matches({first}, "
+        "'^(注|说明|备注|数据来源|资料来源|制表|填表|填报)'))"
+        f" OR regexp_full_match({first}, '(合\\s*计|总\\s*计|小\\s*计)[:：]?')"
+    )
+    return f"({full})"
+
+
+_DELIMITERS = (",", "\t", ";", "|")
+
+
+def _preview(path: Path, lines: int) -> tuple[str, list[list[str]], list[int]]:
+    """The delimiter (of ``, \\t ; |`` the one most frequent on a leading line), the
+    leading records and the physical line each ends on."""
     with path.open("r", encoding="utf-8-sig", errors="replace", newline="") as handle:
-        head = handle.read(1 << 16)
-    first_line = head.splitlines()[0] if head.splitlines() else ""
-    counts = {d: first_line.count(d) for d in (",", "\t", ";", "|")}
+        head = [line for _, line in zip(range(lines), handle, strict=False)]
+    counts = {d: max((line.count(d) for line in head), default=0) for d in _DELIMITERS}
     delim = max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
+    records: list[list[str]] = []
+    ends: list[int] = []
+    reader = csv.reader(io.StringIO("".join(head)), delimiter=delim)
     try:
-        header = next(csv.reader(io.StringIO(head), delimiter=delim), [])
-    except csv.Error:
-        header = first_line.split(delim)
-    return delim, header
+        for record in reader:
+            records.append(record)
+            ends.append(reader.line_num)
+    except csv.Error:  # a quoted field cut by the preview: the rows before it are enough
+        pass
+    return delim, records, ends
 
 
-def read_csv(con: duckdb.DuckDBPyConnection, path: Path) -> RawTable:
+def read_csv(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    header_row: int | None = None,
+    score: Score | None = None,
+) -> RawTable:
     """Load a CSV as text (DuckDB ``read_csv``; non-UTF-8 files are transcoded first).
 
     The dialect is fixed, not sniffed (the sniffer may silently skip leading rows): the
-    delimiter is the most frequent of ``, \\t ; |`` in the header line, quotes are ``"``,
+    delimiter is the most frequent of ``, \\t ; |`` on a leading line, quotes are ``"``,
     every row must have as many fields as the header (else an InputError naming the line).
+    Title rows above the header are skipped (:func:`~clusteratlas.ingest.headers.locate_header`);
+    ``__row`` is the physical line number.
     """
     encoding = detect_encoding(path)
     temp_files: list[Path] = []
@@ -203,28 +256,40 @@ def read_csv(con: duckdb.DuckDBPyConnection, path: Path) -> RawTable:
     if encoding in ("gb18030", "utf-16"):
         source = _transcode(path, encoding)
         temp_files.append(source)
-    delim, header = _dialect(source)
-    if not header or all(not h.strip() for h in header):
+    try:
+        delim, records, ends = _preview(source, max(PREVIEW_ROWS, (header_row or 0) + 2))
+        spec = locate_header(records, score, header_row, str(path))
+    except BaseException:
         for temp in temp_files:
             temp.unlink(missing_ok=True)
-        raise InputError(f"{path}: empty file (no header row)")
+        raise
+    skip = ends[spec.data_start - 2]
+    header = spec.names
     columns = "{" + ", ".join(f"'column{i}': 'VARCHAR'" for i in range(len(header))) + "}"
     table = _name()
     try:
         con.execute(
             f"CREATE TEMP TABLE {table} AS SELECT * FROM read_csv({_sql_str(str(source))}, "
             f"header = false, auto_detect = false, columns = {columns}, "
-            f"delim = {_sql_str(delim)}, quote = '\"', escape = '\"', skip = 0, "
+            f"delim = {_sql_str(delim)}, quote = '\"', escape = '\"', skip = {skip}, "
             "strict_mode = true, null_padding = false, encoding = 'utf-8')"
         )
-        first = con.execute(f"SELECT * FROM {table} WHERE rowid = 0").fetchone()
     except duckdb.Error as exc:
         for temp in temp_files:
             temp.unlink(missing_ok=True)
         message = " ".join(str(exc).split("Possible fixes")[0].split())
         raise InputError(f"{path}: cannot read as CSV ({encoding}): {message}") from None
-    headers = ["" if v is None else str(v) for v in (first or ())]
-    return _finish(con, table, headers, 0, str(path), "csv", encoding, True, temp_files)
+    return _finish(
+        con,
+        table,
+        header,
+        f"rowid + {skip + 1}",
+        str(path),
+        "csv",
+        encoding,
+        temp_files,
+        skip_notes=True,
+    )
 
 
 def read_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> RawTable:
@@ -245,7 +310,7 @@ def read_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> RawTable:
     except duckdb.Error as exc:
         message = str(exc).split("\n\n")[0].strip()
         raise InputError(f"{path}: cannot read as Parquet: {message}") from None
-    return _finish(con, table, headers, 1, str(path), "parquet", None, False, [])
+    return _finish(con, table, headers, "rowid + 1", str(path), "parquet", None, [])
 
 
 def _cell_text(value: Any) -> str | None:
@@ -293,10 +358,18 @@ def sheet_name(path: Path, sheet: str) -> str:
     return names[_sheet_index(names, sheet, path)]
 
 
-def read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, sheet: str | None = None) -> RawTable:
+def read_xlsx(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    sheet: str | None = None,
+    header_row: int | None = None,
+    score: Score | None = None,
+) -> RawTable:
     """Load one sheet of an XLSX/XLS workbook (python-calamine) as text: ``sheet`` by name or
     1-based number, default the first.
 
+    Title rows above the header are skipped and a two-row header is joined
+    (:func:`~clusteratlas.ingest.headers.locate_header`); ``__row`` is the Excel row number.
     Numbers become their shortest text (``2020.0`` → ``2020``), dates ISO ``YYYY-MM-DD``.
     """
     try:
@@ -312,15 +385,18 @@ def read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, sheet: str | None = No
         raise
     except Exception as exc:  # calamine raises its own error types for broken zips/XML
         raise InputError(f"{path}: unreadable Excel file (truncated or corrupt?): {exc}") from None
-    rows = [r for r in rows if any(v not in (None, "") for v in r)]
-    if not rows:
+    source = str(path) if sheet is None else f"{path}[{names[index]}]"
+    texts = [[_cell_text(v) for v in r] for r in rows]
+    if not any(any(v is not None for v in r) for r in texts):
         raise InputError(f"{path}: empty file (sheet {names[index]!r} has no cells)")
-    width = max(len(r) for r in rows)
-    headers = [_cell_text(v) or "" for v in rows[0]] + [""] * (width - len(rows[0]))
-    columns = {
-        str(i): pa.array(
-            [_cell_text(r[i]) if i < len(r) else None for r in rows[1:]], type=pa.string()
-        )
+    spec = locate_header(texts, score, header_row, source)
+    body = [(n, r) for n, r in enumerate(texts[spec.data_start - 1 :], start=spec.data_start)]
+    body = [(n, r) for n, r in body if any(v is not None for v in r)]
+    width = max([len(spec.names), *(len(r) for _, r in body)])
+    headers = spec.names + [""] * (width - len(spec.names))
+    columns = {"__row": pa.array([n for n, _ in body], type=pa.int64())}
+    columns |= {
+        str(i): pa.array([r[i] if i < len(r) else None for _, r in body], type=pa.string())
         for i in range(width)
     }
     arrow = pa.table(columns)
@@ -330,8 +406,7 @@ def read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, sheet: str | None = No
         con.execute(f"CREATE TEMP TABLE {table} AS SELECT * FROM {table}_arrow")
     finally:
         con.unregister(table + "_arrow")
-    source = str(path) if sheet is None else f"{path}[{names[index]}]"
-    return _finish(con, table, headers, 1, source, "xlsx", None, False, [])
+    return _finish(con, table, headers, "__row", source, "xlsx", None, [], skip_notes=True)
 
 
 def read_frame(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, name: str) -> RawTable:
@@ -347,12 +422,19 @@ def read_frame(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, name: str) -
         con.execute(f"CREATE TEMP TABLE {table} AS SELECT {select} FROM {table}_df")
     finally:
         con.unregister(table + "_df")
-    return _finish(con, table, headers, 1, name, "frame", None, False, [])
+    return _finish(con, table, headers, "rowid + 1", name, "frame", None, [])
 
 
-def read_file(con: duckdb.DuckDBPyConnection, path: Path, sheet: str | None = None) -> RawTable:
+def read_file(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    sheet: str | None = None,
+    header_row: int | None = None,
+    score: Score | None = None,
+) -> RawTable:
     """Detect the format of ``path`` and load it (see the module docstring); ``sheet``
-    picks an Excel sheet (an error for other formats)."""
+    picks an Excel sheet (an error for other formats); ``header_row`` forces the header's
+    physical row and ``score`` rates candidate header rows (CSV and Excel only)."""
     if not path.exists():
         raise InputError(f"{path}: no such file")
     if path.is_dir():
@@ -363,7 +445,9 @@ def read_file(con: duckdb.DuckDBPyConnection, path: Path, sheet: str | None = No
     if sheet is not None:
         _require_excel(path, fmt)
     if fmt == "parquet":
+        if header_row is not None:
+            raise InputError(f"{path}: --header-row applies to CSV and Excel, not Parquet")
         return read_parquet(con, path)
     if fmt == "xlsx":
-        return read_xlsx(con, path, sheet)
-    return read_csv(con, path)
+        return read_xlsx(con, path, sheet, header_row, score)
+    return read_csv(con, path, header_row, score)

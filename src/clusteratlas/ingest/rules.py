@@ -43,8 +43,11 @@ RULES = (
     "uscc_check_digit",
     "industry_unknown",
     "region_unknown",
+    "region_ambiguous",
+    "zone_unknown",
     "duplicate_in_file",
     "duplicate_in_workspace",
+    "implausible",
 )
 """Every row-level rule name, in documentation order."""
 
@@ -152,6 +155,25 @@ def _text(position: int) -> str:
     return f"NULLIF({trim_sql(f'c{position}')}, '')"
 
 
+BLANKS = (
+    *("-", "--", "—", "——", "–", "－", "/", "／", "无", "空"),
+    *("n/a", "N/A", "na", "NA", "null", "NULL", "#N/A"),
+)
+"""Cells that mean "no value" in a numeric column (what exports write for a blank)."""
+
+
+def blank_sql(expr: str) -> str:
+    """SQL: ``expr`` (trimmed text), or NULL when it is empty or one of :data:`BLANKS`.
+
+    A number never starts like a blank, so the list is only consulted for short cells."""
+    blanks = ", ".join(lit(b) for b in BLANKS)
+    return f"CASE WHEN length({expr}) <= 4 AND {expr} IN ({blanks}) THEN NULL ELSE {expr} END"
+
+
+def _number_text(position: int) -> str:
+    return blank_sql(_text(position))
+
+
 def _required(col: Column) -> str:
     return "'required'" if col.required else "NULL"
 
@@ -169,7 +191,7 @@ def quantity_parts(
     t, f, m = f"t_{n}", f"f_{n}", f"m_{n}"
     observation = indicator_unit is not None
     stage1 = [
-        f"{_text(b.position)} AS {t}",
+        f"{_number_text(b.position)} AS {t}",
     ]
     stage2 = [
         f"CASE WHEN NOT contains({t}, '_') THEN TRY_CAST({t} AS DOUBLE) END AS {f}",
@@ -289,7 +311,7 @@ def column_parts(b: Binding) -> Parts:
     stage1 = [f"{_text(b.position)} AS {t}"]
     missing = f"WHEN {t} IS NULL THEN {_required(col)}"
     kind = col.parse
-    if kind in ("text", "id"):
+    if kind in ("text", "id", "zone"):
         return Parts(stage1, [], t, f"CASE {missing} END")
     if kind == "uscc":
         u = f"upper({t})"

@@ -7,7 +7,10 @@ provide it, whether it is part of the key, and how a text cell is parsed (``pars
 ``text``      trimmed text, empty → NULL
 ``id``        trimmed text identifier
 ``industry``  GB/T 4754-2017 code, must exist in ``industry``
-``region``    GB/T 2260 code (or ``CN``), must exist in ``region``
+``region``    GB/T 2260 code (or ``CN``) or a region/zone name (海淀区, 北京市朝阳区, 丰台,
+              北京经济技术开发区), resolved to a code that must exist in ``region``
+``zone``      a functional zone's name, alias or code (``zone`` table), resolved to its
+              official name
 ``uscc``      统一社会信用代码, validated (GB 32100-2015)
 ``year``      integer year in 1949..current+1
 ``quantity``  number with an optional unit (cell suffix or header), converted to ``unit``
@@ -146,6 +149,23 @@ TABLES: dict[str, TableSchema] = {
             "region groups (e.g. jingjinji), loaded from reference data",
         ),
         TableSchema(
+            "zone",
+            None,
+            (
+                Column("zone", "VARCHAR", "text", required=True, key=True),
+                Column("code", "VARCHAR", "text"),
+                Column("name_en", "VARCHAR", "text"),
+                Column("kind", "VARCHAR", "text"),
+                Column("host", "VARCHAR", "text"),
+                Column("parent", "VARCHAR", "text"),
+                Column("aliases", "VARCHAR", "text"),
+                Column("uscc_division", "VARCHAR", "text"),
+                Column("source", "VARCHAR", "text"),
+            ),
+            "functional zones (development zones, parks) by official name, with a short code "
+            "and their host district, from reference data",
+        ),
+        TableSchema(
             "observation",
             "observations",
             (
@@ -209,6 +229,7 @@ TABLES: dict[str, TableSchema] = {
                 Column("uscc", "VARCHAR", "uscc", label_zh="统一社会信用代码", label_en="USCC"),
                 Column("name", "VARCHAR", "text", label_zh="企业名称", label_en="Name"),
                 Column("region", "VARCHAR", "region", label_zh="地区", label_en="Region"),
+                Column("zone", "VARCHAR", "zone", label_zh="功能区", label_en="Functional zone"),
                 Column("industry", "VARCHAR", "industry", label_zh="行业", label_en="Industry"),
                 Column("founded", "DATE", "date", label_zh="成立日期", label_en="Founded"),
                 Column("status", "VARCHAR", "text", label_zh="经营状态", label_en="Status"),
@@ -341,7 +362,8 @@ CREATE TABLE IF NOT EXISTS dataset (
     content_hash VARCHAR NOT NULL,
     imported_at TIMESTAMP NOT NULL,
     synthetic BOOLEAN NOT NULL,
-    columns VARCHAR
+    columns VARCHAR,
+    coverage VARCHAR
 )
 """
 

@@ -42,6 +42,7 @@ __all__ = [
     "us_cluster_crosswalk",
     "us_cluster_linkages",
     "us_cluster_list",
+    "zones",
 ]
 
 #: Classification schemes that :func:`industries` knows.
@@ -65,6 +66,7 @@ _ALIASES: dict[str, str] = {
     "region_groups": "region-groups",
     "region_group": "region-groups",
     "region_group_info": "region-group-info",
+    "zone": "zones",
     "beijing_facts": "beijing-facts",
     "facts": "beijing-facts",
     "employment_by_sector": "employment-by-sector",
@@ -281,6 +283,38 @@ def region_group_info() -> pd.DataFrame:
     ``members`` (rows in :func:`region_groups`), ``method`` (how members were chosen) and
     ``source``."""
     return _region_group_info().copy()
+
+
+@lru_cache(maxsize=1)
+def _zones() -> pd.DataFrame:
+    return _read_csv(
+        "zones",
+        (
+            "zone",
+            "code",
+            "name_en",
+            "kind",
+            "host",
+            "parent",
+            "aliases",
+            "uscc_division",
+            "source",
+        ),
+    )
+
+
+def zones() -> pd.DataFrame:
+    """Functional zones (功能区) that are not GB/T 2260 regions: development zones, parks.
+
+    Columns: ``zone`` (the official name, the key firms carry in ``firm.zone``, e.g.
+    ``北京经济技术开发区``), ``code`` (a short ASCII id, e.g. ``bda``), ``name_en``, ``kind``
+    (``national_etdz`` …), ``host`` (the GB/T 2260 district a zone firm is counted in, e.g.
+    大兴区 ``110115``), ``parent`` (an enclosing zone, '' for none: room for 中关村 sub-parks),
+    ``aliases`` (``|``-separated names as exports write them: 经开区, 北京亦庄 …),
+    ``uscc_division`` (the registration division in USCC characters 3–8 when it is not a
+    GB/T 2260 code; '' when unknown) and ``source`` (the official page each row rests on).
+    """
+    return _zones().copy()
 
 
 # --------------------------------------------------------------------------------------

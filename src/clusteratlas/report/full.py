@@ -95,6 +95,9 @@ def build_report(
         crossings = cluster_crossings(the_plan, series, n_sim=n_sim, seed=seed)
         basis = series.drop_duplicates("cluster").set_index("cluster")["basis"]
         crossings["basis"] = crossings["cluster"].map(basis)
+        # projections from a partial firm list are not published figures (issue 12)
+        partial = bool(monitor.get("partial", pd.Series(dtype=bool)).astype(bool).any())
+        crossings["partial"] = (crossings["basis"] == "monitor") & partial
         nodes = api.chains(ws, the_plan)
         coverage = api.coverage(ws, the_plan)
         regions = api.regions(ws, the_plan)

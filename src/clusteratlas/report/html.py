@@ -245,6 +245,7 @@ def cluster_rows(
                 "crossing": crossing,
                 "crossing_basis": "" if _missing(basis) else t(f"targets.basis.{basis}", lang),
                 "synthetic": bool(row.get("synthetic", True)),
+                "partial": bool(row.get("partial", False)),
                 "crossing_synthetic": basis == "monitor" and bool(row.get("synthetic", True)),
             }
         )
@@ -284,6 +285,7 @@ def crossing_rows(plan: Plan, crossings: pd.DataFrame, lang: str) -> list[dict[s
                 "p_within": format_rate(row["p_within"]),
                 "basis": "" if _missing(basis) else t(f"targets.basis.{basis}", lang),
                 "synthetic": bool(row["synthetic"]),
+                "partial": bool(row.get("partial", False)),
             }
         )
     return rows

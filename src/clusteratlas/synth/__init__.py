@@ -223,6 +223,9 @@ def import_registry(
     with open_workspace(workspace) as ws:
         for kind in KINDS:
             name = f"synthetic-{kind}-s{seed}-n{firms}"
-            res = ws.import_file(kind, paths[kind], dataset=name, synthetic=True, replace=True)
+            # a synthetic registry is generated for the whole plan region
+            res = ws.import_file(
+                kind, paths[kind], dataset=name, synthetic=True, replace=True, coverage="complete"
+            )
             result.append((kind, name, int(getattr(res, "rows", 0))))
     return result

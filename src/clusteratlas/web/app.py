@@ -7,8 +7,8 @@
   records), ``GET /api/health``, ``GET /api/plan``, ``GET /api/maps/{name}`` (GeoJSON with
   current GB/T 2260 codes, :mod:`clusteratlas.web.maps`), the OpenAPI schema at
   ``/api/openapi.json`` and its docs at ``/api/docs``;
-* ``POST /api/import/{kind}`` only when ``allow_import=True``, with
-  ``Authorization: Bearer <token>``;
+* ``POST /api/import/{kind}`` and ``DELETE /api/datasets/{name}`` (``clusteratlas drop``)
+  only when ``allow_import=True``, with ``Authorization: Bearer <token>``;
 * dashboard pages (``/``, ``/clusters``, ``/chains``, ``/chains/{chain}``,
   ``/chains/{chain}/{node}``, ``/ladder``, ``/ladder/firm/{firm_id}``, ``/opportunities``),
   server-rendered with Jinja2; their charts are ECharts options built by
@@ -530,9 +530,14 @@ def create_app(
             allow_rejects: bool = False,
             synthetic: bool = False,
             sheet: Annotated[str | None, Query(max_length=100)] = None,
+            header_row: Annotated[int | None, Query(ge=1)] = None,
+            coverage: Literal["partial", "complete"] = "partial",
+            replace: bool = False,
         ) -> dict[str, Any]:
             """Validate and import an uploaded file as ``kind`` (Bearer token required);
-            ``sheet`` picks an Excel sheet by name or number from 1."""
+            ``sheet`` picks an Excel sheet by name or number from 1, ``header_row`` forces the
+            header's row, ``coverage`` says whether firm data cover the whole plan region,
+            ``replace`` replaces a dataset of the same name."""
             _authorise(authorization, token)
             if kind not in kinds:
                 raise ApiError(f"unknown kind {kind!r}; kinds: {', '.join(kinds)}", 422)
@@ -552,7 +557,10 @@ def create_app(
                     sink.write(chunk)
             name = dataset or _dataset_name(file.filename or "upload")
             try:
-                result = _import(state, kind, target, name, allow_rejects, synthetic, sheet)
+                options = {"header_row": header_row, "coverage": coverage, "replace": replace}
+                result = _import(
+                    state, kind, target, name, allow_rejects, synthetic, sheet, options
+                )
             finally:
                 target.unlink(missing_ok=True)
             return {
@@ -564,7 +572,28 @@ def create_app(
                 "table": result.table,
                 "unknown_firms": result.unknown_firms,
                 "unknown_firm_examples": result.unknown_firm_examples,
+                "units": [
+                    {
+                        "column": u.column,
+                        "canonical": u.canonical,
+                        "unit": u.unit,
+                        "factor": u.factor,
+                        "to": u.to,
+                        "cells": u.cells,
+                    }
+                    for u in result.units
+                ],
+                "notes": result.notes,
+                "coverage": result.coverage,
             }
+
+        @app.delete("/api/datasets/{name}", tags=["import"])
+        async def drop_route(
+            name: str, authorization: Annotated[str | None, Header()] = None
+        ) -> dict[str, Any]:
+            """Remove a dataset and its rows (Bearer token required), as ``clusteratlas drop``."""
+            _authorise(authorization, token)
+            return await run_in_threadpool(_drop, state, name)
 
     # ------------------------------------------------------------------ pages
     from clusteratlas.web.pages import register_pages
@@ -617,6 +646,7 @@ def _import(
     allow_rejects: bool,
     synthetic: bool,
     sheet: str | None,
+    options: dict[str, Any],
 ) -> Any:
     from clusteratlas.workspace import open_workspace
 
@@ -630,12 +660,21 @@ def _import(
                 allow_rejects=allow_rejects,
                 synthetic=synthetic,
                 sheet=sheet,
+                **options,
             )
         finally:
             ws.close()
             rejects = file.with_name(file.name + ".rejects.csv")
             if rejects.exists():
                 rejects.unlink()
+        state.generation += 1
+        state.cache.clear()
+    return result
+
+
+def _drop(state: State, name: str) -> dict[str, Any]:
+    with state.lock:
+        result = api.drop_dataset(name, state.workspace)
         state.generation += 1
         state.cache.clear()
     return result
