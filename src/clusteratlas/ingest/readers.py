@@ -25,6 +25,7 @@ import pandas as pd
 import pyarrow as pa
 
 from clusteratlas.errors import InputError
+from clusteratlas.ingest import limits
 
 SAMPLE_BYTES = 1 << 20
 
@@ -208,6 +209,12 @@ def read_csv(con: duckdb.DuckDBPyConnection, path: Path) -> RawTable:
         for temp in temp_files:
             temp.unlink(missing_ok=True)
         raise InputError(f"{path}: empty file (no header row)")
+    try:
+        limits.check_csv(source, len(header))
+    except InputError:
+        for temp in temp_files:
+            temp.unlink(missing_ok=True)
+        raise
     columns = "{" + ", ".join(f"'column{i}': 'VARCHAR'" for i in range(len(header))) + "}"
     table = _name()
     try:
@@ -362,8 +369,11 @@ def read_file(con: duckdb.DuckDBPyConnection, path: Path, sheet: str | None = No
     fmt = detect_format(path)
     if sheet is not None:
         _require_excel(path, fmt)
+    limits.check_file(path)
     if fmt == "parquet":
+        limits.check_parquet(path)
         return read_parquet(con, path)
     if fmt == "xlsx":
+        limits.check_xlsx(path)
         return read_xlsx(con, path, sheet)
     return read_csv(con, path)
