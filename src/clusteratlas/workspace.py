@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import pandas as pd
 
+from clusteratlas import faults
 from clusteratlas.errors import InputError, Problem, ValidationError, WorkspaceError
 from clusteratlas.ingest.aliases import Header, map_headers
 from clusteratlas.ingest.readers import RawTable, read_file, read_frame, sheet_name
@@ -731,7 +732,7 @@ def open_workspace(
     if memory_limit:
         config["memory_limit"] = memory_limit
     try:
-        con = duckdb.connect(str(file), read_only=read_only, config=config)
+        con = faults.connect(file, read_only=read_only, config=config)
     except duckdb.Error as exc:
         message = str(exc).split("\n")[0]
         raise WorkspaceError(f"{file}: cannot open workspace: {message}") from None
