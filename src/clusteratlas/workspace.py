@@ -165,10 +165,13 @@ class Workspace:
         synthetic: bool = False,
         replace: bool = False,
         sheet: str | None = None,
+        source_name: str | None = None,
     ) -> ImportResult:
         """Validate and import a CSV/XLSX/Parquet file as dataset ``dataset`` (default: stem).
 
         ``sheet`` picks an Excel sheet by name or 1-based number (default: the first).
+        ``source_name`` is the provenance stored as ``source_file`` (default: the path; the
+        web passes the client's file name, never its temporary copy).
 
         Rejected rows go to ``FILE.rejects.csv``; without ``allow_rejects`` any reject
         raises :class:`~clusteratlas.errors.ValidationError` and nothing is imported.
@@ -192,7 +195,7 @@ class Workspace:
             schema,
             name,
             content_hash,
-            str(file),
+            source_name or str(file),
             lambda: read_file(self.con, file, sheet),
             allow_rejects=allow_rejects,
             mapping=mapping,

@@ -25,6 +25,7 @@ other processes can keep using it, and one lock serialises DuckDB work.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -32,10 +33,8 @@ import re
 import secrets
 import shutil
 import tempfile
-import threading
 import uuid
-from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -51,14 +50,22 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from clusteratlas import api
 from clusteratlas.errors import ClusterAtlasError, InputError, WorkspaceError
+from clusteratlas.faults import (
+    RETRY_AFTER_SECONDS,
+    ResourceLimitError,
+    WorkspaceBusyError,
+    public_message,
+    translate,
+)
 from clusteratlas.model.plan import Plan, load_plan
+from clusteratlas.web.budget import ReadWriteLock, ResultCache, WebBudget, cap_rows
+from clusteratlas.web.security import GuardMiddleware
 
 log = logging.getLogger("clusteratlas.web")
 
 REGION_PATTERN = r"^[0-9]{6}$|^CN$"
 ID_PATTERN = r"^[A-Za-z0-9_\-]{1,64}$"
 DEFAULT_MAX_UPLOAD_MB = 50
-CACHE_ENTRIES = 256
 UPLOAD_SUFFIXES = (".csv", ".xlsx", ".parquet")
 _SAFE_FILENAME = re.compile(r"^[\w\-. ()\u4e00-\u9fff]{1,200}$")
 
@@ -69,11 +76,33 @@ Seed = Annotated[int, Query(ge=0, le=2**31 - 1)]
 
 
 class ApiError(ClusterAtlasError):
-    """A request problem with its HTTP status."""
+    """A request problem with its HTTP status (and extra response headers)."""
 
-    def __init__(self, message: str, status: int = 400) -> None:
+    def __init__(
+        self, message: str, status: int = 400, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
+        self.headers = headers
+
+
+async def within_budget(work: Awaitable[Any], seconds: float) -> Any:
+    """Await ``work`` for at most ``seconds``; then 503 + Retry-After while it goes on
+    (shielded: a thread cannot be stopped, and its result is cached for the retry)."""
+    task = asyncio.ensure_future(work)
+    try:
+        return await asyncio.wait_for(asyncio.shield(task), timeout=seconds)
+    except TimeoutError:
+        raise ApiError(
+            f"the result takes longer than {seconds:g} s; it is still being computed — retry "
+            "shortly, or narrow the request",
+            503,
+            {"Retry-After": str(RETRY_AFTER_SECONDS * 5)},
+        ) from None
+
+
+def _file_name(value: Any) -> Any:
+    return Path(value).name if isinstance(value, str) and ("/" in value or "\\" in value) else value
 
 
 def records_json(frame: pd.DataFrame) -> bytes:
@@ -85,13 +114,16 @@ def records_json(frame: pd.DataFrame) -> bytes:
 class State:
     """The app's workspace path, plan, lock and result cache."""
 
-    def __init__(self, workspace: Path, plan: Plan, *, allow_import: bool) -> None:
+    def __init__(
+        self, workspace: Path, plan: Plan, *, allow_import: bool, budget: WebBudget | None = None
+    ) -> None:
         self.workspace = workspace
         self.plan = plan
         self.allow_import = allow_import
-        self.lock = threading.RLock()
+        self.budget = budget or WebBudget.from_env()
+        self.rw = ReadWriteLock()  # analyses share the workspace; an import has it alone
         self.generation = 0
-        self.cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self.cache = ResultCache(self.budget.cache_bytes)
         self.hits = 0
         self.misses = 0
         self.upload_dir = Path(tempfile.mkdtemp(prefix="clusteratlas-upload-"))
@@ -102,14 +134,13 @@ class State:
     def run(self, command: str, **params: Any) -> pd.DataFrame:
         """The (cached) result of ``api.<command>`` on the workspace."""
         key = (command, tuple(sorted(params.items())), self.version())
-        with self.lock:
-            if key in self.cache:
-                self.cache.move_to_end(key)
-                self.hits += 1
-                cached: pd.DataFrame = self.cache[key]
-                return cached
-            self.misses += 1
-            function: Callable[..., pd.DataFrame] = getattr(api, command)
+        cached: pd.DataFrame | None = self.cache.get(key)
+        if cached is not None:
+            self.hits += 1
+            return cached
+        self.misses += 1
+        function: Callable[..., pd.DataFrame] = getattr(api, command)
+        with self.rw.read():
             if command == "linkages" or (command == "targets" and params.get("facts")):
                 frame = function(None, self.plan, **params)
             else:
@@ -122,27 +153,34 @@ class State:
                     frame = function(ws, self.plan, **params)
                 finally:
                     ws.close()
-            self.cache[key] = frame
-            while len(self.cache) > CACHE_ENTRIES:
-                self.cache.popitem(last=False)
-            return frame
+        self.cache.put(key, frame)
+        return frame
 
-    def _json_body(self, key: tuple[Any, ...], command: str, params: dict[str, Any]) -> bytes:
-        body: bytes = records_json(self.run(command, **params))
-        with self.lock:
-            self.cache[key] = body
-        return body
+    def _json_body(
+        self, key: tuple[Any, ...], command: str, params: dict[str, Any]
+    ) -> tuple[bytes, dict[str, str]]:
+        frame, headers = cap_rows(self.run(command, **params), self.budget.max_response_rows)
+        if "source_file" in frame.columns:  # provenance names the file, never a server folder
+            frame = frame.assign(source_file=frame["source_file"].map(_file_name))
+        entry = (records_json(frame), headers)
+        self.cache.put(key, entry)
+        return entry
 
     async def run_json(self, command: str, **params: Any) -> Response:
         """The JSON records of ``api.<command>``: served from the cache in the event loop
-        (no thread hop), computed in the thread pool on a miss."""
+        (no thread hop), computed in the thread pool on a miss within the time budget
+        (else 503 + Retry-After; the work goes on and its result is cached)."""
         key = ("json", command, tuple(sorted(params.items())), self.version())
-        body = self.cache.get(key)
-        if body is not None:
+        entry = self.cache.get(key)
+        if entry is not None:
             self.hits += 1
         else:
-            body = await run_in_threadpool(self._json_body, key, command, params)
-        return Response(content=body, media_type="application/json")
+            entry = await within_budget(
+                run_in_threadpool(self._json_body, key, command, params),
+                self.budget.request_seconds,
+            )
+        body, headers = entry
+        return Response(content=body, media_type="application/json", headers=headers)
 
 
 def _check_chain(plan: Plan, chain: str | None, node: str | None = None) -> None:
@@ -280,12 +318,13 @@ def create_app(
     # ------------------------------------------------------------------ errors
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse({"error": str(exc)}, status_code=exc.status)
+        return JSONResponse(
+            {"error": public_message(str(exc))}, status_code=exc.status, headers=exc.headers
+        )
 
     @app.exception_handler(ClusterAtlasError)
     async def _user_error(request: Request, exc: ClusterAtlasError) -> JSONResponse:
-        status = 404 if isinstance(exc, WorkspaceError) and "no workspace" in str(exc) else 400
-        return JSONResponse({"error": str(exc)}, status_code=status)
+        return error_response(exc)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -305,6 +344,9 @@ def create_app(
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> JSONResponse:
+        known = translate(exc)
+        if known is not None:  # a DuckDB lock, a damaged workspace, memory: a clear answer
+            return error_response(known)
         log.exception("internal error on %s", request.url.path)
         return JSONResponse({"error": "internal error (see the server log)"}, status_code=500)
 
@@ -524,28 +566,30 @@ def create_app(
         ) -> dict[str, Any]:
             """Validate and import an uploaded file as ``kind`` (Bearer token required);
             ``sheet`` picks an Excel sheet by name or number from 1."""
-            _authorise(authorization, token)
+            _authorise(authorization, token)  # also checked before the body (GuardMiddleware)
             if kind not in kinds:
                 raise ApiError(f"unknown kind {kind!r}; kinds: {', '.join(kinds)}", 422)
-            length = request.headers.get("content-length")
-            if length is not None and length.isdigit() and int(length) > max_bytes + 64 * 1024:
-                raise ApiError(f"upload larger than {max_upload_mb:g} MB", 413)
-            suffix = _check_filename(file.filename)
-            target = state.upload_dir / f"upload-{uuid.uuid4().hex}{suffix}"
-            size = 0
-            with target.open("wb") as sink:
-                while chunk := await file.read(1024 * 1024):
-                    size += len(chunk)
-                    if size > max_bytes:
-                        sink.close()
-                        target.unlink(missing_ok=True)
-                        raise ApiError(f"upload larger than {max_upload_mb:g} MB", 413)
-                    sink.write(chunk)
-            name = dataset or _dataset_name(file.filename or "upload")
+            _check_filename(file.filename)
+            client_name = str(file.filename)
+            # the client's (checked) name inside a fresh folder: messages and rejects name
+            # the user's file, and the provenance keeps it
+            folder = state.upload_dir / uuid.uuid4().hex
+            folder.mkdir()
+            target = folder / client_name
             try:
-                result = _import(state, kind, target, name, allow_rejects, synthetic, sheet)
+                size = 0
+                with target.open("wb") as sink:
+                    while chunk := await file.read(1024 * 1024):
+                        size += len(chunk)
+                        if size > max_bytes:
+                            raise ApiError(f"upload larger than {max_upload_mb:g} MB", 413)
+                        sink.write(chunk)
+                name = dataset or _dataset_name(client_name)
+                result = await run_in_threadpool(
+                    _import, state, kind, target, name, allow_rejects, synthetic, sheet
+                )
             finally:
-                target.unlink(missing_ok=True)
+                shutil.rmtree(folder, ignore_errors=True)
             return {
                 "status": result.status,
                 "kind": result.kind,
@@ -557,6 +601,12 @@ def create_app(
                 "unknown_firm_examples": result.unknown_firm_examples,
             }
 
+    app.add_middleware(
+        GuardMiddleware,  # type: ignore[arg-type]
+        token=token if allow_import else None,
+        max_upload_bytes=max_bytes,
+    )
+
     # ------------------------------------------------------------------ pages
     from clusteratlas.web.pages import register_pages
 
@@ -564,6 +614,21 @@ def create_app(
     static = Path(__file__).parent / "static"
     app.mount("/static", StaticFiles(directory=static), name="static")
     return app
+
+
+def error_response(exc: ClusterAtlasError) -> JSONResponse:
+    """The JSON answer to a user mistake or a known fault, without server paths or PIDs:
+    404 no workspace, 503 + Retry-After a busy workspace, 507 out of memory, else 400."""
+    headers = None
+    if isinstance(exc, WorkspaceBusyError):
+        status, headers = 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    elif isinstance(exc, WorkspaceError) and "no workspace" in str(exc):
+        status = 404
+    elif isinstance(exc, ResourceLimitError):
+        status = 507
+    else:
+        status = 400
+    return JSONResponse({"error": public_message(str(exc))}, status_code=status, headers=headers)
 
 
 def _authorise(header: str | None, token: str | None) -> None:
@@ -609,7 +674,7 @@ def _import(
 ) -> Any:
     from clusteratlas.workspace import open_workspace
 
-    with state.lock:
+    with state.rw.write():
         ws = open_workspace(state.workspace)
         try:
             result = ws.import_file(
@@ -619,12 +684,10 @@ def _import(
                 allow_rejects=allow_rejects,
                 synthetic=synthetic,
                 sheet=sheet,
+                source_name=file.name,
             )
         finally:
             ws.close()
-            rejects = file.with_name(file.name + ".rejects.csv")
-            if rejects.exists():
-                rejects.unlink()
         state.generation += 1
         state.cache.clear()
     return result
