@@ -42,6 +42,7 @@ from clusteratlas.ingest.rules import (
     trim_sql,
 )
 from clusteratlas.model.schema import DATASET_DDL, TABLES, TableSchema, ddl, quote, resolve_kind
+from clusteratlas.synth.writer import check_complete
 
 if TYPE_CHECKING:  # pragma: no cover
     import ibis
@@ -185,6 +186,7 @@ class Workspace:
             raise InputError(f"{file}: no such file")
         if file.is_dir():
             raise InputError(f"{file}: is a directory, not a file")
+        check_complete(file)  # a cut-off `synth` output is not imported as if whole
         content_hash = _hash_file(file)
         if sheet is not None:  # one workbook, several sheets: each its own content
             sheet = sheet_name(file, sheet)

@@ -602,7 +602,7 @@ def create_app(
             }
 
     app.add_middleware(
-        GuardMiddleware,  # type: ignore[arg-type]
+        GuardMiddleware,
         token=token if allow_import else None,
         max_upload_bytes=max_bytes,
     )
