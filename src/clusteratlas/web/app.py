@@ -65,6 +65,9 @@ log = logging.getLogger("clusteratlas.web")
 
 REGION_PATTERN = r"^[0-9]{6}$|^CN$"
 ID_PATTERN = r"^[A-Za-z0-9_\-]{1,64}$"
+FIRM_ID_PATTERN = r"^[^\x00-\x1f\x7f/\\]{1,128}$"
+"""Firm ids are the user's (USCC, registry numbers, Chinese text): anything printable but
+a slash or backslash; they reach DuckDB only as bound values, and links URL-encode them."""
 DEFAULT_MAX_UPLOAD_MB = 50
 UPLOAD_SUFFIXES = (".csv", ".xlsx", ".parquet")
 _SAFE_FILENAME = re.compile(r"^[\w\-. ()\u4e00-\u9fff]{1,200}$")
@@ -464,7 +467,7 @@ def create_app(
             str | None, Query(pattern=ID_PATTERN, description="Packaged ruleset id")
         ] = None,
         year_offset: Annotated[int, Query(ge=-5, le=5)] = 1,
-        firm: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
+        firm: Annotated[str | None, Query(pattern=FIRM_ID_PATTERN)] = None,
         limit: Annotated[int, Query(ge=1, le=100_000)] = 1000,
     ) -> Response:
         """Enterprise ladder: screening, gaps to the next tier, pipeline, comparison with
