@@ -268,8 +268,6 @@ def check_xlsx(path: Path, limits: Limits | None = None) -> None:
                     policy,
                     "max_cells",
                 )
-            _check(name, f"sheet {part}: rows", extent.rows, policy, "max_rows")
-            _check(name, f"sheet {part}: columns", extent.columns, policy, "max_columns")
             _check(
                 name,
                 f"sheet {part}: cells (last row × last column)",
@@ -278,6 +276,8 @@ def check_xlsx(path: Path, limits: Limits | None = None) -> None:
                 "max_cells",
             )
             _check(name, f"sheet {part}: cell elements", extent.cells, policy, "max_cells")
+            _check(name, f"sheet {part}: rows", extent.rows, policy, "max_rows")
+            _check(name, f"sheet {part}: columns", extent.columns, policy, "max_columns")
         _check_shared_strings(archive, name, policy)
 
 
