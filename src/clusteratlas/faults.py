@@ -17,16 +17,23 @@ import errno
 import re
 import time
 from pathlib import Path
-from typing import Any
-
-import duckdb
+from typing import TYPE_CHECKING, Any
 
 from clusteratlas.errors import ClusterAtlasError, WorkspaceError
+
+if TYPE_CHECKING:
+    import duckdb
 
 LOCK_WAIT_SECONDS = 3.0
 """How long :func:`connect` waits for another process's workspace lock."""
 RETRY_AFTER_SECONDS = 2
 """What the web tells a client to wait after a lock conflict (``Retry-After``)."""
+
+
+OUT_OF_MEMORY = (
+    "out of memory: the data or the request is too large for this machine "
+    "(raise --memory-limit, or narrow the request)"
+)
 
 
 class WorkspaceBusyError(WorkspaceError):
@@ -57,6 +64,8 @@ def connect(
     path: Path, *, read_only: bool, config: dict[str, Any], wait: float = LOCK_WAIT_SECONDS
 ) -> duckdb.DuckDBPyConnection:
     """``duckdb.connect`` that retries a lock conflict for ``wait`` seconds."""
+    import duckdb
+
     deadline = time.monotonic() + wait
     delay = 0.05
     while True:
@@ -91,11 +100,14 @@ def translate(exc: BaseException, target: str | None = None) -> ClusterAtlasErro
     """
     if isinstance(exc, ClusterAtlasError):
         return exc
-    if isinstance(exc, (MemoryError, duckdb.OutOfMemoryException)):
-        return ResourceLimitError(
-            "out of memory: the data or the request is too large for this machine "
-            "(raise --memory-limit, or narrow the request)"
-        )
+    if is_interrupt(exc):
+        return None
+    if not type(exc).__module__.startswith(("duckdb", "_duckdb")):
+        return _translate_os(exc, target)
+    import duckdb
+
+    if isinstance(exc, duckdb.OutOfMemoryException):
+        return ResourceLimitError(OUT_OF_MEMORY)
     if isinstance(exc, duckdb.Error):
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         if _is_lock_conflict(exc):
@@ -109,9 +121,18 @@ def translate(exc: BaseException, target: str | None = None) -> ClusterAtlasErro
                 f"the workspace cannot be read or written (damaged, truncated, read-only or a "
                 f"full disk?): {first}"
             )
-        if isinstance(exc, duckdb.InterruptException):
-            return None
         return WorkspaceError(f"database error: {first}")
+    return None
+
+
+def is_interrupt(exc: BaseException) -> bool:
+    """Ctrl-C, as Python or as DuckDB (which turns SIGINT during a query into an error)."""
+    return isinstance(exc, KeyboardInterrupt) or type(exc).__name__ == "InterruptException"
+
+
+def _translate_os(exc: BaseException, target: str | None) -> ClusterAtlasError | None:
+    if isinstance(exc, MemoryError):
+        return ResourceLimitError(OUT_OF_MEMORY)
     if isinstance(exc, OSError):
         where = target or (str(exc.filename) if exc.filename else None)
         reason = exc.strerror or str(exc)

@@ -255,3 +255,21 @@ def test_public_message_hides_paths_and_pids() -> None:
     cleaned = public_message(text)
     assert "/root" not in cleaned and "4242" not in cleaned
     assert "ws.duckdb" in cleaned
+
+
+def test_ctrl_c_inside_duckdb_is_an_interrupt_not_a_database_error() -> None:
+    import duckdb
+
+    from clusteratlas.faults import is_interrupt, translate
+
+    assert is_interrupt(duckdb.InterruptException("INTERRUPT Error: Interrupted!"))
+    assert translate(duckdb.InterruptException("Interrupted!")) is None
+    assert isinstance(translate(duckdb.IOException("IO Error: x")), Exception)
+
+
+def test_demo_out_an_existing_file_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "file"
+    path.write_text("x")
+    result = run_cli("demo", "--out", str(path), "--firms", "18075", timeout=300)
+    assert result.returncode != 0
+    assert_one_error(result, result.returncode)

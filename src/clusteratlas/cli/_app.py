@@ -20,7 +20,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from clusteratlas.errors import ClusterAtlasError, ValidationError
-from clusteratlas.faults import StorageError, translate
+from clusteratlas.faults import StorageError, is_interrupt, translate
 from clusteratlas.outputs import atomic_path, write_text
 from clusteratlas.safe_cells import csv_frame
 
@@ -53,6 +53,9 @@ def user_errors() -> Iterator[None]:
         err_console.print("[bold red]error:[/] interrupted; no partial output was kept")
         raise typer.Exit(EXIT_INTERRUPTED) from None
     except Exception as exc:
+        if is_interrupt(exc):  # Ctrl-C during a DuckDB query
+            err_console.print("[bold red]error:[/] interrupted; no partial output was kept")
+            raise typer.Exit(EXIT_INTERRUPTED) from None
         error = translate(exc)
         if error is None:
             raise
