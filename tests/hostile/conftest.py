@@ -4,30 +4,23 @@ hang shows exactly as a user would see it."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from ingest.conftest import template_workspace  # noqa: F401 - the shared fixture
+
 SRC = Path(__file__).resolve().parents[2] / "src"
 
 
-@pytest.fixture(scope="session")
-def template_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A new workspace (reference data loaded), created once."""
-    from clusteratlas.workspace import open_workspace
-
-    path = tmp_path_factory.mktemp("template") / "template.duckdb"
-    with open_workspace(path) as workspace:
-        workspace.con.execute("CHECKPOINT")
-    return path
-
-
 @pytest.fixture()
-def workspace(tmp_path: Path, template_workspace: Path) -> Path:
+def workspace(tmp_path: Path, template_workspace: Path) -> Path:  # noqa: F811
     """A fresh copy of the template workspace."""
     target = tmp_path / "ws.duckdb"
     shutil.copy(template_workspace, target)
@@ -58,3 +51,19 @@ def assert_one_error(result: subprocess.CompletedProcess[str], code: int, *needl
     assert len(errors) == 1, result.stderr[-2000:]
     for needle in needles:
         assert needle in errors[0], errors[0]
+
+
+@contextlib.contextmanager
+def locked(workspace: Path) -> Iterator[None]:
+    """Another process holds ``workspace`` open for writing (DuckDB's file lock)."""
+    code = (
+        f"import duckdb, time; c = duckdb.connect({str(workspace)!r}); print('ok', flush=True); "
+        "time.sleep(60)"
+    )
+    holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ok"
+        yield
+    finally:
+        holder.kill()
+        holder.wait()

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from clusteratlas import outputs
 from clusteratlas.faults import StorageError, WorkspaceBusyError, public_message
 from clusteratlas.safe_cells import FORMULA_PREFIXES, csv_frame, is_formula_like
-from hostile.conftest import SRC, assert_one_error, run_cli
+from hostile.conftest import SRC, assert_one_error, locked, run_cli
 
 NAMES = [
     '=HYPERLINK("http://evil.example","click")',
@@ -225,26 +225,12 @@ def test_synth_out_an_existing_file_is_a_clear_error(tmp_path: Path) -> None:
 # ------------------------------------------------------------------ locks, messages
 def test_lock_conflict_is_retried_then_a_clear_message(workspace: Path) -> None:
     """Another process holds the workspace: the CLI waits a little, then says so."""
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            f"import duckdb,time; c=duckdb.connect({str(workspace)!r}); print('ok', flush=True); "
-            "time.sleep(60)",
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "ok"
+    with locked(workspace):
         started = time.monotonic()
         result = run_cli("status", "-w", str(workspace))
         assert_one_error(result, WorkspaceBusyError.exit_code, "in use by another process")
         assert time.monotonic() - started >= 2.5  # it did retry
         assert "PID" not in result.stderr
-    finally:
-        holder.kill()
-        holder.wait()
 
 
 def test_public_message_hides_paths_and_pids() -> None:

@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from clusteratlas.web.app import cleanup, create_app
 from clusteratlas.web.budget import ReadWriteLock, ResultCache, cap_rows
 from clusteratlas.web.security import GuardMiddleware
+from hostile.conftest import locked
 from hostile.payloads import xlsx_dimension_bomb
 
 TOKEN = "T0ken"
@@ -157,29 +158,12 @@ def test_health_answers_while_an_import_runs(server, monkeypatch: pytest.MonkeyP
 
 
 def test_busy_workspace_is_503_with_retry_after(server, workspace: Path) -> None:  # type: ignore[no-untyped-def]
-    import subprocess
-    import sys
-
     client, _ = server
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            f"import duckdb,time; c=duckdb.connect({str(workspace)!r}); print('ok', flush=True); "
-            "time.sleep(60)",
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "ok"
+    with locked(workspace):
         response = client.get("/api/datasets")
         assert response.status_code == 503, response.text
         assert response.headers["retry-after"].isdigit()
         assert "PID" not in response.text and "/" not in response.json()["error"]
-    finally:
-        holder.kill()
-        holder.wait()
 
 
 def test_firm_ids_with_any_printable_text_are_accepted(server) -> None:  # type: ignore[no-untyped-def]
