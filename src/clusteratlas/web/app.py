@@ -16,11 +16,15 @@
   (embedded in the page, so a page is one request plus the map outlines it fetches from
   ``/api/maps``); every page links the JSON routes it shows.
 
-Errors are JSON ``{"error": message}``: 400 for user mistakes (:class:`ClusterAtlasError`),
-422 for invalid parameters, 401/404/413 as usual and a generic 500 (details only in the
-server log). Results are cached per (route, parameters, workspace modification time and
-import generation) in a bounded LRU; the workspace is opened read-only per cache miss, so
-other processes can keep using it, and one lock serialises DuckDB work.
+Errors are JSON ``{"error": message}`` without server paths or PIDs: 400 for user mistakes
+(:class:`ClusterAtlasError`), 422 for invalid parameters, 401/404/413 as usual, 503 +
+``Retry-After`` for a workspace locked by another process or a request over its time
+budget, and a generic 500 (details only in the server log). Results are cached per (route,
+parameters, workspace modification time and import generation) in an LRU bounded in bytes
+(:mod:`clusteratlas.web.budget`); the workspace is opened read-only per cache miss in a
+worker thread, so other processes can keep using it; analyses share it, an import has it
+alone. :mod:`clusteratlas.web.security` adds the security headers, HEAD and the upload gate
+(token and size checked before the body). Limits: docs/limits.md.
 """
 
 from __future__ import annotations
