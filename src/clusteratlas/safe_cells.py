@@ -23,6 +23,7 @@ import pandas as pd
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 """First characters that make a spreadsheet read a cell as a formula."""
 _PATTERN = r"^[=+\-@\t\r]"
+_SQL_PATTERN = "^[=+@\t\r-]"  # the same class, as literal characters inside a SQL string
 
 
 def is_formula_like(value: Any) -> bool:
@@ -48,6 +49,15 @@ def csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
         if hit.any():
             out[column] = series.where(~hit, "'" + text.where(hit, ""))
     return out
+
+
+def sql_csv_text(expression: str) -> str:
+    """A DuckDB SQL expression: the text ``expression`` with the ``'`` prefix when it is
+    formula-like (for CSV files written by ``COPY``, such as the rejects file)."""
+    return (
+        f"CASE WHEN regexp_matches({expression}, '{_SQL_PATTERN}') "
+        f"THEN chr(39) || {expression} ELSE {expression} END"
+    )
 
 
 def xlsx_literals(workbook: Any) -> int:

@@ -42,6 +42,8 @@ from clusteratlas.ingest.rules import (
     trim_sql,
 )
 from clusteratlas.model.schema import DATASET_DDL, TABLES, TableSchema, ddl, quote, resolve_kind
+from clusteratlas.outputs import atomic_path
+from clusteratlas.safe_cells import sql_csv_text
 from clusteratlas.synth.writer import check_complete
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -666,15 +668,20 @@ class Workspace:
                 label += "_"
             used.add(label)
             names.append(label)
-        originals = ", ".join(f"s.c{i} AS {quote(n)}" for i, n in enumerate(names))
-        target = str(path).replace("'", "''")
+        # user text stays literal in spreadsheets (clusteratlas.safe_cells); written atomically
+        originals = ", ".join(
+            f"{sql_csv_text(f's.c{i}')} AS {quote(n)}" for i, n in enumerate(names)
+        )
+        value = sql_csv_text("r.value")
         try:
-            self.con.execute(
-                f'COPY (SELECT {originals}, r.row AS reject_row, r."column" AS reject_column, '
-                f"r.value AS reject_value, r.rule AS reject_rule, r.message AS reject_reason "
-                f"FROM __ca_rejects r JOIN {raw.source} s ON s.__row = r.row "
-                f"ORDER BY r.row, r.rule) TO '{target}' (HEADER, DELIMITER ',')"
-            )
+            with atomic_path(path) as temp:
+                target = str(temp).replace("'", "''")
+                self.con.execute(
+                    f'COPY (SELECT {originals}, r.row AS reject_row, r."column" AS reject_column, '
+                    f"{value} AS reject_value, r.rule AS reject_rule, r.message AS reject_reason "
+                    f"FROM __ca_rejects r JOIN {raw.source} s ON s.__row = r.row "
+                    f"ORDER BY r.row, r.rule) TO '{target}' (HEADER, DELIMITER ',')"
+                )
         except duckdb.Error as exc:
             raise InputError(f"cannot write rejects file {path}: {exc}") from None
         return str(path)

@@ -259,3 +259,15 @@ def test_demo_out_an_existing_file_is_a_clear_error(tmp_path: Path) -> None:
     result = run_cli("demo", "--out", str(path), "--firms", "18075", timeout=300)
     assert result.returncode != 0
     assert_one_error(result, result.returncode)
+
+
+def test_rejects_file_is_formula_safe(tmp_path: Path, workspace: Path) -> None:
+    """The rejects CSV repeats the user's cells: a formula-like one gets the ' prefix."""
+    path = tmp_path / "years.csv"
+    path.write_text("firm_id,year,revenue\n=HYPERLINK(1),1700,@bad\n", encoding="utf-8")
+    result = run_cli("import", "firm-years", str(path), "-w", str(workspace))
+    assert result.returncode == 2, result.stderr
+    rejects = (tmp_path / "years.csv.rejects.csv").read_text(encoding="utf-8")
+    assert "'=HYPERLINK(1)" in rejects and "\n=" not in rejects and ",=" not in rejects
+    assert ",@" not in rejects
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")] == []
