@@ -137,8 +137,8 @@ def main() -> None:
     ]
     for name, check, base, label in results:
         lines.append(f"| {name} | {check:.3f} | {base:.3f} | {label} | {check / base:.2f} |")
-    lines += ["", "| bomb | time to the error (s) |", "|---|---|"]
-    lines += [f"| {name} | {seconds:.3f} |" for name, seconds in bombs]
+    lines += ["", "| bomb | time to the error (ms) |", "|---|---|"]
+    lines += [f"| {name} | {seconds * 1000:.2f} |" for name, seconds in bombs]
     block = "\n".join(lines) + "\n"
     print(block)
     with (Path(__file__).resolve().parent / "RESULTS.md").open("a", encoding="utf-8") as out:

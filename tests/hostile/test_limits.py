@@ -157,3 +157,31 @@ def test_zero_means_unlimited(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("letters", "number"), [("A", 1), ("Z", 26), ("AA", 27), ("XFD", 16384)])
 def test_column_number(letters: str, number: int) -> None:
     assert limits.column_number(letters) == number
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    n_rows=st.integers(min_value=1, max_value=60),
+    n_cols=st.integers(min_value=1, max_value=60),
+    gap=st.integers(min_value=0, max_value=3),
+)
+def test_sheet_scan_measures_what_openpyxl_wrote(
+    tmp_path_factory: pytest.TempPathFactory, n_rows: int, n_cols: int, gap: int
+) -> None:
+    """Property: the scan reports the last row and column and the number of cells of a
+    workbook (with ``gap`` empty rows before the data)."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    sheet = wb.active
+    assert sheet is not None
+    for _ in range(gap):
+        sheet.append([])
+    for r in range(n_rows):
+        sheet.append([f"v{r}-{c}" for c in range(n_cols)])
+    path = tmp_path_factory.mktemp("x") / "s.xlsx"
+    wb.save(path)
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo("xl/worksheets/sheet1.xml")
+        extent = limits._scan_sheet(archive, info, Limits())
+    assert (extent.rows, extent.columns, extent.cells) == (gap + n_rows, n_cols, n_rows * n_cols)

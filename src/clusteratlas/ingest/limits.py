@@ -146,10 +146,14 @@ def check_parquet(path: Path, limits: Limits | None = None) -> None:
 
 # ---------------------------------------------------------------------- XLSX
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\b[^>]*?\bref="([^"]*)"')
-_ROW_REF = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="([0-9]{1,9})"')
-_CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Za-z]{1,3})[0-9]{1,9}"')
-_ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s>/]")
-_CELL_TAG = re.compile(rb"<(?:\w+:)?c[\s>/]")
+# one pass per element kind: every <c …> / <row …> element, with its reference captured
+# when it is the first attribute (as Excel, LibreOffice and openpyxl write it); a sheet
+# written with namespace prefixes (<x:c …>) gets the slower prefix-tolerant patterns
+_CELLS = re.compile(rb'<c(?:\s+r="([A-Za-z]{1,3})[0-9]|[\s>/])')
+_ROWS = re.compile(rb'<row(?:\s+r="([0-9]{1,9})"|[\s>/])')
+_CELLS_NS = re.compile(rb'<(?:\w+:)?c(?:\s+r="([A-Za-z]{1,3})[0-9]|[\s>/])')
+_ROWS_NS = re.compile(rb'<(?:\w+:)?row(?:\s+r="([0-9]{1,9})"|[\s>/])')
+_PREFIXED = re.compile(rb"<\w+:worksheet\b")
 _SST_COUNT = re.compile(rb'<(?:\w+:)?sst\b[^>]*?\buniqueCount="([0-9]+)"')
 _SI_TAG = re.compile(rb"<(?:\w+:)?si[\s>/]")
 
@@ -190,12 +194,13 @@ def _sheet_parts(archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
 
 def _scan_sheet(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits) -> SheetExtent:
     """Stream one sheet's XML: its claimed dimension, the largest row and column its cell
-    references name, and the number of rows and cells (refs may be omitted)."""
+    references name, and the number of rows and cells (references may be omitted)."""
     extent = SheetExtent()
     tail = b""
     seen = 0
-    ref_cells = 0
+    refs = 0
     row_tags = 0
+    cells, rows = _CELLS, _ROWS
     with archive.open(info) as handle:
         while block := handle.read(_CHUNK):
             seen += len(block)
@@ -211,19 +216,25 @@ def _scan_sheet(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits)
             data = tail + block
             cut = data.rfind(b">") + 1
             data, tail = data[:cut], data[cut:]
+            if seen == len(block) and _PREFIXED.search(data):
+                cells, rows = _CELLS_NS, _ROWS_NS
             if extent.claimed is None and (dim := _DIMENSION.search(data)):
                 extent.claimed = _ref_extent(dim.group(1).decode("ascii", "replace"))
-            if rows := _ROW_REF.findall(data):
-                extent.rows = max(extent.rows, max(map(int, rows)))
-            if letters := _CELL_REF.findall(data):
-                ref_cells += len(letters)
-                widest = max(set(letters), key=lambda s: (len(s), s.upper()))
+            row_refs = rows.findall(data)
+            row_tags += len(row_refs)
+            numbers = [int(r) for r in set(row_refs) if r]
+            extent.rows = max(extent.rows, *numbers) if numbers else extent.rows
+            letters = cells.findall(data)
+            extent.cells += len(letters)
+            named = set(letters)
+            named.discard(b"")
+            refs += len(letters) - letters.count(b"")
+            if named:
+                widest = max(named, key=lambda s: (len(s), s.upper()))
                 extent.columns = max(extent.columns, column_number(widest.decode()))
-            extent.cells += len(_CELL_TAG.findall(data))
-            row_tags += len(_ROW_TAG.findall(data))
     # rows without a reference follow one another: at least as many rows as <row> elements
     extent.rows = max(extent.rows, row_tags)
-    if ref_cells < extent.cells:
+    if refs < extent.cells:
         # some cells carry no reference: they sit one after another, so a row is at most
         # as wide as all the cells (bounded conservatively by the cell count itself)
         extent.columns = max(extent.columns, min(extent.cells, 16384))
