@@ -224,3 +224,40 @@ def test_a_slow_result_is_503_within_the_time_budget() -> None:
         assert time.monotonic() - started < 0.8
 
     asyncio.run(scenario())
+
+
+def test_cold_analyses_are_bounded_in_number(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At most ``concurrent_analyses`` uncached analyses run at once (memory bound)."""
+    from clusteratlas import api
+    from clusteratlas.web.budget import WebBudget
+
+    monkeypatch.setenv("CLUSTERATLAS_CONCURRENT_ANALYSES", "2")
+    assert WebBudget.from_env().concurrent_analyses == 2
+    app = create_app(workspace)
+    state = app.state.ca
+    running = 0
+    peak = 0
+    guard = threading.Lock()
+
+    def fake(ws: Any, plan: Any, **params: Any) -> pd.DataFrame:
+        nonlocal running, peak
+        with guard:
+            running += 1
+            peak = max(peak, running)
+        time.sleep(0.3)
+        with guard:
+            running -= 1
+        return pd.DataFrame({"x": [params["n"]]})
+
+    monkeypatch.setattr(api, "fake", fake, raising=False)
+    threads = [
+        threading.Thread(target=state.run, args=("fake",), kwargs={"n": i}) for i in range(6)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    cleanup(app)
+    assert peak == 2

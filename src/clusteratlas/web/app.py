@@ -37,6 +37,7 @@ import re
 import secrets
 import shutil
 import tempfile
+import threading
 import uuid
 from collections.abc import Awaitable, Callable
 from functools import lru_cache
@@ -129,6 +130,7 @@ class State:
         self.allow_import = allow_import
         self.budget = budget or WebBudget.from_env()
         self.rw = ReadWriteLock()  # analyses share the workspace; an import has it alone
+        self.slots = threading.BoundedSemaphore(self.budget.concurrent_analyses)
         self.generation = 0
         self.cache = ResultCache(self.budget.cache_bytes)
         self.hits = 0
@@ -147,7 +149,7 @@ class State:
             return cached
         self.misses += 1
         function: Callable[..., pd.DataFrame] = getattr(api, command)
-        with self.rw.read():
+        with self.slots, self.rw.read():
             if command == "linkages" or (command == "targets" and params.get("facts")):
                 frame = function(None, self.plan, **params)
             else:

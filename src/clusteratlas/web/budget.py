@@ -35,6 +35,9 @@ class WebBudget:
     max_response_rows: int = 100_000
     """Rows of one JSON response; longer results are cut and flagged with the headers
     ``X-Total-Rows`` and ``X-Truncated: true`` (``CLUSTERATLAS_MAX_RESPONSE_ROWS``)."""
+    concurrent_analyses: int = 4
+    """Cold analyses computed at once (``CLUSTERATLAS_CONCURRENT_ANALYSES``): bounds the
+    memory of many distinct uncached requests; more wait (within the time budget)."""
     request_seconds: float = 60.0
     """Time one request may wait for its result before a 503 (``CLUSTERATLAS_REQUEST_SECONDS``);
     the work continues and its result is cached, so the retry is fast."""
@@ -46,6 +49,9 @@ class WebBudget:
         return cls(
             cache_bytes=_env_int("CLUSTERATLAS_CACHE_MB", base.cache_bytes >> 20) << 20,
             max_response_rows=_env_int("CLUSTERATLAS_MAX_RESPONSE_ROWS", base.max_response_rows),
+            concurrent_analyses=max(
+                1, _env_int("CLUSTERATLAS_CONCURRENT_ANALYSES", base.concurrent_analyses)
+            ),
             request_seconds=float(
                 _env_int("CLUSTERATLAS_REQUEST_SECONDS", int(base.request_seconds))
             ),
