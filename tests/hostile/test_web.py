@@ -261,3 +261,9 @@ def test_cold_analyses_are_bounded_in_number(
         thread.join()
     cleanup(app)
     assert peak == 2
+
+
+def test_read_only_server_makes_no_upload_folder(workspace: Path) -> None:
+    app = create_app(workspace)
+    assert app.state.ca.upload_dir is None
+    cleanup(app)

@@ -135,7 +135,10 @@ class State:
         self.cache = ResultCache(self.budget.cache_bytes)
         self.hits = 0
         self.misses = 0
-        self.upload_dir = Path(tempfile.mkdtemp(prefix="clusteratlas-upload-"))
+        # a private upload folder only where uploads are possible (removed by cleanup())
+        self.upload_dir: Path | None = (
+            Path(tempfile.mkdtemp(prefix="clusteratlas-upload-")) if allow_import else None
+        )
 
     def version(self) -> tuple[float, int]:
         return api.workspace_mtime(self.workspace), self.generation
@@ -582,6 +585,7 @@ def create_app(
             client_name = str(file.filename)
             # the client's (checked) name inside a fresh folder: messages and rejects name
             # the user's file, and the provenance keeps it
+            assert state.upload_dir is not None  # created with allow_import
             folder = state.upload_dir / uuid.uuid4().hex
             folder.mkdir()
             target = folder / client_name
@@ -704,4 +708,5 @@ def _import(
 
 def cleanup(app: FastAPI) -> None:
     """Remove the app's upload folder."""
-    shutil.rmtree(app.state.ca.upload_dir, ignore_errors=True)
+    if app.state.ca.upload_dir is not None:
+        shutil.rmtree(app.state.ca.upload_dir, ignore_errors=True)
