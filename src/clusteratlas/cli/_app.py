@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import json
+import os
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -19,6 +21,9 @@ from rich.table import Table
 
 from clusteratlas.config import workspace_path
 from clusteratlas.errors import ClusterAtlasError, ValidationError
+from clusteratlas.faults import StorageError, is_interrupt, translate
+from clusteratlas.outputs import atomic_path, write_text
+from clusteratlas.safe_cells import csv_frame
 
 
 def user_error_message(exc: ClusterAtlasError) -> None:
@@ -37,12 +42,26 @@ def user_error_message(exc: ClusterAtlasError) -> None:
 
 @contextmanager
 def user_errors() -> Iterator[None]:
-    """Turn a :class:`ClusterAtlasError` into its message and exit code (``typer.Exit``)."""
+    """Turn a :class:`ClusterAtlasError` — or a fault :func:`clusteratlas.faults.translate`
+    recognises (DuckDB, disk, memory) — into its message and exit code (``typer.Exit``);
+    Ctrl-C is one ``error: interrupted`` line and exit 130 (docs/limits.md)."""
     try:
         yield
     except ClusterAtlasError as exc:
         user_error_message(exc)
         raise typer.Exit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        err_console.print("[bold red]error:[/] interrupted; no partial output was kept")
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    except Exception as exc:
+        if is_interrupt(exc):  # Ctrl-C during a DuckDB query
+            err_console.print("[bold red]error:[/] interrupted; no partial output was kept")
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+        error = translate(exc)
+        if error is None:
+            raise
+        user_error_message(error)
+        raise typer.Exit(error.exit_code) from None
 
 
 def _guarded(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -182,11 +201,12 @@ def emit(
     if fmt is OutputFormat.parquet:
         if out is None:
             raise ClusterAtlasError("--format parquet needs --out FILE")
-        frame.to_parquet(out, index=False)
+        with atomic_path(out) as temp:
+            frame.to_parquet(temp, index=False)
         err_console.print(f"wrote {len(frame)} rows to {out}")
         return
     if fmt is OutputFormat.csv:
-        text = frame.to_csv(index=False)
+        text = csv_frame(frame).to_csv(index=False)  # formula-like text gets a ' prefix
     elif fmt is OutputFormat.json:
         text = json.dumps(
             json.loads(  # 15 decimal places (pandas' default 10 cuts small shares)
@@ -203,7 +223,7 @@ def emit(
             return
         text = frame.to_string(index=False)
     if out is not None:
-        out.write_text(text, encoding="utf-8")
+        write_text(out, text)
         err_console.print(f"wrote {len(frame)} rows to {out}")
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
@@ -230,9 +250,12 @@ def _cell(value: Any) -> str:
 
 
 def main() -> None:
-    """Console-script entry point: run the app; user mistakes print one message, no traceback."""
+    """Console-script entry point: run the app; every failure prints one ``error:`` line
+    and exits with a documented code (docs/limits.md), never a traceback."""
+    signal.signal(signal.SIGTERM, _terminated)
     try:
         code = app(standalone_mode=False)  # click returns an Exit's code in this mode
+        _flush_stdout()
         if isinstance(code, int) and code:
             sys.exit(code)
     except ClusterAtlasError as exc:
@@ -243,11 +266,50 @@ def main() -> None:
     except typer.Abort:
         err_console.print("aborted")
         sys.exit(1)
+    except KeyboardInterrupt:
+        err_console.print("[bold red]error:[/] interrupted", highlight=False)
+        sys.exit(EXIT_INTERRUPTED)
     except Exception as exc:
         if _is_usage_error(exc):
             exc.show()  # type: ignore[attr-defined]
             sys.exit(exc.exit_code)  # type: ignore[attr-defined]
-        raise
+        if os.environ.get("CLUSTERATLAS_DEBUG"):
+            raise
+        error = translate(exc)
+        if error is not None:
+            user_error_message(error)
+            sys.exit(error.exit_code)
+        err_console.print(
+            f"[bold red]error:[/] internal error ({type(exc).__name__}: {escape(str(exc)[:300])});"
+            " please report it — set CLUSTERATLAS_DEBUG=1 to see the traceback",
+            highlight=False,
+        )
+        sys.exit(EXIT_INTERNAL)
+
+
+EXIT_INTERRUPTED = 130
+"""Exit code after Ctrl-C or SIGTERM (partial outputs removed)."""
+EXIT_INTERNAL = 70
+"""Exit code of a bug (EX_SOFTWARE): an exception no error class describes."""
+
+
+def _terminated(signum: int, frame: object) -> None:
+    """SIGTERM: unwind like Ctrl-C, so partial outputs and temporary files are removed."""
+    raise KeyboardInterrupt
+
+
+def _flush_stdout() -> None:
+    """Flush stdout now, so a full disk or a closed pipe is reported as one error line
+    (and not as a traceback when Python flushes at exit)."""
+    try:
+        sys.stdout.flush()
+    except OSError as exc:
+        # stdout is broken: point it at /dev/null so the interpreter's final flush is quiet
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        if isinstance(exc, BrokenPipeError):
+            sys.exit(141)  # like a shell tool killed by SIGPIPE, e.g. `| head`
+        user_error_message(StorageError(f"standard output: {translate(exc)}"))
+        sys.exit(StorageError.exit_code)
 
 
 def _is_usage_error(exc: BaseException) -> bool:

@@ -50,7 +50,11 @@ def report_command(
 
     if lang is not None and lang not in ("zh", "en"):
         raise InputError(f"--lang must be zh or en, got {lang!r}")
+    from clusteratlas.outputs import check_target
     from clusteratlas.report.full import build_report, write_full_html
+
+    if out.parent.exists():  # fail before the analyses run (a missing folder is created)
+        check_target(out)
 
     report = build_report(
         workspace or default_workspace(),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from typing import Annotated
 
 import typer
@@ -48,7 +49,14 @@ def serve_command(
     err_console.print(
         f"ClusterAtlas dashboard on http://{host}:{port}/ (API docs /api/docs)", highlight=False
     )
+    # uvicorn stops gracefully on SIGTERM and then re-raises it: with the default handler
+    # the process would die before the upload folder is removed, so SIGTERM unwinds instead
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         uvicorn.run(web, host=host, port=port, log_level="warning")
     finally:
         cleanup(web)
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(0)

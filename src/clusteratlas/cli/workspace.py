@@ -184,7 +184,13 @@ def import_(
     if result.table == "firm":
         err_console.print(f"coverage: {result.coverage}", highlight=False)
     if result.ignored_columns:
-        err_console.print(f"ignored columns: {', '.join(result.ignored_columns)}", highlight=False)
+        shown = ", ".join(result.ignored_columns[:20])
+        more = len(result.ignored_columns) - 20
+        err_console.print(
+            f"ignored columns: {shown}" + (f" … and {more} more" if more > 0 else ""),
+            highlight=False,
+        )
+
 
 
 @app.command("drop")

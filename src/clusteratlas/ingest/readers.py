@@ -26,6 +26,7 @@ import pandas as pd
 import pyarrow as pa
 
 from clusteratlas.errors import InputError
+from clusteratlas.ingest import limits
 from clusteratlas.ingest.headers import PREVIEW_ROWS, Score, locate_header
 
 SAMPLE_BYTES = 1 << 20
@@ -81,7 +82,8 @@ def detect_format(path: Path) -> str:
 
 
 def detect_encoding(path: Path) -> str:
-    """The text encoding of a CSV: ``utf-8-sig``, ``utf-16``, ``utf-8`` or ``gb18030`` (GBK).
+    """The text encoding of a CSV: ``utf-8-sig``, ``utf-32``, ``utf-16``, ``utf-8`` or
+    ``gb18030`` (GBK).
 
     Decided on the byte-order mark, else on the first MiB (strict UTF-8 first, then
     GB18030, a superset of GBK and GB2312). Binary data is an InputError.
@@ -90,6 +92,9 @@ def detect_encoding(path: Path) -> str:
         sample = handle.read(SAMPLE_BYTES)
     if sample.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
+    # the UTF-32 LE mark begins with the UTF-16 LE one (FF FE), so it is tested first
+    if sample.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return "utf-32"
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
     if b"\x00" in sample:
@@ -253,12 +258,14 @@ def read_csv(
     encoding = detect_encoding(path)
     temp_files: list[Path] = []
     source = path
-    if encoding in ("gb18030", "utf-16"):
+    if encoding in ("gb18030", "utf-16", "utf-32"):
         source = _transcode(path, encoding)
         temp_files.append(source)
     try:
+        limits.check_csv(source)  # line lengths before any line is read into memory
         delim, records, ends = _preview(source, max(PREVIEW_ROWS, (header_row or 0) + 2))
         spec = locate_header(records, score, header_row, str(path))
+        limits.check_columns(path, len(spec.names))
     except BaseException:
         for temp in temp_files:
             temp.unlink(missing_ok=True)
@@ -320,11 +327,31 @@ def _cell_text(value: Any) -> str | None:
         return "true" if value else "false"
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    if isinstance(value, dt.date) and (year := excel_year(value)) is not None:
+        return str(year)
     if isinstance(value, dt.datetime):
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
     if isinstance(value, (dt.date, dt.time)):
         return value.isoformat()
     return str(value)
+
+
+_EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+
+
+def excel_year(value: dt.datetime | dt.date) -> int | None:
+    """The year a ``yyyy``-formatted Excel cell holds, or ``None``.
+
+    Excel stores 2020 as the serial number 2020 and a ``yyyy`` number format shows it as
+    a date (1905-07-12), which the reader returns; a midnight date whose serial number lies
+    in 1900–2100 (dates 1905-03-14 … 1905-10-02, none plausible in registry data) is taken
+    as that year.
+    """
+    if isinstance(value, dt.datetime) and value.time() != dt.time():
+        return None
+    day = dt.datetime(value.year, value.month, value.day)
+    serial = (day - _EXCEL_EPOCH).days
+    return serial if 1900 <= serial <= 2100 else None
 
 
 def _sheet_index(names: list[str], sheet: str | None, path: Path) -> int:
@@ -444,10 +471,13 @@ def read_file(
     fmt = detect_format(path)
     if sheet is not None:
         _require_excel(path, fmt)
+    limits.check_file(path)
     if fmt == "parquet":
         if header_row is not None:
             raise InputError(f"{path}: --header-row applies to CSV and Excel, not Parquet")
+        limits.check_parquet(path)
         return read_parquet(con, path)
     if fmt == "xlsx":
+        limits.check_xlsx(path)
         return read_xlsx(con, path, sheet, header_row, score)
     return read_csv(con, path, header_row, score)

@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from clusteratlas import api
+from clusteratlas import api, outputs
 from clusteratlas.config import DEFAULT_PLAN
 from clusteratlas.demo import cited_facts
 from clusteratlas.i18n import t
@@ -297,7 +297,7 @@ def write_full_html(report: FullReport, path: str | Path) -> Path:
     """Render and write the full report (UTF-8); returns the path."""
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render_full_html(report), encoding="utf-8")
+    outputs.write_text(out, render_full_html(report))
     return out
 
 

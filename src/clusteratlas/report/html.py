@@ -23,6 +23,7 @@ from typing import Any
 import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from clusteratlas import outputs
 from clusteratlas.i18n import t
 from clusteratlas.model.plan import Plan
 from clusteratlas.units import format_money, format_share
@@ -384,5 +385,5 @@ def write_html(data: ReportData, path: str | Path) -> Path:
     """Render and write the report to ``path`` (UTF-8); returns the path."""
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render_html(data), encoding="utf-8")
+    outputs.write_text(out, render_html(data))
     return out

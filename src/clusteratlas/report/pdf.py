@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from clusteratlas import outputs
 from clusteratlas.errors import ClusterAtlasError
 
 CHROMIUM = os.environ.get("CLUSTERATLAS_CHROMIUM", "/usr/bin/chromium")
@@ -69,15 +70,16 @@ def html_to_pdf(html_path: str | Path, pdf_path: str | Path, *, timeout_s: float
                     timeout=timeout_s * 1000,
                 )
                 page.emulate_media(media="print")
-                page.pdf(
-                    path=str(out),
-                    format="A4",
-                    print_background=True,
-                    display_header_footer=True,
-                    header_template="<div></div>",
-                    footer_template=FOOTER,
-                    margin={"top": "16mm", "bottom": "18mm", "left": "14mm", "right": "14mm"},
-                )
+                with outputs.atomic_path(out) as temp:
+                    page.pdf(
+                        path=str(temp),
+                        format="A4",
+                        print_background=True,
+                        display_header_footer=True,
+                        header_template="<div></div>",
+                        footer_template=FOOTER,
+                        margin={"top": "16mm", "bottom": "18mm", "left": "14mm", "right": "14mm"},
+                    )
             finally:
                 browser.close()
     except PlaywrightError as exc:

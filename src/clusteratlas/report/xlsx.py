@@ -3,7 +3,9 @@ a README sheet with the plan, sources, provenance and the synthetic-data flag.
 
 Values stay in canonical units (money in yuan, shares as fractions 0–1, people in persons);
 each header says its unit, e.g. ``revenue [yuan]``, ``share_gdp [fraction 0–1]``. Columns
-holding lists or structs (ladder criteria) are written as JSON text.
+holding lists or structs (ladder criteria) are written as JSON text. Text that looks like a
+formula (``=…``, ``+``, ``-``, ``@``, tab) is stored as text, never as a formula cell, and the
+file is written atomically (:mod:`clusteratlas.safe_cells`, :mod:`clusteratlas.outputs`).
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from clusteratlas import outputs
 from clusteratlas.i18n import t
+from clusteratlas.safe_cells import xlsx_literals
 
 YUAN = "yuan"
 FRACTION = "fraction 0–1"
@@ -179,9 +183,11 @@ def write_xlsx(
             sheet.column_dimensions[get_column_letter(i)].width = min(
                 max(10, len(str(column)) + 10), 40
             )
+    xlsx_literals(wb)  # names such as =HYPERLINK(…) stay text (clusteratlas.safe_cells)
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(out)
+    with outputs.atomic_path(out) as temp:
+        wb.save(temp)
     return out
 
 

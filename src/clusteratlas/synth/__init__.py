@@ -129,13 +129,16 @@ def generate(
                 None,
             )
             del blocks
-    finally:
         sink.close()
-    calibration = _calibration_table(ctx.cluster_targets, factors, ctx.tag_targets)
-    calibration_path = out / "calibration.csv"
-    calibration.to_csv(calibration_path, index=False, float_format="%.17g")
-    readme = out / "SYNTHETIC.md"
-    readme.write_text(_readme(ctx, fmt, partition), encoding="utf-8")
+        calibration = _calibration_table(ctx.cluster_targets, factors, ctx.tag_targets)
+        calibration_path = out / "calibration.csv"
+        calibration.to_csv(calibration_path, index=False, float_format="%.17g")
+        readme = out / "SYNTHETIC.md"
+        readme.write_text(_readme(ctx, fmt, partition), encoding="utf-8")
+    except BaseException:
+        sink.abort()  # no partial registry is left to import as if whole
+        raise
+    sink.finish([calibration_path, readme])
     paths = {kind: sink.path(kind) for kind in KINDS}
     paths["readme"] = readme
     paths["calibration"] = calibration_path

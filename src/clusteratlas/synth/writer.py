@@ -1,9 +1,19 @@
 """Incremental writers for the synthetic registry: CSV, one Parquet file per table, or a
 hive-partitioned Parquet dataset (``year=…/province=…``). Every batch is written as it is
-generated, so memory is bounded by one chunk."""
+generated, so memory is bounded by one chunk.
+
+Completion marker: while a registry is being written its folder holds
+:data:`INCOMPLETE_MARKER`; :meth:`Sink.finish` replaces it by :data:`COMPLETE_MARKER` (JSON:
+each file's size in bytes). A failure or Ctrl-C removes the partial files
+(:meth:`Sink.abort`); a killed run leaves the incomplete marker, and
+:func:`check_complete` — called by every import — refuses files from such a folder, so a
+cut-off registry never imports as if whole."""
 
 from __future__ import annotations
 
+import contextlib
+import json
+import shutil
 from pathlib import Path
 
 import pyarrow as pa
@@ -16,6 +26,35 @@ from clusteratlas.errors import ClusterAtlasError
 
 KINDS = ("firms", "firm-years", "tags")
 """Table kinds, as the workspace import spells them (files are ``KIND.csv`` / ``KIND.parquet``)."""
+INCOMPLETE_MARKER = "SYNTHETIC.incomplete"
+"""Present while ``synth`` writes (and after a run that was killed)."""
+COMPLETE_MARKER = "SYNTHETIC.complete"
+"""Written last: the files of a finished run and their sizes in bytes."""
+
+
+def check_complete(path: Path) -> None:
+    """A :class:`ClusterAtlasError` if ``path`` belongs to an unfinished or since-changed
+    ``synth`` output (nothing to check for other files)."""
+    folder = path.parent
+    for parent in (folder, folder.parent):  # a partitioned table sits one level deeper
+        if (parent / INCOMPLETE_MARKER).exists():
+            raise ClusterAtlasError(
+                f"{path}: this synthetic registry is incomplete ({parent / INCOMPLETE_MARKER} "
+                "is present: synth was interrupted); run `clusteratlas synth` again"
+            )
+    marker = folder / COMPLETE_MARKER
+    if not marker.exists() or not path.is_file():
+        return
+    try:
+        sizes = json.loads(marker.read_text(encoding="utf-8")).get("files", {})
+    except (OSError, ValueError):
+        return
+    expected = sizes.get(path.name)
+    if expected is not None and path.stat().st_size != expected:
+        raise ClusterAtlasError(
+            f"{path}: {path.stat().st_size} bytes, but synth wrote {expected} bytes "
+            f"({marker.name}); the file was cut or changed — run `clusteratlas synth` again"
+        )
 
 
 def _province(region: pa.ChunkedArray | pa.Array) -> pa.Array:
@@ -38,6 +77,11 @@ class Sink:
         self._parts: dict[str, int] = {}
         self._region_of: dict[str, str] = {}
         out_dir.mkdir(parents=True, exist_ok=True)
+        (out_dir / COMPLETE_MARKER).unlink(missing_ok=True)
+        (out_dir / INCOMPLETE_MARKER).write_text(
+            "synth is writing this folder (or was interrupted); do not import it\n",
+            encoding="utf-8",
+        )
 
     def path(self, kind: str) -> Path:
         """Where ``kind`` is written (a directory when partitioned)."""
@@ -86,6 +130,28 @@ class Sink:
             p.close()
         self._csv.clear()
         self._pq.clear()
+
+    def finish(self, extra: list[Path] | None = None) -> None:
+        """Close the files and mark the folder complete (sizes of the tables and ``extra``)."""
+        self.close()
+        files = [self.path(k) for k in KINDS if self.path(k).is_file()] + list(extra or [])
+        record = {"files": {p.name: p.stat().st_size for p in files if p.is_file()}}
+        (self.out_dir / COMPLETE_MARKER).write_text(
+            json.dumps(record, indent=1, sort_keys=True) + "\n", encoding="utf-8"
+        )
+        (self.out_dir / INCOMPLETE_MARKER).unlink(missing_ok=True)
+
+    def abort(self) -> None:
+        """After a failure or Ctrl-C: close and remove the partial tables and the marker."""
+        with contextlib.suppress(Exception):
+            self.close()
+        for kind in KINDS:
+            target = self.path(kind)
+            if target.is_dir():
+                shutil.rmtree(target, ignore_errors=True)
+            else:
+                target.unlink(missing_ok=True)
+        (self.out_dir / INCOMPLETE_MARKER).unlink(missing_ok=True)
 
 
 def province_of(region: pa.Array | pa.ChunkedArray) -> pa.Array:

@@ -16,15 +16,20 @@
   (embedded in the page, so a page is one request plus the map outlines it fetches from
   ``/api/maps``); every page links the JSON routes it shows.
 
-Errors are JSON ``{"error": message}``: 400 for user mistakes (:class:`ClusterAtlasError`),
-422 for invalid parameters, 401/404/413 as usual and a generic 500 (details only in the
-server log). Results are cached per (route, parameters, workspace modification time and
-import generation) in a bounded LRU; the workspace is opened read-only per cache miss, so
-other processes can keep using it, and one lock serialises DuckDB work.
+Errors are JSON ``{"error": message}`` without server paths or PIDs: 400 for user mistakes
+(:class:`ClusterAtlasError`), 422 for invalid parameters, 401/404/413 as usual, 503 +
+``Retry-After`` for a workspace locked by another process or a request over its time
+budget, and a generic 500 (details only in the server log). Results are cached per (route,
+parameters, workspace modification time and import generation) in an LRU bounded in bytes
+(:mod:`clusteratlas.web.budget`); the workspace is opened read-only per cache miss in a
+worker thread, so other processes can keep using it; analyses share it, an import has it
+alone. :mod:`clusteratlas.web.security` adds the security headers, HEAD and the upload gate
+(token and size checked before the body). Limits: docs/limits.md.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -34,8 +39,7 @@ import shutil
 import tempfile
 import threading
 import uuid
-from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -52,14 +56,25 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from clusteratlas import api
 from clusteratlas.config import DEFAULT_PLAN
 from clusteratlas.errors import ClusterAtlasError, InputError, WorkspaceError
+from clusteratlas.faults import (
+    RETRY_AFTER_SECONDS,
+    ResourceLimitError,
+    WorkspaceBusyError,
+    public_message,
+    translate,
+)
 from clusteratlas.model.plan import Plan, load_plan
+from clusteratlas.web.budget import ReadWriteLock, ResultCache, WebBudget, cap_rows
+from clusteratlas.web.security import GuardMiddleware
 
 log = logging.getLogger("clusteratlas.web")
 
 REGION_PATTERN = r"^[0-9]{6}$|^CN$"
 ID_PATTERN = r"^[A-Za-z0-9_\-]{1,64}$"
+FIRM_ID_PATTERN = r"^[^\x00-\x1f\x7f/\\]{1,128}$"
+"""Firm ids are the user's (USCC, registry numbers, Chinese text): anything printable but
+a slash or backslash; they reach DuckDB only as bound values, and links URL-encode them."""
 DEFAULT_MAX_UPLOAD_MB = 50
-CACHE_ENTRIES = 256
 UPLOAD_SUFFIXES = (".csv", ".xlsx", ".parquet")
 _SAFE_FILENAME = re.compile(r"^[\w\-. ()\u4e00-\u9fff]{1,200}$")
 
@@ -70,11 +85,33 @@ Seed = Annotated[int, Query(ge=0, le=2**31 - 1)]
 
 
 class ApiError(ClusterAtlasError):
-    """A request problem with its HTTP status."""
+    """A request problem with its HTTP status (and extra response headers)."""
 
-    def __init__(self, message: str, status: int = 400) -> None:
+    def __init__(
+        self, message: str, status: int = 400, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
+        self.headers = headers
+
+
+async def within_budget(work: Awaitable[Any], seconds: float) -> Any:
+    """Await ``work`` for at most ``seconds``; then 503 + Retry-After while it goes on
+    (shielded: a thread cannot be stopped, and its result is cached for the retry)."""
+    task = asyncio.ensure_future(work)
+    try:
+        return await asyncio.wait_for(asyncio.shield(task), timeout=seconds)
+    except TimeoutError:
+        raise ApiError(
+            f"the result takes longer than {seconds:g} s; it is still being computed — retry "
+            "shortly, or narrow the request",
+            503,
+            {"Retry-After": str(RETRY_AFTER_SECONDS * 5)},
+        ) from None
+
+
+def _file_name(value: Any) -> Any:
+    return Path(value).name if isinstance(value, str) and ("/" in value or "\\" in value) else value
 
 
 def records_json(frame: pd.DataFrame) -> bytes:
@@ -89,16 +126,23 @@ def records_json(frame: pd.DataFrame) -> bytes:
 class State:
     """The app's workspace path, plan, lock and result cache."""
 
-    def __init__(self, workspace: Path, plan: Plan, *, allow_import: bool) -> None:
+    def __init__(
+        self, workspace: Path, plan: Plan, *, allow_import: bool, budget: WebBudget | None = None
+    ) -> None:
         self.workspace = workspace
         self.plan = plan
         self.allow_import = allow_import
-        self.lock = threading.RLock()
+        self.budget = budget or WebBudget.from_env()
+        self.rw = ReadWriteLock()  # analyses share the workspace; an import has it alone
+        self.slots = threading.BoundedSemaphore(self.budget.concurrent_analyses)
         self.generation = 0
-        self.cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self.cache = ResultCache(self.budget.cache_bytes)
         self.hits = 0
         self.misses = 0
-        self.upload_dir = Path(tempfile.mkdtemp(prefix="clusteratlas-upload-"))
+        # a private upload folder only where uploads are possible (removed by cleanup())
+        self.upload_dir: Path | None = (
+            Path(tempfile.mkdtemp(prefix="clusteratlas-upload-")) if allow_import else None
+        )
 
     def version(self) -> tuple[float, int]:
         return api.workspace_mtime(self.workspace), self.generation
@@ -106,14 +150,13 @@ class State:
     def run(self, command: str, **params: Any) -> pd.DataFrame:
         """The (cached) result of ``api.<command>`` on the workspace."""
         key = (command, tuple(sorted(params.items())), self.version())
-        with self.lock:
-            if key in self.cache:
-                self.cache.move_to_end(key)
-                self.hits += 1
-                cached: pd.DataFrame = self.cache[key]
-                return cached
-            self.misses += 1
-            function: Callable[..., pd.DataFrame] = getattr(api, command)
+        cached: pd.DataFrame | None = self.cache.get(key)
+        if cached is not None:
+            self.hits += 1
+            return cached
+        self.misses += 1
+        function: Callable[..., pd.DataFrame] = getattr(api, command)
+        with self.slots, self.rw.read():
             if command == "linkages" or (command == "targets" and params.get("facts")):
                 frame = function(None, self.plan, **params)
             else:
@@ -126,27 +169,34 @@ class State:
                     frame = function(ws, self.plan, **params)
                 finally:
                     ws.close()
-            self.cache[key] = frame
-            while len(self.cache) > CACHE_ENTRIES:
-                self.cache.popitem(last=False)
-            return frame
+        self.cache.put(key, frame)
+        return frame
 
-    def _json_body(self, key: tuple[Any, ...], command: str, params: dict[str, Any]) -> bytes:
-        body: bytes = records_json(self.run(command, **params))
-        with self.lock:
-            self.cache[key] = body
-        return body
+    def _json_body(
+        self, key: tuple[Any, ...], command: str, params: dict[str, Any]
+    ) -> tuple[bytes, dict[str, str]]:
+        frame, headers = cap_rows(self.run(command, **params), self.budget.max_response_rows)
+        if "source_file" in frame.columns:  # provenance names the file, never a server folder
+            frame = frame.assign(source_file=frame["source_file"].map(_file_name))
+        entry = (records_json(frame), headers)
+        self.cache.put(key, entry)
+        return entry
 
     async def run_json(self, command: str, **params: Any) -> Response:
         """The JSON records of ``api.<command>``: served from the cache in the event loop
-        (no thread hop), computed in the thread pool on a miss."""
+        (no thread hop), computed in the thread pool on a miss within the time budget
+        (else 503 + Retry-After; the work goes on and its result is cached)."""
         key = ("json", command, tuple(sorted(params.items())), self.version())
-        body = self.cache.get(key)
-        if body is not None:
+        entry = self.cache.get(key)
+        if entry is not None:
             self.hits += 1
         else:
-            body = await run_in_threadpool(self._json_body, key, command, params)
-        return Response(content=body, media_type="application/json")
+            entry = await within_budget(
+                run_in_threadpool(self._json_body, key, command, params),
+                self.budget.request_seconds,
+            )
+        body, headers = entry
+        return Response(content=body, media_type="application/json", headers=headers)
 
 
 def _check_chain(plan: Plan, chain: str | None, node: str | None = None) -> None:
@@ -284,12 +334,13 @@ def create_app(
     # ------------------------------------------------------------------ errors
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse({"error": str(exc)}, status_code=exc.status)
+        return JSONResponse(
+            {"error": public_message(str(exc))}, status_code=exc.status, headers=exc.headers
+        )
 
     @app.exception_handler(ClusterAtlasError)
     async def _user_error(request: Request, exc: ClusterAtlasError) -> JSONResponse:
-        status = 404 if isinstance(exc, WorkspaceError) and "no workspace" in str(exc) else 400
-        return JSONResponse({"error": str(exc)}, status_code=status)
+        return error_response(exc)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -309,6 +360,9 @@ def create_app(
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> JSONResponse:
+        known = translate(exc)
+        if known is not None:  # a DuckDB lock, a damaged workspace, memory: a clear answer
+            return error_response(known)
         log.exception("internal error on %s", request.url.path)
         return JSONResponse({"error": "internal error (see the server log)"}, status_code=500)
 
@@ -431,7 +485,7 @@ def create_app(
             str | None, Query(pattern=ID_PATTERN, description="Packaged ruleset id")
         ] = None,
         year_offset: Annotated[int, Query(ge=-5, le=5)] = 1,
-        firm: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
+        firm: Annotated[str | None, Query(pattern=FIRM_ID_PATTERN)] = None,
         limit: Annotated[int, Query(ge=1, le=100_000)] = 1000,
     ) -> Response:
         """Enterprise ladder: screening, gaps to the next tier, pipeline, comparison with
@@ -538,31 +592,32 @@ def create_app(
             ``sheet`` picks an Excel sheet by name or number from 1, ``header_row`` forces the
             header's row, ``coverage`` says whether firm data cover the whole plan region,
             ``replace`` replaces a dataset of the same name."""
-            _authorise(authorization, token)
+            _authorise(authorization, token)  # also checked before the body (GuardMiddleware)
             if kind not in kinds:
                 raise ApiError(f"unknown kind {kind!r}; kinds: {', '.join(kinds)}", 422)
-            length = request.headers.get("content-length")
-            if length is not None and length.isdigit() and int(length) > max_bytes + 64 * 1024:
-                raise ApiError(f"upload larger than {max_upload_mb:g} MB", 413)
-            suffix = _check_filename(file.filename)
-            target = state.upload_dir / f"upload-{uuid.uuid4().hex}{suffix}"
-            size = 0
-            with target.open("wb") as sink:
-                while chunk := await file.read(1024 * 1024):
-                    size += len(chunk)
-                    if size > max_bytes:
-                        sink.close()
-                        target.unlink(missing_ok=True)
-                        raise ApiError(f"upload larger than {max_upload_mb:g} MB", 413)
-                    sink.write(chunk)
-            name = dataset or _dataset_name(file.filename or "upload")
+            _check_filename(file.filename)
+            client_name = str(file.filename)
+            # the client's (checked) name inside a fresh folder: messages and rejects name
+            # the user's file, and the provenance keeps it
+            assert state.upload_dir is not None  # created with allow_import
+            folder = state.upload_dir / uuid.uuid4().hex
+            folder.mkdir()
+            target = folder / client_name
             try:
+                size = 0
+                with target.open("wb") as sink:
+                    while chunk := await file.read(1024 * 1024):
+                        size += len(chunk)
+                        if size > max_bytes:
+                            raise ApiError(f"upload larger than {max_upload_mb:g} MB", 413)
+                        sink.write(chunk)
+                name = dataset or _dataset_name(client_name)
                 options = {"header_row": header_row, "coverage": coverage, "replace": replace}
-                result = _import(
-                    state, kind, target, name, allow_rejects, synthetic, sheet, options
+                result = await run_in_threadpool(
+                    _import, state, kind, target, name, allow_rejects, synthetic, sheet, options
                 )
             finally:
-                target.unlink(missing_ok=True)
+                shutil.rmtree(folder, ignore_errors=True)
             return {
                 "status": result.status,
                 "kind": result.kind,
@@ -595,6 +650,12 @@ def create_app(
             _authorise(authorization, token)
             return await run_in_threadpool(_drop, state, name)
 
+    app.add_middleware(
+        GuardMiddleware,
+        token=token if allow_import else None,
+        max_upload_bytes=max_bytes,
+    )
+
     # ------------------------------------------------------------------ pages
     from clusteratlas.web.pages import register_pages
     from clusteratlas.web.planner import register_planner
@@ -604,6 +665,21 @@ def create_app(
     static = Path(__file__).parent / "static"
     app.mount("/static", StaticFiles(directory=static), name="static")
     return app
+
+
+def error_response(exc: ClusterAtlasError) -> JSONResponse:
+    """The JSON answer to a user mistake or a known fault, without server paths or PIDs:
+    404 no workspace, 503 + Retry-After a busy workspace, 507 out of memory, else 400."""
+    headers = None
+    if isinstance(exc, WorkspaceBusyError):
+        status, headers = 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    elif isinstance(exc, WorkspaceError) and "no workspace" in str(exc):
+        status = 404
+    elif isinstance(exc, ResourceLimitError):
+        status = 507
+    else:
+        status = 400
+    return JSONResponse({"error": public_message(str(exc))}, status_code=status, headers=headers)
 
 
 def _authorise(header: str | None, token: str | None) -> None:
@@ -638,6 +714,15 @@ def _dataset_name(filename: str) -> str:
     return clean or "upload"
 
 
+def _write(state: State, change: Callable[[], Any]) -> Any:
+    """Run ``change`` with the workspace to itself, then invalidate every cached result."""
+    with state.rw.write():
+        result = change()
+        state.generation += 1
+        state.cache.clear()
+    return result
+
+
 def _import(
     state: State,
     kind: str,
@@ -650,36 +735,31 @@ def _import(
 ) -> Any:
     from clusteratlas.workspace import open_workspace
 
-    with state.lock:
+    def change() -> Any:
         ws = open_workspace(state.workspace)
         try:
-            result = ws.import_file(
+            return ws.import_file(
                 kind,
                 file,
                 dataset=dataset,
                 allow_rejects=allow_rejects,
                 synthetic=synthetic,
                 sheet=sheet,
+                source_name=file.name,
                 **options,
             )
         finally:
             ws.close()
-            rejects = file.with_name(file.name + ".rejects.csv")
-            if rejects.exists():
-                rejects.unlink()
-        state.generation += 1
-        state.cache.clear()
-    return result
+
+    return _write(state, change)
 
 
 def _drop(state: State, name: str) -> dict[str, Any]:
-    with state.lock:
-        result = api.drop_dataset(name, state.workspace)
-        state.generation += 1
-        state.cache.clear()
+    result: dict[str, Any] = _write(state, lambda: api.drop_dataset(name, state.workspace))
     return result
 
 
 def cleanup(app: FastAPI) -> None:
     """Remove the app's upload folder."""
-    shutil.rmtree(app.state.ca.upload_dir, ignore_errors=True)
+    if app.state.ca.upload_dir is not None:
+        shutil.rmtree(app.state.ca.upload_dir, ignore_errors=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import pandas as pd
 from fastapi import FastAPI, Query, Request
@@ -386,9 +386,9 @@ def register_pages(app: FastAPI, state: State) -> None:
         lang = _lang(request, state)
         import re
 
-        from clusteratlas.web.app import ID_PATTERN, ApiError
+        from clusteratlas.web.app import FIRM_ID_PATTERN, ApiError
 
-        if not re.match(ID_PATTERN, firm_id):
+        if not re.match(FIRM_ID_PATTERN, firm_id):
             raise ApiError(f"invalid firm id {firm_id!r}", 422)
         screened = state.run("ladder", **_params("ladder", firm=firm_id))
         if screened.empty:
@@ -442,7 +442,10 @@ def register_pages(app: FastAPI, state: State) -> None:
             tiers=tiers,
             gaps=gap_rows,
             synthetic=synthetic_of(screened),
-            api_links=[f"/api/ladder?firm={firm_id}", f"/api/ladder?view=gaps&firm={firm_id}"],
+            api_links=[
+                f"/api/ladder?firm={quote(firm_id)}",
+                f"/api/ladder?view=gaps&firm={quote(firm_id)}",
+            ],
         )
 
     # ------------------------------------------------------------------ opportunities

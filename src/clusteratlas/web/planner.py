@@ -46,25 +46,25 @@ def register_planner(app: FastAPI, state: State) -> None:
 
         digest = hashlib.sha256(body.encode("utf-8")).hexdigest()
         key = ("scenario", digest, seed, n_sim, solve, state.version())
-        with state.lock:
-            if key in state.cache:
-                state.cache.move_to_end(key)
-                return state.cache[key]
-            if not state.workspace.exists():
-                raise WorkspaceError(f"no workspace at {state.workspace}")
-            from clusteratlas.workspace import open_workspace
+        cached = state.cache.get(key)
+        if cached is not None:
+            return cached
+        if not state.workspace.exists():
+            raise WorkspaceError(f"no workspace at {state.workspace}")
+        from clusteratlas.workspace import open_workspace
 
-            spec = load_scenarios(body, plan)
-            base_key = (
-                "scenario-baseline",
-                seed,
-                n_sim,
-                spec.horizon,
-                spec.assumptions,
-                state.version(),
-            )
-            base = state.cache.get(base_key)
-            if base is None:
+        spec = load_scenarios(body, plan)
+        base_key = (
+            "scenario-baseline",
+            seed,
+            n_sim,
+            spec.horizon,
+            spec.assumptions,
+            state.version(),
+        )
+        base = state.cache.get(base_key)
+        if base is None:
+            with state.slots, state.rw.read():
                 ws = open_workspace(state.workspace, read_only=True)
                 try:
                     base = workspace_baseline(
@@ -77,10 +77,10 @@ def register_planner(app: FastAPI, state: State) -> None:
                     )
                 finally:
                     ws.close()
-                state.cache[base_key] = base
-            result = run(base, spec, solve_targets=solve)
-            state.cache[key] = result
-            return result
+            state.cache.put(base_key, base)
+        result = run(base, spec, solve_targets=solve)
+        state.cache.put(key, result)
+        return result
 
     @app.post("/api/scenario", tags=["analyses"])
     async def scenario_route(

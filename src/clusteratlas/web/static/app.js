@@ -29,4 +29,11 @@
     if (map) { loadMap(map).then(draw); } else { draw(); }
   }
   document.querySelectorAll(".chart").forEach(render);
+  // pickers submit on change; no inline handlers (the Content-Security-Policy forbids them)
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    if (target && target.matches && target.matches("form.pick select") && target.form) {
+      target.form.submit();
+    }
+  });
 })();
