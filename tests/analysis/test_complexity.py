@@ -398,13 +398,33 @@ def test_industry_panel_from_firms_and_observations() -> None:
         firms=firms, firm_years=years, level="group", region_level="province"
     ).to_pandas()
     got = panel.groupby(["region", "industry", "year"]).value.sum().to_dict()
-    # 'c' has a division code only: it cannot be placed in a group and is left out
+    # 'c' has a division code only: it cannot be placed in a group and is left out; 'e' sits
+    # in a non-GB/T region, which has no province: one level means it is left out too
     assert got == {
         ("110000", "391", 2024): 3.0,
         ("110000", "651", 2024): 8.0,
-        ("CUSTOM", "391", 2024): 16.0,
         ("110000", "391", 2023): 32.0,
     }
+    # one level: districts keep district codes only; cities roll districts up (110105 →
+    # 110100) and drop codes coarser than a city; everyday names and GB/T names agree
+    for level, alias in (("district", "county"), ("city", "prefecture")):
+        a = industry_panel(firms=firms, firm_years=years, level="group", region_level=level)
+        b = industry_panel(firms=firms, firm_years=years, level="group", region_level=alias)
+        assert a.to_pandas().equals(b.to_pandas())
+    coarse = ibis.memtable(
+        pd.DataFrame(
+            {"firm_id": ["p", "q"], "region": ["440000", "110108"], "industry": ["3911"] * 2}
+        )
+    )
+    two = ibis.memtable(
+        pd.DataFrame({"firm_id": ["p", "q"], "year": [2024] * 2, "revenue": [1.0, 2.0]})
+    )
+    cities = industry_panel(firms=coarse, firm_years=two, level="group", region_level="city")
+    assert set(cities.to_pandas()["region"]) == {"110100"}
+    districts = industry_panel(firms=coarse, firm_years=two, level="group", region_level="district")
+    assert set(districts.to_pandas()["region"]) == {"110108"}
+    provinces = industry_panel(firms=coarse, firm_years=two, level="group", region_level="province")
+    assert set(provinces.to_pandas()["region"]) == {"110000", "440000"}
     obs = ibis.memtable(
         pd.DataFrame(
             {
