@@ -139,20 +139,21 @@ def test_level_counts_match_facts(beijing_sizes: pd.DataFrame) -> None:
     assert trillion_2020 == {"ngit", "sci_tech_services"}
 
 
-TAG_FACTS = {  # facts.csv: unicorn_count, little_giant_count_national, specialized_sme_count*  # facts.csv: unicorn_count, little_giant_count_national, specialized_sme_count*
-        ("unicorn", 2018): 80,
-        ("unicorn", 2019): 67,
-        ("unicorn", 2021): 92,
-        ("unicorn", 2022): 102,
-        ("unicorn", 2024): 114,
-        ("little_giant", 2020): 53,
-        ("little_giant", 2022): 588,
-        ("little_giant", 2023): 795,
-        ("little_giant", 2024): 1035,
-        ("zjtx", 2022): 5360,
-        ("zjtx", 2023): 6323,
-        ("zjtx", 2024): 8754,
-        ("single_champion", 2022): 38,
+# facts.csv: unicorn_count, little_giant_count_national, specialized_sme_count*
+TAG_FACTS = {  # facts.csv: unicorn_count, little_giant_count_national, specialized_sme_count*
+    ("unicorn", 2018): 80,
+    ("unicorn", 2019): 67,
+    ("unicorn", 2021): 92,
+    ("unicorn", 2022): 102,
+    ("unicorn", 2024): 114,
+    ("little_giant", 2020): 53,
+    ("little_giant", 2022): 588,
+    ("little_giant", 2023): 795,
+    ("little_giant", 2024): 1035,
+    ("zjtx", 2022): 5360,
+    ("zjtx", 2023): 6323,
+    ("zjtx", 2024): 8754,
+    ("single_champion", 2022): 38,
 }
 
 
@@ -167,7 +168,7 @@ def test_tag_counts_equal_facts_scaled_to_the_registry(registry: dict[str, objec
     cal = pd.read_csv(paths["calibration"])
     factor = cal.loc[cal["kind"] == "tag_count", "factor"].unique()
     assert len(factor) == 1 and 0 < factor[0] < 1
-    core = int(round(0.25 * N_CAL))
+    core = round(0.25 * N_CAL)
     assert factor[0] == pytest.approx(0.35 * core / (8754 + 114 + 38), rel=1e-9)
     assert f"× {factor[0]:.4g}" in Path(paths["readme"]).read_text(encoding="utf-8")
     for key, value in TAG_FACTS.items():
@@ -329,7 +330,7 @@ def test_unscaled_tag_counts_at_the_minimum_size(tmp_path: Path) -> None:
 @pytest.mark.parametrize("n", [1, 2, 7, 300])
 def test_any_registry_size_works(n: int, tmp_path: Path) -> None:
     paths = generate(firms=n, seed=0, out_dir=tmp_path, years="2022-2024")
-    firms, fy, tags = _read(paths)
+    firms, _, tags = _read(paths)
     assert len(firms) == n and firms["synthetic"].all()
     assert firms["region"].str.startswith("11").any()  # the core comes first
     assert "registry too small" in Path(paths["readme"]).read_text(encoding="utf-8")
