@@ -826,7 +826,7 @@ def build_provinces(shared: Path) -> list[Entry]:
                 file=file,
                 source_path=f"{PROVINCES_DIR}/{src.name}",
                 upstream=upstream,
-                license="official NBS statistics; collector repos: see upstream (MIT or none stated)",
+                license="official NBS statistics; collector repos: MIT or none stated",
                 rows=len(frame),
                 transforms=transforms,
                 payload=payload,

@@ -68,9 +68,7 @@ def build_panel(
     if geography == "plan":  # other firms stay as the reference economy of the LQ
         keep_digits = 2 if plan.region.endswith("0000") else 4 if plan.region.endswith("00") else 6
         rolled = f.region.substr(0, keep_digits).concat(ibis.literal("0" * (6 - keep_digits)))
-        f = f.mutate(
-            region=within(f.region, plan.region).ifelse(ibis.literal(plan.region), rolled)
-        )
+        f = f.mutate(region=within(f.region, plan.region).ifelse(ibis.literal(plan.region), rolled))
     elif geography != "firm":
         raise AnalysisError(f"panel: geography must be 'plan' or 'firm', got {geography!r}")
     if region is not None:
