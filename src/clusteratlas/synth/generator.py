@@ -419,7 +419,9 @@ def _largest_remainder(n: int, weight: np.ndarray) -> np.ndarray:
     return base
 
 
-def _phrase_catalogue(plan: object, classes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _phrase_catalogue(
+    plan: object, classes: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Keyword phrases (segments' and chain nodes') and, per class, the phrases that apply
     to it (their nodes' ``keyword_codes`` or codes): padded index matrix and counts."""
     entries: dict[str, np.ndarray] = {}
@@ -512,9 +514,8 @@ def build_context(
     n_bj = len(U.BEIJING_DISTRICTS)
     prov_share = regions.weight  # over non-Beijing regions
     last = max(years)
-    bj_gdp_share = float(
-        targets.loc[("110000", last), "gdp"] / targets.xs(last, level="year")["gdp"].sum()
-    )
+    gdp_last = targets.xs(last, level="year")["gdp"].to_dict()
+    bj_gdp_share = float(gdp_last["110000"]) / float(sum(gdp_last.values()))
     ht_share = targets.xs(last, level="year")["high_tech_share"]
     prof = np.asarray(U.DISTRICT_PROFILES["general"])
     prof = prof / prof.sum()
@@ -539,7 +540,8 @@ def build_context(
     n_years = len(years)
     revenue = np.zeros((len(weight), n_years))
     employment = np.full((len(weight), n_years), np.nan)
-    bj_revenue = np.asarray([float(targets.loc[("110000", y), "revenue"]) for y in years])
+    revenue_by = targets["revenue"].to_dict()
+    bj_revenue = np.asarray([float(revenue_by[("110000", y)]) for y in years])
     prov_of_region = np.concatenate([np.full(n_bj, "110000"), regions.province])
     region_weight_in_prov = np.concatenate([prof, regions.weight])
     sums = pd.Series(region_weight_in_prov[n_bj:]).groupby(regions.province).sum()
@@ -1349,7 +1351,7 @@ def _certification(
     }
     for flag in ("info_system", "mgmt_certified", "own_brand", "chain_key_link", "priority_field"):
         attrs[flag] = np.where(
-            giant, 1.0, np.where(zjtx, (rng.random(n) < 0.6).astype(float), np.nan)
+            giant, 1.0, np.where(zjtx, np.where(rng.random(n) < 0.6, 1.0, 0.0), np.nan)
         )
     # realistic gaps: some certified firms miss one attribute (unknown, not false)
     names = list(attrs)
@@ -1358,7 +1360,7 @@ def _certification(
     for k, name in enumerate(names):
         attrs[name] = np.where(gap & (which == k), np.nan, attrs[name])
     grid = {name: np.where(active, v[:, None], np.nan) for name, v in attrs.items()}
-    main_share = rng.uniform(0.85, 1.0, n)
+    main_share = np.asarray(rng.uniform(0.85, 1.0, n))
     return _Certified(zjtx, giant, main_share, grid)
 
 

@@ -45,15 +45,23 @@ def output_ratio() -> float:
     raw = refdata.io_table_raw("china-2020-42")
     sectors = [c for c in raw.columns if str(c).isdigit() and len(str(c)) == 2]
     tot = raw[raw["Origin"] == "TOT"].set_index("Code")
-    go = tot.loc["TI", sectors].astype(float).sum() + tot.loc["TVA", sectors].astype(float).sum()
-    return float(go / tot.loc["TVA", sectors].astype(float).sum())
+    intermediate = float(tot.loc["TI", sectors].astype(float).to_numpy().sum())
+    value_added = float(tot.loc["TVA", sectors].astype(float).to_numpy().sum())
+    return (intermediate + value_added) / value_added
+
+
+def _long(wide: pd.DataFrame, name: str) -> pd.DataFrame:
+    """``region`` × ``year`` wide table → long ``region, year, <name>``."""
+    wide = wide.rename_axis(index="region", columns="year")
+    long = wide.reset_index().melt(id_vars="region", var_name="year", value_name=name).dropna()
+    return long.astype({"year": "int64"})
 
 
 def _fill_years(frame: pd.DataFrame, years: list[int], *, grow: bool) -> pd.DataFrame:
     """``region × year`` values for ``years``: real where covered; else extrapolated at the
     mean growth of the nearest 3 years (``grow``) or the nearest year's value held."""
     wide = frame.pivot(index="region", columns="year", values="value").sort_index(axis=1)
-    have = list(wide.columns)
+    have: list[int] = [int(c) for c in wide.columns]
     out = {}
     basis = {}
     for year in years:
@@ -68,8 +76,7 @@ def _fill_years(frame: pd.DataFrame, years: list[int], *, grow: bool) -> pd.Data
             basis[year] = "extrapolated"
         else:
             out[year], basis[year] = wide[near], "nearest_year"
-    long = pd.DataFrame(out).rename_axis(index="region", columns="year").stack()
-    result = long.rename("value").reset_index()
+    result = _long(pd.DataFrame(out), "value")
     result["basis"] = result["year"].map(basis)
     return result
 
@@ -86,7 +93,7 @@ def _targets(years: tuple[int, ...]) -> pd.DataFrame:
     ht_wide = ht.pivot(index="region", columns="year", values="value")
     if 2016 in ht_wide.columns and 2018 in ht_wide.columns and 2017 not in ht_wide.columns:
         ht_wide[2017] = np.sqrt(ht_wide[2016] * ht_wide[2018])  # log-linear midpoint
-    ht = ht_wide.sort_index(axis=1).stack().rename("value").reset_index()
+    ht = _long(ht_wide.sort_index(axis=1), "value")
     emp = _fill_years(refdata.province_employment(), ylist, grow=False)
     ratio = output_ratio()
     out = gdp.copy()
@@ -96,7 +103,7 @@ def _targets(years: tuple[int, ...]) -> pd.DataFrame:
     share = ht.merge(gdp_all, on=["region", "year"], suffixes=("", "_gdp"))
     share["share"] = share["value"] / (share["value_gdp"] * ratio)
     share_wide = share.pivot(index="region", columns="year", values="share")
-    covered = list(share_wide.columns)
+    covered: list[int] = [int(c) for c in share_wide.columns]
     ht_basis = {}
     ht_share = {}
     for year in ylist:
@@ -107,8 +114,7 @@ def _targets(years: tuple[int, ...]) -> pd.DataFrame:
             near = min(covered, key=lambda c: abs(c - year))
             ht_share[year] = share_wide[near]
             ht_basis[year] = f"share_of_{near}"
-    hs = pd.DataFrame(ht_share).rename_axis(index="region", columns="year").stack()
-    out = out.merge(hs.rename("high_tech_share").reset_index(), on=["region", "year"])
+    out = out.merge(_long(pd.DataFrame(ht_share), "high_tech_share"), on=["region", "year"])
     out["high_tech_share"] = out["high_tech_share"].clip(0.0, MAX_HIGH_TECH_SHARE)
     out["high_tech_revenue"] = out["revenue"] * out["high_tech_share"]
     out["high_tech_basis"] = out["year"].map(ht_basis)
