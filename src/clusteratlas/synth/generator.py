@@ -361,6 +361,7 @@ class Context:
     rest_bj_weight: np.ndarray
     phrase_pool: np.ndarray
     class_phrases: np.ndarray
+    class_phrase_cum: np.ndarray
     class_phrase_count: np.ndarray
     regions: U.RegionUniverse
     cell_region: np.ndarray
@@ -420,10 +421,13 @@ def _largest_remainder(n: int, weight: np.ndarray) -> np.ndarray:
 
 
 def _phrase_catalogue(
-    plan: object, classes: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    plan: object, classes: np.ndarray, weight: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Keyword phrases (segments' and chain nodes') and, per class, the phrases that apply
-    to it (their nodes' ``keyword_codes`` or codes): padded index matrix and counts."""
+    to it (their nodes' ``keyword_codes`` or codes): padded index matrix, cumulative choice
+    probabilities and counts. A phrase is chosen with weight 1 / (firm weight of the classes
+    it applies to), so narrow phrases (汽车检测 in division 74) get as many firms nationally
+    as broad ones."""
     entries: dict[str, np.ndarray] = {}
     as_str = classes.astype(str)
 
@@ -453,12 +457,17 @@ def _phrase_catalogue(
         else np.zeros((len(classes), 0), bool)
     )
     counts = applies.sum(axis=1)
+    mass = weight @ applies if len(pool) else np.zeros(0)
+    phrase_weight = np.divide(1.0, mass, out=np.zeros(len(pool)), where=mass > 0)
     width = max(1, int(counts.max()) if len(counts) else 1)
     table = np.zeros((len(classes), width), np.int64)
+    cum = np.ones((len(classes), width))
     for k in np.nonzero(counts)[0]:
         idx = np.nonzero(applies[k])[0]
         table[k, : len(idx)] = idx
-    return pool, table, counts
+        w = np.cumsum(phrase_weight[idx])
+        cum[k, : len(idx)] = w / w[-1]
+    return pool, table, cum, counts
 
 
 def build_context(
@@ -505,7 +514,9 @@ def build_context(
     tilt = np.where(services, 3.0, 0.3)  # ASSUMPTION: Beijing's economy is services-heavy
     w_rest = ind["weight"].to_numpy() * tilt
     w_rest = w_rest[rest_idx] / w_rest[rest_idx].sum()
-    pool, class_phrases, phrase_count = _phrase_catalogue(plan, classes)
+    pool, class_phrases, phrase_cum, phrase_count = _phrase_catalogue(
+        plan, classes, ind["weight"].to_numpy()
+    )
     _check_pools(tuple(keywords))
 
     # --- national cells: Beijing districts (non-cluster firms) and every other region × group
@@ -593,6 +604,7 @@ def build_context(
         rest_bj_weight=w_rest,
         phrase_pool=pool,
         class_phrases=class_phrases,
+        class_phrase_cum=phrase_cum,
         class_phrase_count=phrase_count,
         regions=regions,
         cell_region=region_arr,
@@ -784,7 +796,10 @@ def _draw_block(ctx: Context, block: int) -> tuple[_Draw, np.ndarray]:
     # keyword phrases outside Beijing: one of the phrases that apply to the firm's class
     n_applicable = ctx.class_phrase_count[cls]
     with_phrase = ~in_bj & (n_applicable > 0) & (rng.random(n) < PHRASE_SHARE)
-    pick = np.floor(rng.random(n) * np.maximum(n_applicable, 1)).astype(np.int64)
+    u_phrase = rng.random(n)
+    pick = np.minimum(
+        (ctx.class_phrase_cum[cls] < u_phrase[:, None]).sum(axis=1), ctx.class_phrases.shape[1] - 1
+    )
     phrase = np.where(with_phrase, ctx.class_phrases[cls, pick], -1)
     mu = np.full(n, 15.4)  # raw size before the cell calibration (ASSUMPTION)
     tech = ctx.classes["division"].isin(_TECH_DIVISIONS).to_numpy(bool)[cls]
