@@ -42,6 +42,9 @@ CORE_SHARE = 0.25
 the plan's region so its clusters, chains and ladder have firm-level depth; firm *counts* are a
 sample, the calibration is carried by revenue totals (Beijing's clusters, every province)."""
 
+CORE_MAX = 160_000
+"""Cap on core firms: the core is generated in one go, so this bounds memory for huge N."""
+
 MAX_TAGGED_SHARE = 0.35
 """At most this share of core firms carries a tag in one year; above it the real tag counts
 are scaled down (ASSUMPTION; ``tag_scale`` in SYNTHETIC.md and calibration.csv)."""
@@ -397,8 +400,9 @@ def min_firms(years: list[int]) -> int:
 
 
 def core_size(n_firms: int) -> int:
-    """Core (Beijing cluster) firms of a registry of ``n_firms`` (at least one)."""
-    return min(n_firms, max(1, round(CORE_SHARE * n_firms)))
+    """Core (Beijing cluster) firms of a registry of ``n_firms`` (at least one, at most
+    :data:`CORE_MAX`)."""
+    return min(n_firms, CORE_MAX, max(1, round(CORE_SHARE * n_firms)))
 
 
 def tag_scale(n_firms: int, years: list[int]) -> float:
