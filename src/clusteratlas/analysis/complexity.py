@@ -440,7 +440,7 @@ def complexity(
             if require_identified:
                 raise AnalysisError(
                     f"{what}: not ranking{label}: {w.message}. Compare regions of one level "
-                    "(e.g. provinces) that share industries"
+                    "that share industries (another --level or --year)."
                 )
             warnings.warn(str(w.message), RuntimeWarning, stacklevel=2)
         parts.append(_frame(result, region, industry, value, when))
