@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from clusteratlas.cli import app
+
 YEARS = "2018-2020"  # a short panel and a small registry keep this fast
 FIRMS = 6000  # any size works; below synth.min_firms the tag counts are scaled down
 

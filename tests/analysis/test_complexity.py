@@ -482,3 +482,23 @@ def test_spark_table_gives_duckdb_results() -> None:
         pd.testing.assert_frame_equal(on_spark, on_duckdb, check_dtype=False, rtol=1e-9)
     finally:
         session.stop()
+
+
+def test_unidentified_network_is_refused_when_asked() -> None:
+    """Two groups of regions that share no industry: the network is disconnected. By default
+    a RuntimeWarning; with ``require_identified`` (what the faces use) an AnalysisError."""
+    rows = [
+        {"region": f"r{c:02d}", "industry": f"{'a' if c < 6 else 'b'}{p}", "value": 1.0 + c + p}
+        for c in range(12)
+        for p in range(4)
+        if (c + p) % 3
+    ]
+    data = pd.DataFrame(rows)
+    with pytest.warns(RuntimeWarning, match="disconnected"):
+        complexity(data, region="region", industry="industry", value="value")
+    with pytest.raises(AnalysisError, match=r"not ranking.*disconnected"):
+        complexity(
+            data, region="region", industry="industry", value="value", require_identified=True
+        )
+    with pytest.raises(AnalysisError, match="only 12 regions"):
+        complexity(data, region="region", industry="industry", value="value", min_regions=13)
