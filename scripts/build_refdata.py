@@ -818,6 +818,136 @@ def build_us(shared: Path) -> list[Entry]:
 
 
 # --------------------------------------------------------------------------------------
+# Provincial aggregates (NBS, 31 provinces) — calibration targets of the synthetic registry
+# --------------------------------------------------------------------------------------
+
+PROVINCES_DIR = "china_provinces"
+PROVINCE_SOURCES = {
+    "gdp": {
+        "upstream": "NBS 地区生产总值 by province, two vintages (see SOURCES.md 'Provincial')",
+        "pre-revision": "GitHub jialingzhang0730/Local_GDP_Estimates_Around_the_World "
+        "step2_obtain_gdp_data/inputs/gdp_data/regional/CHN/AnnualbyProvince.xls "
+        "@ c5b5de2f6a1659739e7be30c26f9225d3ef03c7c",
+        "post-revision": "GitHub RenJiyi163/panel_data_analysis_for_thesis 分省年度数据.csv "
+        "@ 756964b145f2ca33ab3c2390922b91e0070a2ed4",
+    },
+    "employment": {
+        "upstream": "NBS 分省年度数据: 城镇单位就业人员 (non-private urban units), year-end",
+        "repo": "https://github.com/RenJiyi163/panel_data_analysis_for_thesis",
+        "path": "分省年度数据 (3).csv",
+        "commit": "756964b145f2ca33ab3c2390922b91e0070a2ed4",
+    },
+    "high-tech": {
+        "upstream": "中国科技统计年鉴, 各地区高技术产业生产经营情况 (via R package techme)",
+        "repo": "https://github.com/huhuaping/techme",
+        "path": "data/IndustryOperation.rda",
+        "commit": "9ad60a190dec4a56953da9c478d42cd44c80762a",
+    },
+}
+
+
+def _vintage_label(text: str) -> str:
+    """The two GDP vintages as short stable labels (never mixed in one series)."""
+    if text.startswith("pre-revision"):
+        return "pre-revision"
+    if text.startswith("post-5th-economic-census"):
+        return "post-revision"
+    raise ValueError(f"unknown GDP vintage {text!r}")
+
+
+def build_provinces(shared: Path) -> list[Entry]:
+    """Provincial GDP (two vintages), urban-unit employment and high-tech manufacturing
+    (enterprises, revenue, profit): long tables in canonical units (yuan, persons, count)."""
+    base = shared / PROVINCES_DIR
+    entries = []
+    gdp_src = base / "cn_province_grp_2004_2024_nbs_two_vintages.csv"
+    raw = _read_str(gdp_src)
+    gdp = pd.DataFrame(
+        {
+            "region": raw["region_code"],
+            "year": raw["year"].astype("int64"),
+            "vintage": raw["vintage"].map(_vintage_label),
+            "value": (raw["value"].astype("float64") * 1e8).round(2),
+            "unit": "yuan",
+        }
+    ).sort_values(["vintage", "region", "year"], kind="stable", ignore_index=True)
+    emp_src = base / "cn_province_urban_unit_employment_2008_2024_nbs.csv"
+    raw = _read_str(emp_src)
+    emp = pd.DataFrame(
+        {
+            "region": raw["region_code"],
+            "year": raw["year"].astype("int64"),
+            "value": (raw["value"].astype("float64") * 1e4).round(2),
+            "unit": "persons",
+        }
+    ).sort_values(["region", "year"], kind="stable", ignore_index=True)
+    ht_src = base / "cn_province_hightech_industry_2010_2023.csv"
+    raw = _read_str(ht_src)
+    money = raw["measure"].isin(["operating_revenue", "total_profit"])
+    value = raw["value"].astype("float64")
+    ht = pd.DataFrame(
+        {
+            "region": raw["region_code"],
+            "year": raw["year"].astype("int64"),
+            "measure": raw["measure"].replace({"operating_revenue": "revenue"}),
+            "label_zh": raw["measure_zh"],
+            "value": np.where(money, value * 1e8, value).round(2),
+            "unit": np.where(money, "yuan", "count"),
+        }
+    ).sort_values(["measure", "region", "year"], kind="stable", ignore_index=True)
+    specs = (
+        (
+            "province-gdp",
+            "provinces/province_gdp",
+            gdp,
+            gdp_src,
+            PROVINCE_SOURCES["gdp"],
+            [
+                "wide NBS exports reshaped to long by the collector (see SOURCES.md); here: "
+                "亿元 x1e8 -> yuan; vintage text -> 'pre-revision' / 'post-revision'",
+                "both vintages kept, never mixed: the synthetic registry uses post-revision only",
+            ],
+        ),
+        (
+            "province-employment",
+            "provinces/province_urban_unit_employment",
+            emp,
+            emp_src,
+            PROVINCE_SOURCES["employment"],
+            ["万人 x1e4 -> persons (year-end; excludes private units)"],
+        ),
+        (
+            "province-high-tech",
+            "provinces/province_high_tech_manufacturing",
+            ht,
+            ht_src,
+            PROVINCE_SOURCES["high-tech"],
+            [
+                "亿元 x1e8 -> yuan for revenue (主营业务收入 to 2021, 营业收入 2022–2023) and "
+                "profit; enterprises as count; measure operating_revenue -> revenue",
+                "no 2017 in the source; region 000000 = national row",
+            ],
+        ),
+    )
+    for name, stem, frame, src, upstream, transforms in specs:
+        file, payload = _packed(stem, frame, compress=False)
+        entries.append(
+            Entry(
+                name=name,
+                file=file,
+                source_path=f"{PROVINCES_DIR}/{src.name}",
+                upstream=upstream,
+                license="official NBS statistics; collector repos: MIT or none stated",
+                rows=len(frame),
+                transforms=transforms,
+                payload=payload,
+                source_sha256=sha256_bytes(src.read_bytes()),
+            )
+        )
+    return entries
+
+
+# --------------------------------------------------------------------------------------
 
 
 def build_all(shared: Path) -> list[Entry]:
@@ -842,6 +972,7 @@ def build_all(shared: Path) -> list[Entry]:
     entries += [build_io(shared, name) for name in IO_TABLES]
     entries.append(build_employment(shared))
     entries += build_us(shared)
+    entries += build_provinces(shared)
     return entries
 
 

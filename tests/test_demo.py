@@ -9,15 +9,15 @@ import pytest
 from typer.testing import CliRunner
 
 from clusteratlas.cli import app
-from clusteratlas.synth import min_firms, parse_years
 
-YEARS = "2018-2020"  # a short panel keeps the registry small (the calibration sets its minimum)
+YEARS = "2018-2020"  # a short panel and a small registry keep this fast
+FIRMS = 6000  # any size works; below synth.min_firms the tag counts are scaled down
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     out = tmp_path_factory.mktemp("demo") / "out"
-    firms = min_firms(parse_years(YEARS))
+    firms = FIRMS
     result = CliRunner().invoke(
         app, ["demo", "--out", str(out), "--firms", str(firms), "--years", YEARS, "--n-sim", "200"]
     )

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from clusteratlas.errors import ClusterAtlasError
+from clusteratlas.model.schema import LADDER_ATTRIBUTES
 from clusteratlas.synth import BLOCK, generate, min_firms, parse_years
 
 N_CAL = 20_000
@@ -24,7 +25,7 @@ def _read(paths: dict[str, Path]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFr
     firms = pd.read_csv(
         paths["firms"], dtype={"firm_id": str, "uscc": str, "region": str, "industry": str}
     )
-    fy = pd.read_csv(paths["firm-years"], dtype={"firm_id": str})
+    fy = pd.read_csv(paths["firm-years"], dtype={"firm_id": str}, low_memory=False)
     tags = pd.read_csv(paths["tags"], dtype={"firm_id": str})
     return firms, fy, tags
 
@@ -138,28 +139,40 @@ def test_level_counts_match_facts(beijing_sizes: pd.DataFrame) -> None:
     assert trillion_2020 == {"ngit", "sci_tech_services"}
 
 
-def test_tag_counts_equal_facts(registry: dict[str, object]) -> None:
+# facts.csv: unicorn_count, little_giant_count_national, specialized_sme_count*
+TAG_FACTS = {  # facts.csv: unicorn_count, little_giant_count_national, specialized_sme_count*
+    ("unicorn", 2018): 80,
+    ("unicorn", 2019): 67,
+    ("unicorn", 2021): 92,
+    ("unicorn", 2022): 102,
+    ("unicorn", 2024): 114,
+    ("little_giant", 2020): 53,
+    ("little_giant", 2022): 588,
+    ("little_giant", 2023): 795,
+    ("little_giant", 2024): 1035,
+    ("zjtx", 2022): 5360,
+    ("zjtx", 2023): 6323,
+    ("zjtx", 2024): 8754,
+    ("single_champion", 2022): 38,
+}
+
+
+def test_tag_counts_equal_facts_scaled_to_the_registry(registry: dict[str, object]) -> None:
+    """20,000 firms cannot carry 8,754 专精特新: every count is the fact × one stated factor."""
     tags = registry["tags"]
     firms = registry["firms"]
     assert isinstance(tags, pd.DataFrame) and isinstance(firms, pd.DataFrame)
     counts = tags.groupby(["tag", "year"]).size()
-    expected = {  # facts.csv: unicorn_count, little_giant_count_national, specialized_sme_count*
-        ("unicorn", 2018): 80,
-        ("unicorn", 2019): 67,
-        ("unicorn", 2021): 92,
-        ("unicorn", 2022): 102,
-        ("unicorn", 2024): 114,
-        ("little_giant", 2020): 53,
-        ("little_giant", 2022): 588,
-        ("little_giant", 2023): 795,
-        ("little_giant", 2024): 1035,
-        ("zjtx", 2022): 5360,
-        ("zjtx", 2023): 6323,
-        ("zjtx", 2024): 8754,
-        ("single_champion", 2022): 38,
-    }
-    for key, value in expected.items():
-        assert counts.get(key, 0) == value, key
+    paths = registry["paths"]
+    assert isinstance(paths, dict)
+    cal = pd.read_csv(paths["calibration"])
+    factor = cal.loc[cal["kind"] == "tag_count", "factor"].unique()
+    assert len(factor) == 1 and 0 < factor[0] < 1
+    core = round(0.25 * N_CAL)
+    assert factor[0] == pytest.approx(0.35 * core / (8754 + 114 + 38), rel=1e-9)
+    assert f"× {factor[0]:.4g}" in Path(paths["readme"]).read_text(encoding="utf-8")
+    for key, value in TAG_FACTS.items():
+        assert counts.get(key, 0) == int(np.floor(value * factor[0] + 0.5)), key
     tagged = firms.set_index("firm_id").loc[tags["firm_id"].unique()]
     assert tagged["region"].str.startswith("11").all()
     assert (tags["source"] == "certified").all()
@@ -216,6 +229,7 @@ def test_schema_units_and_label(registry: dict[str, object]) -> None:
         "net_margin(fraction)",
         "exports(yuan)",
         "market_share(fraction)",
+        *(c.name for c in LADDER_ATTRIBUTES),
         "synthetic",
     ]
     assert list(tags.columns) == ["firm_id", "year", "tag", "source", "synthetic"]
@@ -303,10 +317,31 @@ def test_district_spread(registry: dict[str, object]) -> None:
     assert med["region"].isin(["110114", "110115"]).mean() > 0.4  # Changping, Daxing
 
 
-def test_too_few_firms_is_a_clear_error(tmp_path: Path) -> None:
-    need = min_firms(list(range(2018, 2025)))
-    with pytest.raises(ClusterAtlasError, match=f"at least {need}"):
-        generate(firms=need - 1, seed=0, out_dir=tmp_path)
+def test_unscaled_tag_counts_at_the_minimum_size(tmp_path: Path) -> None:
+    """From ``min_firms(years)`` on, the real counts are used as they are."""
+    years = "2018-2019"
+    paths = generate(firms=min_firms(parse_years(years)), seed=0, out_dir=tmp_path, years=years)
+    counts = pd.read_csv(paths["tags"]).groupby(["tag", "year"]).size()
+    assert counts[("unicorn", 2018)] == TAG_FACTS[("unicorn", 2018)]
+    assert counts[("unicorn", 2019)] == TAG_FACTS[("unicorn", 2019)]
+    assert "the real Beijing counts\n" in Path(paths["readme"]).read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 300])
+def test_any_registry_size_works(n: int, tmp_path: Path) -> None:
+    paths = generate(firms=n, seed=0, out_dir=tmp_path, years="2022-2024")
+    firms, _, tags = _read(paths)
+    assert len(firms) == n and firms["synthetic"].all()
+    assert firms["region"].str.startswith("11").any()  # the core comes first
+    assert "registry too small" in Path(paths["readme"]).read_text(encoding="utf-8")
+    assert (tags.groupby(["tag", "year"]).size() <= n).all()
+
+
+def test_bad_sizes_and_seeds_are_clear_errors(tmp_path: Path) -> None:
+    with pytest.raises(ClusterAtlasError, match="at least 1"):
+        generate(firms=0, seed=0, out_dir=tmp_path)
+    with pytest.raises(ClusterAtlasError, match="seed"):
+        generate(firms=10, seed=-1, out_dir=tmp_path)
     assert not list(tmp_path.iterdir())
 
 
@@ -323,8 +358,8 @@ SMALL_YEARS = "2018-2019"
 
 @pytest.fixture(scope="module")
 def small(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, dict[str, Path]]:
-    """A small registry just above the minimum size for 2018–2019, plus 3 remainder blocks."""
-    n = min_firms(parse_years(SMALL_YEARS)) + 3 * BLOCK + 123
+    """A registry of 3 full remainder blocks plus a partial one (and the Beijing core)."""
+    n = round((3 * BLOCK + 2123) / 0.75)
     out = tmp_path_factory.mktemp("small")
     return n, generate(firms=n, seed=5, out_dir=out, years=SMALL_YEARS)
 
@@ -369,16 +404,16 @@ def test_cli_same_seed_same_bytes_other_seed_differs(
     other = generate(firms=n, seed=6, out_dir=tmp_path / "s6", years=SMALL_YEARS)
     assert _digest(tmp_path / "s6")["firms.csv"] != _digest(tmp_path / "o")["firms.csv"]
     assert Path(other["firms"]).read_bytes()[:200] != Path(paths["firms"]).read_bytes()[:200]
-    bad = runner.invoke(app, ["synth", "--firms", "10", "--out", str(tmp_path / "p")])
+    bad = runner.invoke(app, ["synth", "--firms", "0", "--out", str(tmp_path / "p")])
     assert bad.exit_code != 0
     # the CLI error boundary prints the message (no traceback) or re-raises the error
-    assert "at least" in bad.output or isinstance(bad.exception, ClusterAtlasError)
+    assert "at least 1" in bad.output or isinstance(bad.exception, ClusterAtlasError)
     assert "Traceback" not in bad.output
 
 
 @pytest.mark.slow
 def test_parquet_deterministic_bytes(tmp_path: Path) -> None:
-    n = min_firms(parse_years(SMALL_YEARS)) + BLOCK // 2
+    n = 4 * BLOCK + BLOCK // 2
     a = generate(firms=n, seed=11, out_dir=tmp_path / "a", fmt="parquet", years=SMALL_YEARS)
     generate(firms=n, seed=11, out_dir=tmp_path / "b", fmt="parquet", years=SMALL_YEARS)
     assert _digest(tmp_path / "a") == _digest(tmp_path / "b")
@@ -389,7 +424,7 @@ def test_parquet_deterministic_bytes(tmp_path: Path) -> None:
 def test_partitioned_parquet_matches_files(tmp_path: Path) -> None:
     import pyarrow.dataset as ds
 
-    n = min_firms(parse_years(SMALL_YEARS)) + BLOCK
+    n = 4 * BLOCK + BLOCK
     flat = generate(firms=n, seed=2, out_dir=tmp_path / "flat", fmt="parquet", years=SMALL_YEARS)
     part = generate(
         firms=n,
@@ -435,26 +470,31 @@ def test_import_flags_synthetic(small: tuple[int, dict[str, Path]], tmp_path: Pa
         (rows,) = ws.con.execute("SELECT count(*) FROM firm").fetchone() or (0,)
         assert rows == n
         (total,) = ws.con.execute("SELECT sum(revenue) FROM firm_year").fetchone() or (0,)
-    fy = pd.read_csv(paths["firm-years"])
+    fy = pd.read_csv(paths["firm-years"], low_memory=False)
     assert total == pytest.approx(fy["revenue(yuan)"].sum(), rel=1e-9)  # yuan, no unit change
 
 
 def test_national_industry_mix_follows_io_gross_output(
     small: tuple[int, dict[str, Path]],
 ) -> None:
-    """Outside Beijing, firms per IO sector ∝ the 2020 national table's gross output."""
+    """Outside Beijing, revenue per IO sector follows the 2020 national table's gross output
+    (high-tech manufacturing is set by the real provincial high-tech revenue instead)."""
     from clusteratlas.refdata import io_table_raw
     from clusteratlas.synth.universe import io42_divisions
 
     _, paths = small
     firms = pd.read_csv(paths["firms"], dtype={"industry": str, "region": str})
+    fy = pd.read_csv(paths["firm-years"], dtype={"firm_id": str}, low_memory=False)
     outside = firms[~firms["region"].str.startswith("11")]
     assert len(outside) > 30_000
     div_to_sector = {d: s for s, divs in io42_divisions().items() for d in divs}
-    got = outside["industry"].str[:2].map(div_to_sector).value_counts(normalize=True)
+    rev = fy[fy["year"] == 2019].merge(outside[["firm_id", "industry"]], on="firm_id")
+    sector = rev["industry"].str[:2].map(div_to_sector)
+    got = rev.groupby(sector)["revenue(yuan)"].sum()
+    got = got / got.sum()
     raw = io_table_raw("china-2020-42")
     go = raw[raw["Origin"] == "Domestic"].set_index("Code")["GO"].astype(float)
     go = go.drop("42") / go.drop("42").sum()
     both = pd.concat([got.rename("got"), go.rename("go")], axis=1).fillna(0)
-    assert np.corrcoef(both["got"], both["go"])[0, 1] > 0.95
-    assert (both["got"] - both["go"]).abs().max() < 0.02
+    assert np.corrcoef(both["got"], both["go"])[0, 1] > 0.9
+    assert (both["got"] - both["go"]).abs().max() < 0.04

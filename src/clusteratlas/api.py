@@ -65,7 +65,7 @@ COMMANDS = (
 
 LadderView = Literal["screen", "gaps", "pipeline", "compare"]
 Geography = Literal["plan", "firm"]
-ComplexityGeography = Literal["county", "prefecture", "province"]
+ComplexityGeography = Literal["province", "city", "district", "prefecture", "county"]
 IndustryLevel = Literal["division", "group", "class"]
 ComplexityView = Literal["region", "industry", "pair"]
 Source = Literal["auto", "firms", "observations"]
@@ -460,19 +460,21 @@ def complexity(
     level: IndustryLevel = "class",
     year: int | None = None,
     indicator: str = "revenue",
-    region_level: ComplexityGeography = "county",
+    region_level: ComplexityGeography = "province",
     source: Source = "auto",
     by: ComplexityView = "pair",
     rca_cutoff: float = 1.0,
     top: int | None = None,
 ) -> pd.DataFrame:
-    """Economic complexity (``clusteratlas complexity``) of the workspace's regions (rolled
-    up to ``region_level``) × industries (GB/T 4754 cut to ``level``), per year (``year``:
+    """Economic complexity (``clusteratlas complexity``) of the workspace's regions (all on
+    one ``region_level``: province (default), city or district) × industries (GB/T 4754
+    cut to ``level``), per year (``year``:
     only that one), from firm data (``indicator`` a firm_year column: yuan or persons) or
     observations (``source``). ``by``: ``pair`` (every region × industry: ``rca, m,
     diversity, ubiquity, eci, pci, density, coi, cog``), ``region`` (ECI per region) or
     ``industry`` (PCI per industry); the value column is named after ``indicator``;
-    ``top`` keeps the first N rows per year."""
+    ``top`` keeps the first N rows per year. Refuses (AnalysisError, no table) when a year
+    has fewer than ``MIN_REGIONS`` regions or its ECI/PCI are not identified."""
     from clusteratlas.analysis import complexity as cx
 
     lang = _plan(plan).lang
@@ -489,6 +491,8 @@ def complexity(
             value="value",
             year="year",
             rca_cutoff=rca_cutoff,
+            min_regions=cx.MIN_REGIONS,
+            require_identified=True,
         )
         names = _names(ws, "industry", lang)
         region_names = _names(ws, "region", lang)
@@ -529,7 +533,7 @@ def opportunities(
     level: IndustryLevel = "class",
     year: int | None = None,
     indicator: str = "revenue",
-    region_level: ComplexityGeography = "county",
+    region_level: ComplexityGeography | None = None,
     source: Source = "auto",
     strategy: str = "balanced",
     rca_cutoff: float = 1.0,
@@ -539,8 +543,10 @@ def opportunities(
     industries with RCA below the cutoff in ``year`` (default: latest), with ``density``
     (feasibility 0–1), ``distance``, ``pci``, ``cog`` and a score and rank per strategy
     (``strategy`` first: low_hanging_fruit, balanced, long_jump), best first; ``name`` is
-    the industry's name; ``top`` rows (None: all)."""
-    from clusteratlas.analysis.complexity import DEFAULT_STRATEGIES
+    the industry's name; ``top`` rows (None: all). ``region_level`` (province, city or
+    district) defaults to the level of ``region``'s code (``110108`` → district); the
+    ranking is refused like :func:`complexity`'s."""
+    from clusteratlas.analysis.complexity import DEFAULT_STRATEGIES, MIN_REGIONS
     from clusteratlas.analysis.complexity import opportunities as opps
     from clusteratlas.errors import AnalysisError
 
@@ -551,6 +557,11 @@ def opportunities(
         )
     weights = {strategy: DEFAULT_STRATEGIES[strategy]}
     weights |= {k: v for k, v in DEFAULT_STRATEGIES.items() if k != strategy}
+    if region_level is None:
+        code = region.strip()
+        region_level = (
+            "province" if code.endswith("0000") else "city" if code.endswith("00") else "district"
+        )
     with _workspace(workspace) as ws:
         panel, synthetic = _industry_panel(
             ws, source=source, indicator=indicator, level=level, region_level=region_level
@@ -565,6 +576,8 @@ def opportunities(
             rca_cutoff=rca_cutoff,
             weights=weights,
             at_year=year,
+            min_regions=MIN_REGIONS,
+            require_identified=True,
         )
         names = _names(ws, "industry", the_plan.lang)
     table.insert(3, "name", table["industry"].map(names).fillna(""))

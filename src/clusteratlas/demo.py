@@ -155,8 +155,9 @@ def run_demo(
 ) -> DemoResult:
     """Run the demo pipeline and write ``out_dir/report.html`` (see the module docstring).
 
-    ``firms``: size of the synthetic registry (at least :func:`clusteratlas.synth.min_firms`
-    of the panel years: the calibration places absolute numbers of tagged firms); ``years``:
+    ``firms``: size of the national synthetic registry (any N ≥ 1; below
+    :func:`clusteratlas.synth.min_firms` of the panel years the absolute tag counts are
+    scaled down, see SYNTHETIC.md); ``years``:
     panel years of the registry (default 2018–2024, e.g. ``"2018-2020"`` for a quick run).
     """
     from clusteratlas.analysis.panel import workspace_monitor, workspace_targets

@@ -398,13 +398,33 @@ def test_industry_panel_from_firms_and_observations() -> None:
         firms=firms, firm_years=years, level="group", region_level="province"
     ).to_pandas()
     got = panel.groupby(["region", "industry", "year"]).value.sum().to_dict()
-    # 'c' has a division code only: it cannot be placed in a group and is left out
+    # 'c' has a division code only: it cannot be placed in a group and is left out; 'e' sits
+    # in a non-GB/T region, which has no province: one level means it is left out too
     assert got == {
         ("110000", "391", 2024): 3.0,
         ("110000", "651", 2024): 8.0,
-        ("CUSTOM", "391", 2024): 16.0,
         ("110000", "391", 2023): 32.0,
     }
+    # one level: districts keep district codes only; cities roll districts up (110105 →
+    # 110100) and drop codes coarser than a city; everyday names and GB/T names agree
+    for level, alias in (("district", "county"), ("city", "prefecture")):
+        a = industry_panel(firms=firms, firm_years=years, level="group", region_level=level)
+        b = industry_panel(firms=firms, firm_years=years, level="group", region_level=alias)
+        assert a.to_pandas().equals(b.to_pandas())
+    coarse = ibis.memtable(
+        pd.DataFrame(
+            {"firm_id": ["p", "q"], "region": ["440000", "110108"], "industry": ["3911"] * 2}
+        )
+    )
+    two = ibis.memtable(
+        pd.DataFrame({"firm_id": ["p", "q"], "year": [2024] * 2, "revenue": [1.0, 2.0]})
+    )
+    cities = industry_panel(firms=coarse, firm_years=two, level="group", region_level="city")
+    assert set(cities.to_pandas()["region"]) == {"110100"}
+    districts = industry_panel(firms=coarse, firm_years=two, level="group", region_level="district")
+    assert set(districts.to_pandas()["region"]) == {"110108"}
+    provinces = industry_panel(firms=coarse, firm_years=two, level="group", region_level="province")
+    assert set(provinces.to_pandas()["region"]) == {"110000", "440000"}
     obs = ibis.memtable(
         pd.DataFrame(
             {
@@ -462,3 +482,23 @@ def test_spark_table_gives_duckdb_results() -> None:
         pd.testing.assert_frame_equal(on_spark, on_duckdb, check_dtype=False, rtol=1e-9)
     finally:
         session.stop()
+
+
+def test_unidentified_network_is_refused_when_asked() -> None:
+    """Two groups of regions that share no industry: the network is disconnected. By default
+    a RuntimeWarning; with ``require_identified`` (what the faces use) an AnalysisError."""
+    rows = [
+        {"region": f"r{c:02d}", "industry": f"{'a' if c < 6 else 'b'}{p}", "value": 1.0 + c + p}
+        for c in range(12)
+        for p in range(4)
+        if (c + p) % 3
+    ]
+    data = pd.DataFrame(rows)
+    with pytest.warns(RuntimeWarning, match="disconnected"):
+        complexity(data, region="region", industry="industry", value="value")
+    with pytest.raises(AnalysisError, match=r"not ranking.*disconnected"):
+        complexity(
+            data, region="region", industry="industry", value="value", require_identified=True
+        )
+    with pytest.raises(AnalysisError, match="only 12 regions"):
+        complexity(data, region="region", industry="industry", value="value", min_regions=13)

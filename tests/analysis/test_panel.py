@@ -69,9 +69,10 @@ def test_panel_is_lazy_and_classifies(plan) -> None:  # type: ignore[no-untyped-
         "value_added",
         "employees",
     ]
-    # plan geography: Tianjin firm dropped, Beijing firms reported under 110000
-    assert "tianjin" not in set(frame["firm_id"])
-    assert set(frame["region"]) == {"110000"}
+    # plan geography: Beijing firms reported under 110000, the Tianjin firm under its
+    # province (the reference economy of the location quotients)
+    assert set(frame["region"]) == {"110000", "120000"}
+    assert set(frame.loc[frame["firm_id"] == "tianjin", "region"]) == {"120000"}
     clusters = frame.groupby("firm_id")["cluster"].apply(lambda s: set(s.dropna()))
     assert {"medicine_health", "pharma_manufacturing", "high_end"} <= clusters["pharma"]
     assert {"ngit", "software_info_services", "high_end"} <= clusters["soft"]
@@ -101,7 +102,8 @@ def test_monitor_sizes_match_pandas_by_hand(plan) -> None:  # type: ignore[no-un
             "gdp": [3.6e12, 4.0e12, 4.2e12, 4.4e12],
         }
     )
-    result = cluster_monitor(build_panel(FIRMS, fy, plan), plan, gdp=gdp)
+    everywhere = cluster_monitor(build_panel(FIRMS, fy, plan), plan, gdp=gdp)
+    result = everywhere[everywhere["region"] == "110000"]
     row = result[(result["cluster"] == "ngit") & (result["year"] == 2022)].iloc[0]
     # NGIT in Beijing: the software firm (code 6510) and the AI institute (keyword 人工智能
     # within code 73); the Tianjin software firm is outside the plan region
@@ -110,6 +112,9 @@ def test_monitor_sizes_match_pandas_by_hand(plan) -> None:  # type: ignore[no-un
     assert row["firms"] == 2
     assert row["share_gdp"] == pytest.approx(ngit["value_added"].sum() / 4.2e12)
     assert row["revenue_yoy"] == pytest.approx(0.1)
+    # LQ (employees) against the whole panel, Tianjin included — not 1 by construction
+    # Beijing: soft 1001 + aico 1005 of 5012; everywhere: + tianjin 1003 of 6015
+    assert row["lq"] == pytest.approx((2006 / 5012) / (3009 / 6015))
     # (8e11 + 2e10)·1.1² = 9.92e11 < 1e12 in 2022; 1.09e12 in 2023 → trillion level
     levels = result[result["cluster"] == "ngit"].set_index("year")["level"]
     assert levels[2022] == "hundred_billion" and levels[2023] == "trillion"

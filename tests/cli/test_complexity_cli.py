@@ -80,8 +80,10 @@ def by_hand(digits: int, region_digits: int = 6) -> pd.DataFrame:
 
 def test_complexity_pairs_csv_equal_the_analysis(workspace: Path) -> None:
     result = runner.invoke(
-        app, ["complexity", "-w", str(workspace), "--by", "pair", "-f", "csv", "--level", "class"]
-    )
+        app,
+        ["complexity", "-w", str(workspace), "--by", "pair", "-f", "csv", "--level", "district",
+         "--industry-level", "class"],
+    )  # fmt: skip
     assert result.exit_code == 0, result.output
     got = pd.read_csv(io.StringIO(result.stdout), dtype={"region": str, "industry": str})
     assert not got.pop("synthetic").any()  # this registry is not flagged synthetic
@@ -97,8 +99,8 @@ def test_complexity_pairs_csv_equal_the_analysis(workspace: Path) -> None:
 def test_complexity_region_view_division_level_and_year(workspace: Path) -> None:
     result = runner.invoke(
         app,
-        ["complexity", "-w", str(workspace), "--level", "division", "--year", "2024",
-         "-f", "json", "--lang", "en"],
+        ["complexity", "-w", str(workspace), "--level", "district", "--industry-level",
+         "division", "--year", "2024", "-f", "json", "--lang", "en"],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     rows = pd.DataFrame(json.loads(result.stdout)).drop(columns="synthetic")
@@ -116,18 +118,16 @@ def test_complexity_region_view_division_level_and_year(workspace: Path) -> None
     assert rows.set_index("region").name[COUNTIES[0]] != ""  # names from the region table
 
 
-def test_complexity_province_rollup_and_table(workspace: Path) -> None:
-    result = runner.invoke(
-        app,
-        ["complexity", "-w", str(workspace), "--region-level", "province", "--by", "industry",
-         "-f", "csv"],
-    )  # fmt: skip
-    assert result.exit_code == 0, result.output
-    got = pd.read_csv(io.StringIO(result.stdout), dtype={"industry": str})
-    got = got.drop(columns="synthetic", errors="ignore")
-    assert set(got.ubiquity) <= {1, 2}  # two provinces: 110000 and 120000
-    assert "note:" in result.stderr and "disconnected" in result.stderr  # two regions only
-    table = runner.invoke(app, ["complexity", "-w", str(workspace), "--top", "3"])
+def test_too_few_regions_are_refused_with_a_message_and_no_table(workspace: Path) -> None:
+    # the default level is province: this registry has two (110000, 120000)
+    for args in (["complexity"], ["complexity", "--level", "province", "--by", "industry"],
+                 ["opportunities", "--region", "110000"]):  # fmt: skip
+        result = runner.invoke(app, [*args, "-w", str(workspace), "-f", "csv"])
+        assert result.exit_code == 4, result.output
+        assert "only 2 regions" in " ".join(result.output.split())
+        assert "Traceback" not in result.output and "eci" not in result.stdout
+    table = runner.invoke(app, ["complexity", "-w", str(workspace), "--level", "district",
+                                "--top", "3"])  # fmt: skip
     assert table.exit_code == 0, table.output
     assert "亿元" in table.stdout and "经济复杂度" in table.stdout
 
@@ -186,7 +186,19 @@ def test_user_errors_exit_cleanly(workspace: Path, tmp_path: Path) -> None:
 def test_rca_cutoff_is_passed_on(workspace: Path) -> None:
     result = runner.invoke(
         app,
-        ["complexity", "-w", str(workspace), "--by", "pair", "--rca-cutoff", "1.5", "-f", "csv"],
+        [
+            "complexity",
+            "-w",
+            str(workspace),
+            "--by",
+            "pair",
+            "--rca-cutoff",
+            "1.5",
+            "-f",
+            "csv",
+            "--level",
+            "district",
+        ],
     )
     assert result.exit_code == 0, result.output
     got = pd.read_csv(io.StringIO(result.stdout), dtype={"region": str, "industry": str})

@@ -34,7 +34,7 @@ def packaged(rel: str) -> bytes:
 
 def test_every_entry_complete_and_hash_matches() -> None:
     datasets = refdata.manifest()["datasets"]
-    assert len(datasets) == 17  # 11 tables (zones since issue 12) + 6 IO tables
+    assert len(datasets) == 20  # 11 tables (zones: issue 12) + 6 IO tables + 3 provincial
     for name, entry in datasets.items():
         assert set(entry) >= REQUIRED, name
         data = packaged(entry["file"])
@@ -96,3 +96,19 @@ def test_sources_md_names_every_dataset() -> None:
             assert f"`{name}`" in text, name
     assert "clustermapping.us" in text
     assert "APPROXIMATION" in text
+
+
+def test_provincial_aggregates_keep_the_two_gdp_vintages_apart() -> None:
+    both = refdata.province_gdp("post-revision"), refdata.province_gdp("pre-revision")
+    assert [set(f["vintage"]) for f in both] == [{"post-revision"}, {"pre-revision"}]
+    for frame in both:
+        assert frame["region"].nunique() == 31 and (frame["unit"] == "yuan").all()
+    bj = {v: f.set_index(["region", "year"])["value"] for v, f in zip("BA", both, strict=True)}
+    assert bj["A"][("110000", 2023)] == pytest.approx(43_760.7e8)  # SOURCES.md check figures
+    assert bj["B"][("110000", 2023)] == pytest.approx(47_353.7e8)
+    with pytest.raises(ValueError, match="vintage"):
+        refdata.province_gdp("mixed")
+    ht = refdata.province_high_tech()
+    assert 2017 not in set(ht["year"]) and {"enterprises", "revenue"} <= set(ht["measure"])
+    assert (refdata.province_employment()["unit"] == "persons").all()
+    assert refdata.provenance("province_gdp")["source"].endswith("two_vintages.csv")

@@ -7,8 +7,9 @@ Rules (documented defaults, all parameters):
   precedence of :mod:`clusteratlas.classify`; a firm may sit in several nodes.
 * **Node status** in a region and year (:class:`NodeRules`): ``missing`` — no active firm of
   the node in the region; ``strong`` — revenue location quotient LQ ≥ ``strong_lq`` (1.25) and
-  at least ``min_firms_strong`` (3) firms; ``weak`` — LQ < ``weak_lq`` (0.75); ``present`` —
-  everything else. LQ = (node revenue in region / all revenue in region) ÷ (node revenue in the
+  at least ``min_firms_strong`` (3) firms; ``weak`` — LQ < ``weak_lq`` (0.75) (or LQ undefined:
+  the region has no revenue); ``present`` — everything else (:func:`node_status`,
+  ``docs/chains.md``). LQ = (node revenue in region / all revenue in region) ÷ (node revenue in the
   data / all revenue in the data): the registry is the reference economy.
 * **Coverage** of a chain: mean over its nodes of status weights strong 1, present 0.75,
   weak 0.25, missing 0 (0–1).
@@ -74,6 +75,24 @@ class LeaderRules:
     min_node_share: float = 0.10
     weights: dict[str, float] = field(
         default_factory=lambda: {"size": 0.4, "node_share": 0.3, "reach": 0.15, "innovation": 0.15}
+    )
+
+
+def node_status(firms: np.ndarray, lq: np.ndarray, rules: NodeRules = NodeRules()) -> np.ndarray:
+    """The status of chain nodes from their regional firm counts and revenue LQs (see
+    ``docs/chains.md``): ``missing`` (no firm), ``strong`` (LQ ≥ ``strong_lq`` and at least
+    ``min_firms_strong`` firms), ``weak`` (LQ < ``weak_lq``, or LQ undefined), else
+    ``present``; the first rule that applies wins."""
+    firms = np.asarray(firms)
+    lq = np.asarray(lq, dtype="float64")
+    return np.select(
+        [
+            firms == 0,
+            (lq >= rules.strong_lq) & (firms >= rules.min_firms_strong),
+            (lq < rules.weak_lq) | np.isnan(lq),
+        ],
+        ["missing", "strong", "weak"],
+        default="present",
     )
 
 
@@ -234,15 +253,7 @@ def nodes(
             out["share_of_national"] / region_share,
             np.nan,
         )
-    out["status"] = np.select(
-        [
-            out["firms"] == 0,
-            (out["lq"] >= rules.strong_lq) & (out["firms"] >= rules.min_firms_strong),
-            out["lq"] < rules.weak_lq,
-        ],
-        ["missing", "strong", "weak"],
-        default="present",
-    )
+    out["status"] = node_status(out["firms"].to_numpy(), out["lq"].to_numpy(), rules)
     out["top_firms"] = out["top_firms"].fillna("")
     out.insert(5, "year", y)
     out.insert(6, "region", region)

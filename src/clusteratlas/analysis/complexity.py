@@ -53,8 +53,10 @@ __all__ = [
     "DEFAULT_STRATEGIES",
     "FIRM_MEASURES",
     "LEVEL_DIGITS",
+    "MIN_REGIONS",
     "OUTPUT_COLUMNS",
     "REGION_DIGITS",
+    "REGION_LEVELS",
     "complexity",
     "industry_panel",
     "opportunities",
@@ -397,6 +399,8 @@ def complexity(
     value: str,
     year: str | None = None,
     rca_cutoff: float = 1.0,
+    min_regions: int = 0,
+    require_identified: bool = False,
 ) -> pd.DataFrame:
     """Economic complexity of every region × industry (× year) cell.
 
@@ -410,6 +414,12 @@ def complexity(
     ``rca`` (Balassa RCA), ``m`` (1 if ``rca >= rca_cutoff``), ``diversity``, ``ubiquity``,
     ``eci``, ``pci`` (standardised by the ECI mean and population std), ``density`` (0–1),
     ``coi`` (standardised) and ``cog`` (in ECI standard deviations).
+
+    Refusal (for faces that rank): a period with fewer than ``min_regions`` regions, or —
+    with ``require_identified`` — whose ECI/PCI are not identified (disconnected network,
+    coinciding eigenvalues, no ECI spread) raises :class:`AnalysisError` naming the period and
+    the reason instead of returning numbers that mean nothing; otherwise those cases are
+    RuntimeWarnings.
     """
     what = "complexity"
     cutoff = _check_cutoff(rca_cutoff)
@@ -417,9 +427,23 @@ def complexity(
     parts = []
     for period, regions, industries, x in _periods(frame, region, industry, year, what):
         when = None if year is None or period is None else (year, period)
-        parts.append(
-            _frame(_compute(regions, industries, x, cutoff), region, industry, value, when)
-        )
+        label = "" if period is None else f" in {period[0]}"
+        if len(regions) < min_regions:
+            raise AnalysisError(
+                f"{what}: only {len(regions)} regions have data{label} (at least {min_regions} "
+                "are needed for a meaningful ranking); choose a level with more regions"
+            )
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", RuntimeWarning)
+            result = _compute(regions, industries, x, cutoff)
+        for w in caught:
+            if require_identified:
+                raise AnalysisError(
+                    f"{what}: not ranking{label}: {w.message}. Compare regions of one level "
+                    "that share industries (another --level or --year)."
+                )
+            warnings.warn(str(w.message), RuntimeWarning, stacklevel=2)
+        parts.append(_frame(result, region, industry, value, when))
     return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
 
 
@@ -494,6 +518,8 @@ def opportunities(
     rca_cutoff: float = 1.0,
     weights: Mapping[str, Mapping[str, float]] | None = None,
     at_year: Any = None,
+    min_regions: int = 0,
+    require_identified: bool = False,
 ) -> pd.DataFrame:
     """Ranked industries for ``target_region`` to develop next (its industries with ``M = 0``).
 
@@ -521,7 +547,14 @@ def opportunities(
     elif at_year is not None:
         raise AnalysisError(f"{what}: at_year={at_year!r} needs the year= column")
     full = complexity(
-        table, region=region, industry=industry, value=value, year=year, rca_cutoff=rca_cutoff
+        table,
+        region=region,
+        industry=industry,
+        value=value,
+        year=year,
+        rca_cutoff=rca_cutoff,
+        min_regions=min_regions,
+        require_identified=require_identified,
     )
     mine = full[full[region].astype(str) == str(target_region)]
     if mine.empty:
@@ -553,6 +586,10 @@ def opportunities(
 LEVEL_DIGITS = {"division": 2, "group": 3, "class": 4}
 #: Digits of a GB/T 2260 region code kept at each level (the rest is padded with zeros).
 REGION_DIGITS = {"province": 2, "prefecture": 4, "county": 6}
+#: Region levels by their everyday names (``city`` = prefecture, ``district`` = county).
+REGION_LEVELS = {"province": "province", "city": "prefecture", "district": "county"}
+#: Fewest regions the faces rank ECI over (below it a ranking means nothing).
+MIN_REGIONS = 10
 #: firm_year columns that can measure an industry's size in a region.
 FIRM_MEASURES = (
     "revenue",
@@ -582,15 +619,18 @@ def industry_panel(
     persons) or else from ``observations`` (rows of that ``indicator`` with an industry code).
     Industry codes are cut to ``level`` (class = 4 digits, group 3, division 2; firm codes
     shorter than that are left out, observation codes must be at exactly that level so that
-    totals of different levels are not added up). ``region_level`` ``prefecture`` or
-    ``province`` rolls 6-digit GB/T 2260 codes up (``110105`` → ``110100`` / ``110000``);
-    other region codes are kept. Returns an Ibis expression (nothing is executed).
+    totals of different levels are not added up). ``region_level`` ``province``, ``city``
+    (alias ``prefecture``) or ``district`` (alias ``county``) puts every region on that one
+    level: 6-digit GB/T 2260 codes are rolled up (``110105`` → ``110100`` / ``110000``) and
+    codes coarser than the level (a province code at city level) or not GB/T 2260 are left
+    out; ``None`` keeps the codes as they are (mixed levels). Returns an Ibis expression.
     """
     if level not in LEVEL_DIGITS:
         raise AnalysisError(f"level must be one of {list(LEVEL_DIGITS)}, got {level!r}")
+    region_level = REGION_LEVELS.get(region_level, region_level) if region_level else None
     if region_level is not None and region_level not in REGION_DIGITS:
         raise AnalysisError(
-            f"region level must be one of {list(REGION_DIGITS)}, got {region_level!r}"
+            f"region level must be one of {list(REGION_LEVELS)}, got {region_level!r}"
         )
     digits = LEVEL_DIGITS[level]
     if firms is not None and firm_years is not None:
@@ -618,11 +658,14 @@ def industry_panel(
     else:
         raise AnalysisError("industry_panel needs firms and firm_years, or observations")
     region_code = rows.region.cast("string").strip()
-    if region_level is not None and region_level != "county":
+    if region_level is not None:  # one level: codes coarser than it are left out
         keep = REGION_DIGITS[region_level]
-        region_code = region_code.re_search("^[0-9]{6}$").ifelse(
-            region_code.substr(0, keep).concat(ibis.literal("0" * (6 - keep))), region_code
-        )
+        rows = rows.filter(region_code.re_search("^[0-9]{6}$"))
+        code = rows.region.cast("string").strip()
+        if keep > 2:
+            rows = rows.filter(code.substr(keep - 2, 2) != "00")
+            code = rows.region.cast("string").strip()
+        region_code = code.substr(0, keep).concat(ibis.literal("0" * (6 - keep)))
     return rows.select(
         region=region_code, industry="industry", year=rows.year.cast("int64"), value="value"
     )

@@ -52,9 +52,11 @@ def build_panel(
 
     ``firms``: the ``firm`` table (``firm_id, region, industry`` and optionally ``name``,
     ``scope`` for keyword rules); ``firm_years``: the ``firm_year`` table (``firm_id, year`` and
-    the measures; a missing measure becomes NULL). ``geography="plan"`` keeps the firms inside
-    the plan's region (by GB/T 2260 code prefix) and reports them under the plan region
-    (e.g. 110000); ``"firm"`` keeps every firm under its own region (e.g. its district).
+    the measures; a missing measure becomes NULL). ``geography="plan"`` reports the firms
+    inside the plan's region (by GB/T 2260 code prefix) under the plan region (e.g. 110000)
+    and every other firm under its region rolled up to the plan region's level (e.g. its
+    province), so location quotients compare the plan region with the whole registry;
+    ``"firm"`` keeps every firm under its own region (e.g. its district).
     ``years`` and ``region`` (a code; with ``"firm"`` geography its sub-regions are included)
     filter the rows.
     """
@@ -65,8 +67,10 @@ def build_panel(
     keep = [c for c in ("firm_id", "region", "industry", "name", "scope") if c in f.columns]
     f = f.select(keep)
     f = f.mutate(region=f.region.cast("string"), industry=f.industry.cast("string"))
-    if geography == "plan":
-        f = f.filter(within(f.region, plan.region)).mutate(region=ibis.literal(plan.region))
+    if geography == "plan":  # other firms stay as the reference economy of the LQ
+        keep_digits = 2 if plan.region.endswith("0000") else 4 if plan.region.endswith("00") else 6
+        rolled = f.region.substr(0, keep_digits).concat(ibis.literal("0" * (6 - keep_digits)))
+        f = f.mutate(region=within(f.region, plan.region).ifelse(ibis.literal(plan.region), rolled))
     elif geography != "firm":
         raise AnalysisError(f"panel: geography must be 'plan' or 'firm', got {geography!r}")
     if region is not None:
@@ -259,6 +263,8 @@ def workspace_monitor(
             )
         panel = panel_from_workspace(workspace, plan, geography=geography, years=years)
         frame = cluster_monitor(panel, plan, gdp=gdp_table(observations))
+        if geography == "plan":  # the other regions were the LQ's reference only
+            frame = frame[frame["region"].astype(str) == plan.region]
         if region is not None:  # filter after the monitor, so LQs compare with all regions
             frame = frame[frame["region"].astype(str).str.startswith(region_prefix(region))]
         frame = frame.assign(status=STATUS_MEASURED)

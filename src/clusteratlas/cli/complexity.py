@@ -43,11 +43,11 @@ class Level(StrEnum):
 
 
 class RegionLevel(StrEnum):
-    """GB/T 2260 level the region codes are rolled up to."""
+    """GB/T 2260 level every region is put on (city = prefecture, district = county)."""
 
-    county = "county"
-    prefecture = "prefecture"
     province = "province"
+    city = "city"
+    district = "district"
 
 
 class Source(StrEnum):
@@ -66,8 +66,9 @@ class View(StrEnum):
     pair = "pair"
 
 
-LevelOption = Annotated[
-    Level, typer.Option("--level", help="Industry level: class (4 digits), group, division.")
+IndustryLevelOption = Annotated[
+    Level,
+    typer.Option("--industry-level", help="Industry level: class (4 digits), group, division."),
 ]
 YearOption = Annotated[
     int | None, typer.Option("--year", help="Only this year (default: every year).")
@@ -79,8 +80,12 @@ IndicatorOption = Annotated[
     ),
 ]
 RegionLevelOption = Annotated[
-    RegionLevel,
-    typer.Option("--region-level", help="Roll regions up to county, prefecture or province."),
+    RegionLevel | None,
+    typer.Option(
+        "--level",
+        help="Region level compared: province (default), city or district; regions coarser "
+        "than it are left out (opportunities: default the level of --region).",
+    ),
 ]
 SourceOption = Annotated[
     Source,
@@ -141,10 +146,10 @@ def complexity_command(
     memory_limit: MemoryLimitOption = None,
     parquet: ParquetOption = None,
     plan: PlanOption = DEFAULT_PLAN,
-    level: LevelOption = Level.class_,
+    industry_level: IndustryLevelOption = Level.class_,
     year: YearOption = None,
     indicator: IndicatorOption = "revenue",
-    region_level: RegionLevelOption = RegionLevel.county,
+    region_level: RegionLevelOption = None,
     source: SourceOption = Source.auto,
     by: Annotated[
         View, typer.Option("--by", help="Print regions (ECI), industries (PCI) or all pairs.")
@@ -171,19 +176,23 @@ def complexity_command(
                 parquet=parquet,
             ),
             plan,
-            level=level.value,
+            level=industry_level.value,
             year=year,
             indicator=indicator,
-            region_level=region_level.value,
+            region_level=(region_level or RegionLevel.province).value,
             source=source.value,
             by=by.value,
             rca_cutoff=rca_cutoff,
             top=top,
         )
     synthetic = bool(table["synthetic"].any())
+    geo = (region_level or RegionLevel.province).value
     caption = _caption(
-        synthetic, lang, f"{indicator} · {level.value} · RCA ≥ {rca_cutoff:g} · ecomplexity"
+        synthetic,
+        lang,
+        f"{indicator} · {geo} × {industry_level.value} · RCA ≥ {rca_cutoff:g} · ecomplexity",
     )
+
     if fmt is OutputFormat.table:
         emit(
             _label(_money(table, indicator, lang), lang),
@@ -207,12 +216,12 @@ def opportunities_command(
     memory_limit: MemoryLimitOption = None,
     parquet: ParquetOption = None,
     plan: PlanOption = DEFAULT_PLAN,
-    level: LevelOption = Level.class_,
+    industry_level: IndustryLevelOption = Level.class_,
     year: Annotated[
         int | None, typer.Option("--year", help="Year to use (default: the latest).")
     ] = None,
     indicator: IndicatorOption = "revenue",
-    region_level: RegionLevelOption = RegionLevel.county,
+    region_level: RegionLevelOption = None,
     source: SourceOption = Source.auto,
     strategy: Annotated[
         str,
@@ -241,10 +250,10 @@ def opportunities_command(
             ),
             plan,
             region=region,
-            level=level.value,
+            level=industry_level.value,
             year=year,
             indicator=indicator,
-            region_level=region_level.value,
+            region_level=region_level.value if region_level else None,
             source=source.value,
             strategy=strategy,
             rca_cutoff=rca_cutoff,
@@ -252,7 +261,7 @@ def opportunities_command(
         )
     synthetic = bool(table["synthetic"].any())
     when = int(table["year"].iloc[0]) if len(table) else year
-    caption = _caption(synthetic, lang, f"{region} · {when} · {strategy} · {level.value}")
+    caption = _caption(synthetic, lang, f"{region} · {when} · {strategy} · {industry_level.value}")
     if fmt is OutputFormat.table:
         shown = table[
             [

@@ -62,7 +62,8 @@ def synth(
     plan: PlanOption = DEFAULT_PLAN,
     lang: LangOption = None,
 ) -> None:
-    """Generate a deterministic SYNTHETIC firm registry calibrated to Beijing's aggregates.
+    """Generate a deterministic SYNTHETIC national firm registry calibrated to Beijing's and
+    the provinces' real aggregates.
 
     Writes firms, firm-years and tags (money in yuan) plus SYNTHETIC.md and calibration.csv.
     """
@@ -71,7 +72,7 @@ def synth(
     from rich.table import Table
 
     from clusteratlas.i18n import t
-    from clusteratlas.synth import generate, import_registry
+    from clusteratlas.synth import generate, import_registry, min_firms, parse_years
     from clusteratlas.units import format_money
 
     started = time.perf_counter()
@@ -99,6 +100,15 @@ def synth(
             str(target), format_money(float(value), lang=lang), t(f"synth.basis.{basis}", lang)
         )
     console.print(table)
+    tag_factor = float(cal.loc[cal["kind"] == "tag_count", "factor"].min())
+    if tag_factor < 1.0:
+        need = min_firms(parse_years(years))
+        message = t("synth.tags_scaled", lang).format(factor=f"{tag_factor:.4g}", need=f"{need:,}")
+        err_console.print(f"[yellow]note:[/] {message}", highlight=False)
+    uncalibrated = clusters.loc[clusters["status"] == "uncalibrated", "target"].nunique()
+    if uncalibrated:
+        message = t("synth.uncalibrated", lang).format(n=uncalibrated)
+        err_console.print(f"[yellow]note:[/] {message}", highlight=False)
     for kind, path in paths.items():
         err_console.print(f"  {kind}: {path}", highlight=False)
     if do_import:

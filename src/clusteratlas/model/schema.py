@@ -94,6 +94,30 @@ def _qty(name: str, unit: str, zh: str, en: str, nonneg: bool = True) -> Column:
     )
 
 
+def _flag(name: str, zh: str, en: str) -> Column:
+    return Column(name, "BOOLEAN", "bool", label_zh=zh, label_en=en)
+
+
+LADDER_ATTRIBUTES: tuple[Column, ...] = (
+    _qty("ip_level", "code", "主导产品知识产权等级", "IP level of the main product"),
+    _qty("ip_class1_count", "count", "Ⅰ类知识产权数量", "Class-I IP count"),
+    _qty("rd_institution_level", "code", "研发机构级别", "R&D institution level"),
+    _qty("digital_level", "code", "数字化水平", "Digitalisation level"),
+    _qty("quality_items", "count", "质量管理水平项数", "Quality-management items"),
+    _qty("local_feature_points", "points", "特色化地方指标得分", "Local-feature points"),
+    _qty("product_field_level", "code", "主导产品所属领域", "Main product's field"),
+    _flag("honours", "高新技术企业等荣誉", "High-tech enterprise or comparable honour"),
+    _flag("strategic_emerging", "属于战略性新兴产业", "In the strategic emerging industries"),
+    _flag("info_system", "核心业务信息系统", "Core business on an information system"),
+    _flag("mgmt_certified", "管理体系认证", "Management-system certification"),
+    _flag("own_brand", "自主品牌", "Own brand"),
+    _flag("chain_key_link", "位于产业链关键环节", "At a key chain link"),
+    _flag("priority_field", "主导产品属于重点领域", "Main product in a priority field"),
+)
+"""Optional firm-year columns named by the miit-2022 ruleset's ``column:`` inputs (codes and
+counts as numbers, flags as booleans); absent or NULL means unknown to the ladder."""
+
+
 _YEAR = Column("year", "INTEGER", "year", required=True, key=True, label_zh="年份", label_en="Year")
 # observations may carry plan targets for future years (e.g. 2035)
 _TARGET_YEAR = Column(
@@ -267,6 +291,8 @@ TABLES: dict[str, TableSchema] = {
                 _qty("net_margin", "fraction", "净利润率", "Net margin", nonneg=False),
                 _money("exports", "出口额", "Exports"),
                 _qty("market_share", "fraction", "市场占有率", "Market share"),
+                # optional certification attributes that the miit-2022 ladder rules read
+                *LADDER_ATTRIBUTES,
             ),
             "yearly firm measures; money in yuan, people in persons, ratios as fractions",
             workspace_key=("firm_id", "year"),

@@ -36,6 +36,9 @@ __all__ = [
     "io_table_raw",
     "manifest",
     "provenance",
+    "province_employment",
+    "province_gdp",
+    "province_high_tech",
     "region_group_info",
     "region_groups",
     "regions",
@@ -68,6 +71,9 @@ _ALIASES: dict[str, str] = {
     "region_group_info": "region-group-info",
     "zone": "zones",
     "beijing_facts": "beijing-facts",
+    "province_gdp": "province-gdp",
+    "province_employment": "province-employment",
+    "province_high_tech": "province-high-tech",
     "facts": "beijing-facts",
     "employment_by_sector": "employment-by-sector",
     "us_cluster_crosswalk": "us-cluster-crosswalk",
@@ -498,3 +504,58 @@ def us_cluster_linkages() -> pd.DataFrame:
     """Related-cluster links (203 rows): ``core_cluster, linked_cluster, strength``
     (``very strong``/``strong``/``lower``), ``core_code, linked_code``."""
     return _us_linkages().copy()
+
+
+# --------------------------------------------------------------------------------------
+# Provincial aggregates (NBS): GDP, urban-unit employment, high-tech manufacturing
+# --------------------------------------------------------------------------------------
+
+GDP_VINTAGES: tuple[str, ...] = ("post-revision", "pre-revision")
+"""The two provincial GDP vintages (post = after the 5th economic census revision)."""
+
+
+@lru_cache(maxsize=1)
+def _province_gdp() -> pd.DataFrame:
+    frame = _read_csv("province-gdp", ("region", "vintage", "unit"), ("value",))
+    frame["year"] = frame["year"].astype("int64")
+    return frame
+
+
+def province_gdp(vintage: str = "post-revision") -> pd.DataFrame:
+    """Gross regional product (地区生产总值) of the 31 provinces, one NBS vintage.
+
+    Columns ``region`` (GB/T 2260 province code), ``year``, ``vintage``, ``value`` (**yuan**,
+    current prices), ``unit``. ``post-revision`` (after the 5th economic census, 2006–2024)
+    or ``pre-revision`` (2004–2023); the two are never mixed (ValueError for another name).
+    """
+    if vintage not in GDP_VINTAGES:
+        raise ValueError(f"unknown GDP vintage {vintage!r}; use one of {', '.join(GDP_VINTAGES)}")
+    frame = _province_gdp()
+    return frame[frame["vintage"] == vintage].reset_index(drop=True)
+
+
+@lru_cache(maxsize=1)
+def _province_employment() -> pd.DataFrame:
+    frame = _read_csv("province-employment", ("region", "unit"), ("value",))
+    frame["year"] = frame["year"].astype("int64")
+    return frame
+
+
+def province_employment() -> pd.DataFrame:
+    """城镇单位就业人员 (non-private urban units, year-end) of the 31 provinces, 2008–2024:
+    ``region, year, value`` (**persons**), ``unit``."""
+    return _province_employment().copy()
+
+
+@lru_cache(maxsize=1)
+def _province_high_tech() -> pd.DataFrame:
+    frame = _read_csv("province-high-tech", ("region", "measure", "label_zh", "unit"), ("value",))
+    frame["year"] = frame["year"].astype("int64")
+    return frame
+
+
+def province_high_tech() -> pd.DataFrame:
+    """High-tech manufacturing (高技术产业(制造业)) by province, 2010–2016 and 2018–2023:
+    ``region`` (``000000`` = national), ``year``, ``measure`` (``enterprises`` count,
+    ``revenue`` and ``total_profit`` in **yuan**), ``label_zh``, ``value``, ``unit``."""
+    return _province_high_tech().copy()

@@ -38,12 +38,27 @@ from clusteratlas.synth.targets import CALIBRATION_ORDER, cluster_targets, tag_t
 BLOCK = 16384
 """Firms per random-stream block of the remainder (chunks are whole numbers of blocks)."""
 
-CORE_SHARE = 0.016
-"""Core (Beijing cluster) firms as a share of all firms (ASSUMPTION: ~35% of Beijing's 4.5%)."""
+CORE_SHARE = 0.25
+"""Core (Beijing cluster) firms as a share of all firms. ASSUMPTION: the registry oversamples
+the plan's region so its clusters, chains and ladder have firm-level depth; firm *counts* are a
+sample, the calibration is carried by revenue totals (Beijing's clusters, every province)."""
 
-ACTIVE_SHARE_FLOOR = 0.55
-"""Assumed lower bound of the share of core firms active and unlisted in a year (sizes the
-minimum core so that the tag counts can be met)."""
+CORE_MAX = 160_000
+"""Cap on core firms: the core is generated in one go, so this bounds memory for huge N."""
+
+MAX_TAGGED_SHARE = 0.35
+"""At most this share of core firms carries a tag in one year; above it the real tag counts
+are scaled down (ASSUMPTION; ``tag_scale`` in SYNTHETIC.md and calibration.csv)."""
+
+BEIJING_REST_FLOOR = 0.1
+"""Beijing's non-cluster firms earn at least this share of Beijing's revenue target."""
+
+PHRASE_SHARE = 0.3
+"""Share of firms outside Beijing in a class some keyword applies to that carry one."""
+
+TILT_SIGMA = 0.5
+"""ASSUMPTION: log-sd of a province × division specialisation factor (seeded), on top of the
+real high-tech split; it gives the provinces distinct industry mixes."""
 
 USD_PER_YUAN = 1 / 7.0
 """ASSUMPTION: conversion for valuations (7 yuan per US dollar)."""
@@ -328,24 +343,40 @@ class _Tables:
 
 @dataclass
 class Context:
-    """Everything a run needs that does not depend on the chunking (built once per run)."""
+    """Everything a run needs that does not depend on the chunking (built once per run).
+
+    Firms outside the core are drawn into **cells** (a region × a group: ``0`` other
+    industries, ``1`` high-tech manufacturing, ``2`` Beijing's non-cluster firms) in exact,
+    stratified numbers per block; ``cell_revenue`` (cells × years, yuan) and
+    ``cell_employment`` (persons, NaN = not calibrated) are the cells' targets.
+    """
 
     seed: int
     n_firms: int
     years: list[int]
     n_core: int
-    p_beijing_rest: float
     plan_id: str
     cluster_targets: pd.DataFrame
     tag_targets: pd.DataFrame
+    tag_scale: float
     classes: pd.DataFrame
     segment_classes: list[np.ndarray]
     rest_bj_classes: np.ndarray
     rest_bj_weight: np.ndarray
-    all_weight: np.ndarray
     phrase_pool: np.ndarray
-    tech_class: np.ndarray
+    class_phrases: np.ndarray
+    class_phrase_cum: np.ndarray
+    class_phrase_count: np.ndarray
     regions: U.RegionUniverse
+    cell_region: np.ndarray
+    cell_group: np.ndarray
+    cell_weight: np.ndarray
+    cell_count: np.ndarray
+    cell_revenue: np.ndarray
+    cell_employment: np.ndarray
+    beijing_revenue: np.ndarray
+    class_cum: dict[tuple[int, int], np.ndarray]
+    core_revenue: np.ndarray | None = None
     region_codes: np.ndarray = field(init=False)
     region_bytes: np.ndarray = field(init=False)
 
@@ -355,19 +386,101 @@ class Context:
         self.region_bytes = np.frombuffer("".join(codes).encode("ascii"), np.uint8).reshape(-1, 6)
 
 
-def min_firms(years: list[int]) -> int:
-    """The smallest registry that can carry the tagged firms the targets ask for in ``years``."""
+def _peak_tags(years: list[int]) -> int:
+    """Most tagged firms (unicorns + 专精特新 + 单项冠军; 小巨人 are 专精特新) in one year."""
     tags = tag_targets(years)
+    tags = tags[tags["tag"] != "little_giant"]
     per_year = tags.groupby("year")["count"].sum()
-    needed = int(per_year.max()) if len(per_year) else 0
-    return max(2000, math.ceil(needed / ACTIVE_SHARE_FLOOR))
+    return int(per_year.max()) if len(per_year) else 0
+
+
+def min_firms(years: list[int]) -> int:
+    """The smallest registry that carries the real (unscaled) tag counts of ``years``;
+    smaller registries work too, with the counts scaled down (:func:`tag_scale`)."""
+    return max(1, math.ceil(_peak_tags(years) / MAX_TAGGED_SHARE / CORE_SHARE))
+
+
+def core_size(n_firms: int) -> int:
+    """Core (Beijing cluster) firms of a registry of ``n_firms`` (at least one, at most
+    :data:`CORE_MAX`)."""
+    return min(n_firms, CORE_MAX, max(1, round(CORE_SHARE * n_firms)))
+
+
+def tag_scale(n_firms: int, years: list[int]) -> float:
+    """Factor (0–1] applied to the real tag counts so that tagged firms fit the core."""
+    peak = _peak_tags(years)
+    if peak == 0:
+        return 1.0
+    return min(1.0, MAX_TAGGED_SHARE * core_size(n_firms) / peak)
+
+
+def _largest_remainder(n: int, weight: np.ndarray) -> np.ndarray:
+    """Integer counts summing to ``n`` proportional to ``weight`` (largest remainders)."""
+    raw = n * weight
+    base = np.floor(raw).astype(np.int64)
+    short = n - int(base.sum())
+    if short > 0:
+        order = np.argsort(-(raw - base), kind="stable")
+        base[order[:short]] += 1
+    return base
+
+
+def _phrase_catalogue(
+    plan: object, classes: np.ndarray, weight: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Keyword phrases (segments' and chain nodes') and, per class, the phrases that apply
+    to it (their nodes' ``keyword_codes`` or codes): padded index matrix, cumulative choice
+    probabilities and counts. A phrase is chosen with weight 1 / (firm weight of the classes
+    it applies to), so narrow phrases (汽车检测 in division 74) get as many firms nationally
+    as broad ones."""
+    entries: dict[str, np.ndarray] = {}
+    as_str = classes.astype(str)
+
+    def allowed(prefixes: tuple[str, ...] | list[str]) -> np.ndarray:
+        keep = np.zeros(len(classes), bool)
+        for pfx in prefixes:
+            keep |= np.char.startswith(as_str, pfx)
+        return keep
+
+    for seg in SEGMENTS:
+        mask = allowed(seg.prefixes)
+        for phrase in seg.phrases:
+            entries[phrase] = entries.get(phrase, np.zeros(len(classes), bool)) | mask
+    for chain in getattr(plan, "chains", []) or []:
+        for node in chain.nodes:
+            scope = tuple(node.keyword_codes or node.codes or ())
+            if not node.keywords or not scope:
+                continue
+            mask = allowed(scope)
+            for phrase in node.keywords:
+                if len(phrase) >= 2:
+                    entries[phrase] = entries.get(phrase, np.zeros(len(classes), bool)) | mask
+    pool = np.asarray(sorted(entries))
+    applies = (
+        np.stack([entries[p] for p in pool], axis=1)
+        if len(pool)
+        else np.zeros((len(classes), 0), bool)
+    )
+    counts = applies.sum(axis=1)
+    mass = weight @ applies if len(pool) else np.zeros(0)
+    phrase_weight = np.divide(1.0, mass, out=np.zeros(len(pool)), where=mass > 0)
+    width = max(1, int(counts.max()) if len(counts) else 1)
+    table = np.zeros((len(classes), width), np.int64)
+    cum = np.ones((len(classes), width))
+    for k in np.nonzero(counts)[0]:
+        idx = np.nonzero(applies[k])[0]
+        table[k, : len(idx)] = idx
+        w = np.cumsum(phrase_weight[idx])
+        cum[k, : len(idx)] = w / w[-1]
+    return pool, table, cum, counts
 
 
 def build_context(
     n_firms: int, seed: int, years: list[int], plan_id: str = DEFAULT_PLAN
 ) -> Context:
-    """Validate the request and prepare the reference distributions (InputError-style messages)."""
+    """Validate the request and prepare the reference distributions and the national cells."""
     from clusteratlas.model.plan import load_plan
+    from clusteratlas.synth.national import province_targets
 
     if not years:
         raise ClusterAtlasError("synth: --years is empty")
@@ -375,24 +488,17 @@ def build_context(
         raise ClusterAtlasError(
             f"synth: years must lie in 1990–2035, got {min(years)}–{max(years)}"
         )
-    minimum = min_firms(years)
-    if n_firms < minimum:
-        tags = tag_targets(years)
-        peak = tags.groupby("year")["count"].sum()
-        raise ClusterAtlasError(
-            f"synth: --firms {n_firms} is too small: the calibration puts "
-            f"{int(peak.max())} tagged Beijing firms into {peak.idxmax()} "
-            f"(unicorns, 专精特新, 小巨人, 单项冠军 are absolute counts, not shares), which needs "
-            f"at least {minimum} firms; use --firms {minimum} or more"
-        )
+    if n_firms < 1:
+        raise ClusterAtlasError(f"synth: --firms must be at least 1, got {n_firms}")
     if seed < 0:
         raise ClusterAtlasError("synth: --seed must be ≥ 0")
+    years = sorted(years)
     plan = load_plan(plan_id)
-    n_core = max(minimum, round(CORE_SHARE * n_firms))
-    n_core = min(n_core, n_firms)
-    beijing_total = U.BEIJING_SHARE / 100 * n_firms
-    rest = n_firms - n_core
-    p_bj = float(np.clip((beijing_total - n_core) / rest, 0.0, 0.2)) if rest else 0.0
+    n_core = core_size(n_firms)
+    scale = tag_scale(n_firms, years)
+    tags = tag_targets(years)
+    if scale < 1.0:
+        tags = tags.assign(count=np.floor(tags["count"] * scale + 0.5).astype("int64"))
 
     ind = U.industry_universe().frame
     classes = ind["code"].to_numpy()
@@ -413,28 +519,116 @@ def build_context(
     tilt = np.where(services, 3.0, 0.3)  # ASSUMPTION: Beijing's economy is services-heavy
     w_rest = ind["weight"].to_numpy() * tilt
     w_rest = w_rest[rest_idx] / w_rest[rest_idx].sum()
-    w_all = ind["weight"].to_numpy() / ind["weight"].sum()
-    phrases = np.asarray(sorted({p for s in SEGMENTS for p in s.phrases}))
-    tech = ind["division"].isin(_TECH_DIVISIONS).to_numpy(bool)
+    pool, class_phrases, phrase_cum, phrase_count = _phrase_catalogue(
+        plan, classes, ind["weight"].to_numpy()
+    )
     _check_pools(tuple(keywords))
+
+    # --- national cells: Beijing districts (non-cluster firms) and every other region × group
+    regions = U.region_universe(tuple(years))
+    targets = province_targets(years).set_index(["region", "year"])
+    n_bj = len(U.BEIJING_DISTRICTS)
+    prov_share = regions.weight  # over non-Beijing regions
+    last = max(years)
+    gdp_last = targets.xs(last, level="year")["gdp"].to_dict()
+    bj_gdp_share = float(gdp_last["110000"]) / float(sum(gdp_last.values()))
+    ht_share = targets.xs(last, level="year")["high_tech_share"]
+    prof = np.asarray(U.DISTRICT_PROFILES["general"])
+    prof = prof / prof.sum()
+    cell_region = [*range(n_bj)]
+    cell_group = [2] * n_bj
+    cell_weight = list(bj_gdp_share * prof)
+    for k, prov in enumerate(regions.province):
+        s_ht = float(ht_share.get(prov, 0.0))
+        for group, part in ((0, 1.0 - s_ht), (1, s_ht)):
+            cell_region.append(n_bj + k)
+            cell_group.append(group)
+            cell_weight.append((1.0 - bj_gdp_share) * prov_share[k] * part)
+    weight = np.asarray(cell_weight)
+    weight = weight / weight.sum()
+    region_arr = np.asarray(cell_region)
+    group_arr = np.asarray(cell_group)
+    # exact totals of the stratified per-block counts
+    n_rest = n_firms - n_core
+    full, tail = divmod(n_rest, BLOCK)
+    count = full * _largest_remainder(BLOCK, weight) + _largest_remainder(tail, weight)
+    # revenue and employment targets per cell × year (yuan, persons)
+    n_years = len(years)
+    revenue = np.zeros((len(weight), n_years))
+    employment = np.full((len(weight), n_years), np.nan)
+    revenue_by = targets["revenue"].to_dict()
+    bj_revenue = np.asarray([float(revenue_by[("110000", y)]) for y in years])
+    prov_of_region = np.concatenate([np.full(n_bj, "110000"), regions.province])
+    region_weight_in_prov = np.concatenate([prof, regions.weight])
+    sums = pd.Series(region_weight_in_prov[n_bj:]).groupby(regions.province).sum()
+    for c in range(len(weight)):
+        r = region_arr[c]
+        prov = prov_of_region[r]
+        if group_arr[c] == 2:
+            revenue[c] = prof[r]  # share of Beijing's non-cluster target, set with the core
+            continue
+        part = region_weight_in_prov[r] / float(sums[prov])
+        rows = targets.loc[[(prov, y) for y in years]]
+        total = rows["revenue"].to_numpy()
+        high = rows["high_tech_revenue"].to_numpy()
+        revenue[c] = part * (high if group_arr[c] == 1 else total - high)
+        share = weight[c] / (weight[(prov_of_region[region_arr] == prov)].sum())
+        employment[c] = share * rows["employment"].to_numpy()
+    # class distribution per (region, group): national IO weights × a seeded province ×
+    # division tilt; high-tech cells draw high-tech manufacturing classes only
+    high_tech = ind["code"].isin(_high_tech_classes()).to_numpy(bool)
+    division = ind["division"].to_numpy()
+    divisions = np.unique(division)
+    div_idx = np.searchsorted(divisions, division)
+    tilt_rng = np.random.default_rng(np.random.SeedSequence([seed, 5]))
+    provinces = sorted(set(regions.province))
+    tilts = {
+        p: np.exp(TILT_SIGMA * tilt_rng.standard_normal(len(divisions)))[div_idx] for p in provinces
+    }
+    base_w = ind["weight"].to_numpy()
+    class_cum: dict[tuple[int, int], np.ndarray] = {}
+    for c in range(len(weight)):
+        if group_arr[c] == 2:
+            continue
+        prov = prov_of_region[region_arr[c]]
+        w = base_w * tilts[prov] * (high_tech if group_arr[c] == 1 else ~high_tech)
+        cum = np.cumsum(w)
+        class_cum[(int(region_arr[c]), int(group_arr[c]))] = cum / cum[-1]
     return Context(
         seed=seed,
         n_firms=n_firms,
-        years=sorted(years),
+        years=years,
         n_core=n_core,
-        p_beijing_rest=p_bj,
         plan_id=plan_id,
-        cluster_targets=cluster_targets(sorted(years)),
-        tag_targets=tag_targets(sorted(years)),
+        cluster_targets=cluster_targets(years),
+        tag_targets=tags,
+        tag_scale=scale,
         classes=ind,
         segment_classes=seg_classes,
         rest_bj_classes=rest_idx,
         rest_bj_weight=w_rest,
-        all_weight=w_all,
-        phrase_pool=phrases,
-        tech_class=tech,
-        regions=U.region_universe(),
+        phrase_pool=pool,
+        class_phrases=class_phrases,
+        class_phrase_cum=phrase_cum,
+        class_phrase_count=phrase_count,
+        regions=regions,
+        cell_region=region_arr,
+        cell_group=group_arr,
+        cell_weight=weight,
+        cell_count=count,
+        cell_revenue=revenue,
+        cell_employment=employment,
+        beijing_revenue=bj_revenue,
+        class_cum=class_cum,
     )
+
+
+@lru_cache(maxsize=1)
+def _high_tech_classes() -> frozenset[str]:
+    """GB/T 4754 classes of NBS high-tech manufacturing (2017), packaged concordance."""
+    from clusteratlas import refdata
+
+    return frozenset(refdata.high_tech_manufacturing()["gbt4754_class"].astype(str))
 
 
 @lru_cache(maxsize=4)
@@ -583,26 +777,37 @@ def _draw_core(ctx: Context, rng: np.random.Generator) -> _Draw:
     )
 
 
-def _draw_block(ctx: Context, block: int) -> _Draw:
+def _draw_block(ctx: Context, block: int) -> tuple[_Draw, np.ndarray]:
+    """Firms of remainder block ``block`` and the cell of each (stratified exact counts)."""
     rng = np.random.default_rng(np.random.SeedSequence([ctx.seed, 2, block]))
     start = ctx.n_core + block * BLOCK
     n = min(BLOCK, ctx.n_firms - start)
     index = np.arange(start, start + n, dtype=np.int64)
-    in_bj = rng.random(n) < ctx.p_beijing_rest
-    prof = np.asarray(U.DISTRICT_PROFILES["general"])
-    bj_region = rng.choice(len(U.BEIJING_DISTRICTS), size=n, p=prof / prof.sum())
-    out_region = len(U.BEIJING_DISTRICTS) + rng.choice(
-        len(ctx.regions.codes), size=n, p=ctx.regions.weight
+    counts = _largest_remainder(n, ctx.cell_weight)
+    cell = rng.permutation(np.repeat(np.arange(len(counts)), counts))
+    region = ctx.cell_region[cell]
+    group = ctx.cell_group[cell]
+    in_bj = group == 2
+    cls = np.empty(n, np.int64)
+    bj = np.nonzero(in_bj)[0]
+    cls[bj] = ctx.rest_bj_classes[
+        rng.choice(len(ctx.rest_bj_classes), size=len(bj), p=ctx.rest_bj_weight)
+    ]
+    u = rng.random(n)
+    for key, cum in ctx.class_cum.items():
+        members = np.nonzero((region == key[0]) & (group == key[1]))[0]
+        if len(members):
+            cls[members] = np.minimum(np.searchsorted(cum, u[members]), len(cum) - 1)
+    # keyword phrases outside Beijing: one of the phrases that apply to the firm's class
+    n_applicable = ctx.class_phrase_count[cls]
+    with_phrase = ~in_bj & (n_applicable > 0) & (rng.random(n) < PHRASE_SHARE)
+    u_phrase = rng.random(n)
+    pick = np.minimum(
+        (ctx.class_phrase_cum[cls] < u_phrase[:, None]).sum(axis=1), ctx.class_phrases.shape[1] - 1
     )
-    region = np.where(in_bj, bj_region, out_region)
-    bj_cls = ctx.rest_bj_classes[rng.choice(len(ctx.rest_bj_classes), size=n, p=ctx.rest_bj_weight)]
-    all_cls = rng.choice(len(ctx.classes), size=n, p=ctx.all_weight)
-    cls = np.where(in_bj, bj_cls, all_cls)
-    tech = ctx.tech_class[cls]
-    phrase = np.where(
-        ~in_bj & tech & (rng.random(n) < 0.15), rng.integers(0, len(ctx.phrase_pool), n), -1
-    )
-    mu = np.full(n, 15.4)  # median revenue ≈ 490万元 (ASSUMPTION)
+    phrase = np.where(with_phrase, ctx.class_phrases[cls, pick], -1)
+    mu = np.full(n, 15.4)  # raw size before the cell calibration (ASSUMPTION)
+    tech = ctx.classes["division"].isin(_TECH_DIVISIONS).to_numpy(bool)[cls]
     vc_share = np.where(tech, 0.03, 0.005)
     manufacturing = ctx.classes["manufacturing"].to_numpy(bool)[cls]
     section = ctx.classes["section"].to_numpy()[cls]
@@ -619,9 +824,10 @@ def _draw_block(ctx: Context, block: int) -> _Draw:
             ),
         ),
     )
-    return _common(
+    draw = _common(
         ctx, rng, index, region, cls, np.full(n, -1), phrase, mu, vc_share, trade_kind, core=False
     )
+    return draw, cell
 
 
 def _common(
@@ -781,6 +987,20 @@ FIRM_YEAR_COLUMNS: dict[str, str] = {
     "net_margin": "net_margin(fraction)",
     "exports": "exports(yuan)",
     "market_share": "market_share(fraction)",
+    "ip_level": "ip_level",
+    "ip_class1_count": "ip_class1_count",
+    "rd_institution_level": "rd_institution_level",
+    "digital_level": "digital_level",
+    "quality_items": "quality_items",
+    "local_feature_points": "local_feature_points",
+    "product_field_level": "product_field_level",
+    "honours": "honours",
+    "strategic_emerging": "strategic_emerging",
+    "info_system": "info_system",
+    "mgmt_certified": "mgmt_certified",
+    "own_brand": "own_brand",
+    "chain_key_link": "chain_key_link",
+    "priority_field": "priority_field",
     "synthetic": "synthetic",
 }
 """Canonical firm_year column → header written (units in brackets, as the ingest reads them)."""
@@ -811,8 +1031,45 @@ def _measures(
     return _Measures(rev, active, emp.astype(np.int64), valuation)
 
 
+@dataclass
+class _Certified:
+    """Firms certified in some year (专精特新 ``zjtx``, 小巨人 ``giant``) and the
+    certification attributes they carry (n × T arrays; NaN = unknown)."""
+
+    zjtx: np.ndarray
+    giant: np.ndarray
+    main_share: np.ndarray
+    attributes: dict[str, np.ndarray]
+
+
+LADDER_NUMERIC = (
+    "ip_level",
+    "ip_class1_count",
+    "rd_institution_level",
+    "digital_level",
+    "quality_items",
+    "local_feature_points",
+    "product_field_level",
+)
+LADDER_FLAGS = (
+    "honours",
+    "strategic_emerging",
+    "info_system",
+    "mgmt_certified",
+    "own_brand",
+    "chain_key_link",
+    "priority_field",
+)
+MISSING_SHARE = 0.08
+"""ASSUMPTION: share of certified firms with one certification attribute unknown (NULL)."""
+
+
 def _firm_year_table(
-    ctx: Context, d: _Draw, m: _Measures, rng: np.random.Generator
+    ctx: Context,
+    d: _Draw,
+    m: _Measures,
+    rng: np.random.Generator,
+    cert: _Certified | None = None,
 ) -> tuple[pa.Table, np.ndarray]:
     n, t = m.revenue.shape
     cls = ctx.classes
@@ -825,8 +1082,22 @@ def _firm_year_table(
     exporter = rng.random(n) < np.where(exp_share > 0.05, 0.4, 0.1)
     main_share = rng.uniform(0.85, 1.0, (n, t))
     rev = m.revenue
+    staff_share = np.minimum(0.9, rd_int * 4)
+    debt = rng.beta(5.5, 4.5, (n, t))
+    margin = np.clip(rng.normal(0.05, 0.08, (n, t)), -0.5, 0.5)
+    years = np.asarray(ctx.years)
+    market = cls["market_size"].to_numpy()[d.cls][:, None] * 1.05 ** (years[None, :] - 2020)
+    share = np.minimum(1.0, rev / market)
+    if cert is not None:  # certified firms carry what their certification checked
+        z = cert.zjtx[:, None]
+        rd_int = np.where(z, rng.uniform(0.06, 0.15, (n, t)), rd_int)
+        staff_share = np.where(z, rng.uniform(0.15, 0.45, (n, t)), staff_share)
+        debt = np.where(z, rng.uniform(0.2, 0.5, (n, t)), debt)
+        margin = np.where(z, rng.uniform(0.05, 0.16, (n, t)), margin)
+        main_share = np.where(z, cert.main_share[:, None], main_share)
+        share = np.where(cert.giant[:, None], rng.uniform(0.1, 0.35, (n, t)), share)
     rd = rev * rd_int
-    rd_staff = np.where(m.active, np.rint(m.employees * np.minimum(0.9, rd_int * 4)), 0)
+    rd_staff = np.where(m.active, np.rint(m.employees * staff_share), 0)
     new_pat = rng.poisson(
         np.where(
             m.active,
@@ -837,14 +1108,9 @@ def _firm_year_table(
     patents = np.cumsum(new_pat, axis=1)
     rounds = m.active & d.vc[:, None] & (rng.random((n, t)) < 0.3)
     equity = np.where(rounds, rev * np.exp(rng.normal(0.5, 0.8, (n, t))), 0.0)
-    debt = rng.beta(5.5, 4.5, (n, t))
-    margin = np.clip(rng.normal(0.05, 0.08, (n, t)), -0.5, 0.5)
     exports = np.where(
         exporter[:, None], rev * exp_share[:, None] * rng.uniform(0.3, 1.7, (n, t)), 0.0
     )
-    years = np.asarray(ctx.years)
-    market = cls["market_size"].to_numpy()[d.cls][:, None] * 1.05 ** (years[None, :] - 2020)
-    share = np.minimum(1.0, rev / market)
     fi, fj = np.nonzero(m.active)
     ids = firm_ids(d.index)
     cols = {
@@ -863,8 +1129,16 @@ def _firm_year_table(
         "net_margin": margin[fi, fj],
         "exports": exports[fi, fj],
         "market_share": share[fi, fj],
-        "synthetic": np.ones(len(fi), bool),
     }
+    for name in (*LADDER_NUMERIC, *LADDER_FLAGS):
+        values = cert.attributes.get(name) if cert is not None else None
+        if values is None:
+            cols[name] = pa.nulls(len(fi), pa.bool_() if name in LADDER_FLAGS else pa.float64())
+        elif name in LADDER_FLAGS:
+            cols[name] = pa.array(values[fi, fj] == 1, pa.bool_(), mask=np.isnan(values[fi, fj]))
+        else:
+            cols[name] = pa.array(values[fi, fj], pa.float64(), from_pandas=True)
+    cols["synthetic"] = np.ones(len(fi), bool)
     arrays = {
         FIRM_YEAR_COLUMNS[k]: (v if isinstance(v, pa.Array) else pa.array(v, from_pandas=True))
         for k, v in cols.items()
@@ -879,8 +1153,9 @@ def calibrate(ctx: Context, firms: pa.Table, rev: np.ndarray, active: np.ndarray
     """Rescale core revenues in place so Beijing cluster totals equal the targets.
 
     Clusters are taken in :data:`CALIBRATION_ORDER`; each rescales only its firms not yet
-    rescaled, by ``(target − already fixed) / free`` per year. Returns the scale factors
-    (``cluster, year, factor, fixed, free, target``).
+    rescaled, by ``(target − already fixed) / free`` per year. A cluster with no free firm
+    (tiny registries) stays uncalibrated (``factor`` NaN, ``status`` ``uncalibrated``).
+    Returns ``cluster, year, factor, fixed, free, target, firms, status``.
     """
     from clusteratlas.classify import classify_firms
     from clusteratlas.model.plan import load_plan
@@ -906,14 +1181,10 @@ def calibrate(ctx: Context, firms: pa.Table, rev: np.ndarray, active: np.ndarray
             target = float(targets[(cluster, year)])
             fixed_sum = float(rev[members & fixed, j].sum())
             free_sum = float(rev[free, j].sum())
-            if free_sum <= 0 or target <= fixed_sum:
-                raise ClusterAtlasError(
-                    f"synth: cannot calibrate {cluster} in {year}: target {target:.4g} yuan, "
-                    f"already fixed by nested clusters {fixed_sum:.4g}, free {free_sum:.4g} "
-                    f"(registry too small or calibration order wrong)"
-                )
-            factor = (target - fixed_sum) / free_sum
-            rev[free, j] *= factor
+            ok = free_sum > 0 and target > fixed_sum
+            factor = (target - fixed_sum) / free_sum if ok else float("nan")
+            if ok:
+                rev[free, j] *= factor
             rows.append(
                 {
                     "cluster": cluster,
@@ -922,11 +1193,50 @@ def calibrate(ctx: Context, firms: pa.Table, rev: np.ndarray, active: np.ndarray
                     "fixed": fixed_sum,
                     "free": free_sum,
                     "target": target,
-                    "firms": int(members[:,].sum()),
+                    "firms": int(members.sum()),
+                    "status": "calibrated" if ok else "uncalibrated",
                 }
             )
         fixed |= members
     return pd.DataFrame(rows)
+
+
+def _scale_cells(
+    ctx: Context, cell: np.ndarray, values: np.ndarray, target: np.ndarray
+) -> np.ndarray:
+    """Scale ``values`` (n × T) so each cell's block part equals its share of ``target``
+    (cells × T): the block's firms of a cell get ``n_block / n_total`` of the cell's target.
+    Cells with a NaN target are left as they are."""
+    n_cells = len(ctx.cell_weight)
+    here = np.bincount(cell, minlength=n_cells).astype(float)
+    share = np.divide(here, ctx.cell_count, out=np.zeros(n_cells), where=ctx.cell_count > 0)
+    out = values.astype(float)
+    for j in range(values.shape[1]):
+        sums = np.bincount(cell, weights=out[:, j], minlength=n_cells)
+        want = target[:, j] * share
+        factor = np.where(np.isfinite(want) & (sums > 0), want / np.where(sums > 0, sums, 1.0), 1.0)
+        out[:, j] *= factor[cell]
+    return out
+
+
+def core_revenue(ctx: Context) -> np.ndarray:
+    """Beijing core firms' revenue per year (yuan), generating the core if needed."""
+    if ctx.core_revenue is None:
+        generate_core(ctx)
+    assert ctx.core_revenue is not None
+    return ctx.core_revenue
+
+
+def cell_revenue_targets(ctx: Context) -> np.ndarray:
+    """Revenue targets (cells × years, yuan); Beijing's non-cluster firms get Beijing's
+    target minus the core's revenue (at least :data:`BEIJING_REST_FLOOR` of the target)."""
+    target = ctx.cell_revenue.copy()
+    bj = ctx.cell_group == 2
+    rest = np.maximum(
+        ctx.beijing_revenue - core_revenue(ctx), BEIJING_REST_FLOOR * ctx.beijing_revenue
+    )
+    target[bj] = target[bj] * rest[None, :]
+    return target
 
 
 def _rank_pick(score: np.ndarray, eligible: np.ndarray, k: int, fallback: np.ndarray) -> np.ndarray:
@@ -939,29 +1249,32 @@ def _rank_pick(score: np.ndarray, eligible: np.ndarray, k: int, fallback: np.nda
     if len(take) < k:
         extra = order[(fallback & ~chosen)[order]][: k - len(take)]
         chosen[extra] = True
-    if chosen.sum() != k:
-        raise ClusterAtlasError(
-            f"synth: only {int(chosen.sum())} firms can carry a tag, {k} needed"
-        )
     return chosen
 
 
 def _tags(
     ctx: Context, d: _Draw, m: _Measures, rng: np.random.Generator
-) -> tuple[pa.Table, np.ndarray]:
+) -> tuple[pa.Table, np.ndarray, _Certified]:
+    """Certified tags per year (exact, possibly scaled counts) and the attributes of the
+    certified firms: a firm certified in year t passes the miit-2022 rules of its tier on
+    its data of year t − 1 (上年度), except for :data:`MISSING_SHARE` with one unknown."""
     n = len(d.index)
     years = ctx.years
     targets = ctx.tag_targets.set_index(["tag", "year"])["count"]
-    s_unicorn = rng.standard_normal(n) + 0.5 * (d.z - d.z.mean()) / d.z.std()
+    s_unicorn = rng.standard_normal(n) + 0.5 * (d.z - d.z.mean()) / (d.z.std() or 1.0)
     s_zjtx = rng.standard_normal(n)
     s_champ = d.z + 0.3 * rng.standard_normal(n)
     manufacturing = ctx.classes["manufacturing"].to_numpy(bool)[d.cls]
+    rev = m.revenue
     out_firm: list[np.ndarray] = []
     out_year: list[np.ndarray] = []
     out_tag: list[np.ndarray] = []
+    zjtx_ever = np.zeros(n, bool)
+    giant_ever = np.zeros(n, bool)
     for j, year in enumerate(years):
         act = m.active[:, j]
         unlisted = act & ~d.listed
+        data = max(j - 1, 0)  # the data year (上年度) inside the panel
         champ = _rank_pick(
             s_champ, act & manufacturing, int(targets[("single_champion", year)]), act
         )
@@ -972,14 +1285,26 @@ def _tags(
             int(targets[("unicorn", year)]),
             unlisted & ~champ,
         )
-        sme = m.employees[:, j] < 1000
+        seasoned = (year - 1 - d.founded_year) >= 4
+        sized = m.active[:, data] & (rev[:, data] >= 2e7)
         zjtx = _rank_pick(
             s_zjtx,
-            unlisted & ~uni & ~champ & sme,
+            unlisted & ~uni & ~champ & seasoned & sized,
             int(targets[("zjtx", year)]),
             unlisted & ~uni & ~champ,
         )
-        lg = _rank_pick(s_zjtx, zjtx, int(targets[("little_giant", year)]), zjtx)
+        back = max(data - 2, 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            g2 = np.where(
+                rev[:, back] > 0,
+                (rev[:, data] / rev[:, back]) ** (1 / max(data - back, 1)) - 1,
+                d.growth,
+            )
+        lg = _rank_pick(
+            np.nan_to_num(g2, nan=-1.0), zjtx, int(targets[("little_giant", year)]), zjtx
+        )
+        zjtx_ever |= zjtx
+        giant_ever |= lg
         # unicorns are valued at ≥ 1 billion US dollars in the years they hold the tag
         floor = UNICORN_USD * np.exp(np.abs(rng.normal(0, 0.8, n)))
         m.valuation[:, j] = np.where(
@@ -995,9 +1320,15 @@ def _tags(
             out_firm.append(idx)
             out_year.append(np.full(len(idx), year))
             out_tag.append(np.full(len(idx), tag))
+    # SMEs: certified firms stay below every sector's SME employee ceiling (< 200 persons)
+    cap = rng.integers(40, 200, n)
+    m.employees[:] = np.where(
+        zjtx_ever[:, None] & m.active, np.minimum(m.employees, cap[:, None]), m.employees
+    )
+    cert = _certification(ctx, zjtx_ever, giant_ever, m.active, rng)
     fi = np.concatenate(out_firm) if out_firm else np.zeros(0, np.int64)
     ids = firm_ids(d.index).take(pa.array(fi, pa.int64()))
-    return pa.table(
+    table = pa.table(
         {
             "firm_id": ids,
             "year": pa.array(np.concatenate(out_year) if out_year else [], pa.int32()),
@@ -1005,7 +1336,52 @@ def _tags(
             "source": pa.array(np.full(len(fi), "certified"), pa.string()),
             "synthetic": pa.array(np.ones(len(fi), bool), pa.bool_()),
         }
-    ), fi
+    )
+    return table, fi, cert
+
+
+def _certification(
+    ctx: Context,
+    zjtx: np.ndarray,
+    giant: np.ndarray,
+    active: np.ndarray,
+    rng: np.random.Generator,
+) -> _Certified:
+    """Certification attributes (n × T, NaN unknown): 专精特新 firms hold the levels the
+    miit-2022 score and conditions ask for, 小巨人 also the 小巨人 conditions; other firms
+    are unknown except a few 高新技术企业 (``honours``)."""
+    n = active.shape[0]
+
+    def per_firm(lo: int, hi: int, who: np.ndarray) -> np.ndarray:
+        values = rng.integers(lo, hi + 1, n).astype(float)
+        return np.where(who, values, np.nan)
+
+    attrs: dict[str, np.ndarray] = {
+        "ip_level": per_firm(2, 4, zjtx),
+        "ip_class1_count": np.where(
+            giant, rng.integers(2, 9, n), np.where(zjtx, rng.integers(0, 4, n), np.nan)
+        ),
+        "rd_institution_level": per_firm(1, 3, zjtx),
+        "digital_level": per_firm(2, 3, zjtx),
+        "quality_items": per_firm(1, 4, zjtx),
+        "local_feature_points": per_firm(6, 15, zjtx),
+        "product_field_level": per_firm(1, 2, zjtx),
+        "honours": np.where(zjtx | (rng.random(n) < 0.1), 1.0, np.nan),
+        "strategic_emerging": np.where(zjtx, 1.0, np.nan),
+    }
+    for flag in ("info_system", "mgmt_certified", "own_brand", "chain_key_link", "priority_field"):
+        attrs[flag] = np.where(
+            giant, 1.0, np.where(zjtx, np.where(rng.random(n) < 0.6, 1.0, 0.0), np.nan)
+        )
+    # realistic gaps: some certified firms miss one attribute (unknown, not false)
+    names = list(attrs)
+    gap = zjtx & (rng.random(n) < MISSING_SHARE)
+    which = rng.integers(0, len(names), n)
+    for k, name in enumerate(names):
+        attrs[name] = np.where(gap & (which == k), np.nan, attrs[name])
+    grid = {name: np.where(active, v[:, None], np.nan) for name, v in attrs.items()}
+    main_share = np.asarray(rng.uniform(0.85, 1.0, n))
+    return _Certified(zjtx, giant, main_share, grid)
 
 
 def generate_core(ctx: Context) -> tuple[_Tables, pd.DataFrame]:
@@ -1015,19 +1391,24 @@ def generate_core(ctx: Context) -> tuple[_Tables, pd.DataFrame]:
     firms = _firm_frame(ctx, d)
     rev, active = _revenue(ctx, d, rng)
     factors = calibrate(ctx, firms, rev, active)
+    ctx.core_revenue = rev.sum(axis=0)
     m = _measures(ctx, d, rev, active, rng)
-    tags, tag_pos = _tags(ctx, d, m, rng)
-    fy, fy_pos = _firm_year_table(ctx, d, m, rng)
+    tags, tag_pos, cert = _tags(ctx, d, m, rng)
+    fy, fy_pos = _firm_year_table(ctx, d, m, rng, cert)
     return _Tables(firms, fy, fy_pos, tags, tag_pos), factors
 
 
 def generate_block(ctx: Context, block: int) -> _Tables:
-    """Remainder block ``block`` (firms ``n_core + block*BLOCK`` …)."""
-    d = _draw_block(ctx, block)
+    """Remainder block ``block`` (firms ``n_core + block*BLOCK`` …), its revenue and
+    employment scaled to its share of every cell's targets."""
+    d, cell = _draw_block(ctx, block)
     rng = np.random.default_rng(np.random.SeedSequence([ctx.seed, 4, block]))
     firms = _firm_frame(ctx, d)
-    rev, active = _revenue(ctx, d, rng)
+    raw, active = _revenue(ctx, d, rng)
+    rev = _scale_cells(ctx, cell, raw, cell_revenue_targets(ctx))
     m = _measures(ctx, d, rev, active, rng)
+    employees = _scale_cells(ctx, cell, m.employees, ctx.cell_employment)
+    m.employees[:] = np.where(active, np.maximum(1, np.rint(employees)), 0).astype(np.int64)
     fy, fy_pos = _firm_year_table(ctx, d, m, rng)
     return _Tables(firms, fy, fy_pos)
 

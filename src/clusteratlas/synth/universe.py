@@ -352,43 +352,6 @@ DISTRICT_PROFILES: dict[str, tuple[float, ...]] = {
     ),
 }
 
-# ASSUMPTION: approximate shares of China's enterprises by province (rounded, in the spirit of
-# the 4th economic census 2018; realism, not a calibrated fact). Beijing's is BEIJING_SHARE.
-PROVINCE_SHARES: dict[str, float] = {
-    "440000": 12.0,
-    "320000": 9.5,
-    "330000": 8.5,
-    "370000": 8.0,
-    "410000": 5.0,
-    "510000": 4.0,
-    "420000": 3.8,
-    "310000": 4.0,
-    "350000": 3.5,
-    "340000": 3.3,
-    "130000": 4.2,
-    "430000": 3.0,
-    "210000": 2.3,
-    "610000": 2.3,
-    "500000": 2.0,
-    "360000": 2.0,
-    "450000": 1.9,
-    "530000": 1.8,
-    "120000": 1.6,
-    "140000": 1.5,
-    "520000": 1.4,
-    "150000": 1.2,
-    "230000": 1.1,
-    "220000": 1.0,
-    "650000": 0.9,
-    "620000": 0.8,
-    "460000": 0.6,
-    "640000": 0.3,
-    "630000": 0.2,
-    "540000": 0.1,
-}
-BEIJING_SHARE = 4.5
-"""Beijing's share (percent) of all synthetic firms (ASSUMPTION, like PROVINCE_SHARES)."""
-
 PROVINCE_SHORT: dict[str, str] = {
     "110000": "北京",
     "120000": "天津",
@@ -426,27 +389,34 @@ PROVINCE_SHORT: dict[str, str] = {
 
 @dataclass(frozen=True)
 class RegionUniverse:
-    """Where non-core firms sit: ``codes`` (6-digit GB/T 2260), ``province`` (its province
-    code) and ``weight`` (firm-count share, sums to 1 over non-Beijing rows)."""
+    """Where firms outside Beijing sit: ``codes`` (6-digit GB/T 2260), ``province`` (its
+    province code) and ``weight`` (firm-count share, sums to 1 over these rows)."""
 
     codes: np.ndarray
     province: np.ndarray
     weight: np.ndarray
 
 
-@lru_cache(maxsize=1)
-def region_universe() -> RegionUniverse:
-    """Tianjin's districts, Hebei's prefectures and the other provinces (cached)."""
+@lru_cache(maxsize=8)
+def region_universe(years: tuple[int, ...]) -> RegionUniverse:
+    """Tianjin's districts, Hebei's prefectures and the other 28 provinces (cached), weighted
+    by the provinces' real GDP shares in the panel's last year
+    (:func:`clusteratlas.synth.national.province_weights`); within Tianjin and Hebei by the
+    ASSUMPTION weights below (Binhai New Area ×4; Shijiazhuang, Tangshan, Baoding, Langfang
+    heavier)."""
     from clusteratlas import refdata
+    from clusteratlas.synth.national import province_weights
 
     reg = refdata.regions()
+    shares = province_weights(list(years))
     codes: list[str] = []
     prov: list[str] = []
     weight: list[float] = []
     tianjin = sorted(reg.loc[(reg["parent"] == "120000"), "code"])
     hebei = sorted(reg.loc[(reg["parent"] == "130000") & (reg["level"] == "prefecture"), "code"])
-    known = set(reg["code"])
-    for code, share in PROVINCE_SHARES.items():
+    for code, share in shares.items():
+        if code == "110000":
+            continue
         if code == "120000" and tianjin:
             w = np.array([4.0 if c == "120116" else 1.0 for c in tianjin])  # Binhai New Area
             codes += tianjin
@@ -458,10 +428,10 @@ def region_universe() -> RegionUniverse:
             codes += hebei
             prov += [code] * len(hebei)
             weight += list(share * w / w.sum())
-        elif code in known:
-            codes.append(code)
-            prov.append(code)
-            weight.append(share)
+        else:
+            codes.append(str(code))
+            prov.append(str(code))
+            weight.append(float(share))
     wa = np.asarray(weight, dtype="float64")
     return RegionUniverse(np.asarray(codes), np.asarray(prov), wa / wa.sum())
 

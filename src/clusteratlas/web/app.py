@@ -509,7 +509,7 @@ def create_app(
         level: Literal["class", "group", "division"] = "class",
         year: Year = None,
         indicator: Annotated[str, Query(pattern=ID_PATTERN)] = "revenue",
-        region_level: Literal["county", "prefecture", "province"] = "county",
+        region_level: Literal["province", "city", "district", "prefecture", "county"] = "province",
         source: Literal["auto", "firms", "observations"] = "auto",
         by: Literal["region", "industry", "pair"] = "pair",
         rca_cutoff: Annotated[float, Query(gt=0, le=100)] = 1.0,
