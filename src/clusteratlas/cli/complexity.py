@@ -28,6 +28,7 @@ from clusteratlas.cli._app import (
     err_console,
     plan_lang,
 )
+from clusteratlas.cli._tables import PEOPLE, LimitOption, show
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -153,6 +154,7 @@ def complexity_command(
     fmt: FormatOption = OutputFormat.table,
     out: OutOption = None,
     lang: LangOption = None,
+    limit: LimitOption = None,
 ) -> None:
     """Economic complexity (RCA, diversity, ubiquity, ECI, PCI, density, COI, COG) of the
     workspace's regions × industries, per year, as in the Growth Lab's ecomplexity package."""
@@ -184,12 +186,15 @@ def complexity_command(
         synthetic, lang, f"{indicator} · {level.value} · RCA ≥ {rca_cutoff:g} · ecomplexity"
     )
     if fmt is OutputFormat.table:
-        emit(
+        show(
             _label(_money(table, indicator, lang), lang),
             fmt,
             out,
+            lang=lang,
             title=t("complexity.title", lang),
             caption=caption,
+            limit=limit,
+            formats=PEOPLE,
         )
     else:
         emit(table, fmt, out)
@@ -222,6 +227,7 @@ def opportunities_command(
     fmt: FormatOption = OutputFormat.table,
     out: OutOption = None,
     lang: LangOption = None,
+    limit: LimitOption = None,
 ) -> None:
     """Industries REGION does not yet specialise in (RCA < cutoff), ranked by a strategy:
     feasibility (density; distance = 1 − density), complexity (PCI) and opportunity gain (COG)."""
@@ -267,12 +273,15 @@ def opportunities_command(
                 f"rank_{strategy}",
             ]
         ]
-        emit(
+        show(
             _label(_money(shown, indicator, lang), lang),
             fmt,
             out,
+            lang=lang,
             title=t("complexity.opportunities", lang),
             caption=caption,
+            limit=limit,
+            formats=PEOPLE,
         )
     else:
         emit(table, fmt, out)

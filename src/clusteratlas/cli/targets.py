@@ -26,6 +26,7 @@ from clusteratlas.cli._app import (
     emit,
     plan_lang,
 )
+from clusteratlas.cli._tables import PEOPLE, LimitOption, show
 
 
 @app.command("targets")
@@ -46,6 +47,7 @@ def targets_command(
     fmt: FormatOption = OutputFormat.table,
     out: OutOption = None,
     lang: LangOption = None,
+    limit: LimitOption = None,
     n_sim: NSimOption = 2000,
     seed: SeedOption = 0,
 ) -> None:
@@ -75,12 +77,15 @@ def targets_command(
         caption = (
             t("label.synthetic", language) if bool(result["synthetic"].astype(bool).any()) else None
         )
-        emit(
+        show(
             display_table(result, language),
             fmt,
             out,
+            lang=language,
             title=f"{t('targets.title', language)} · {loaded.id}",
             caption=caption,
+            limit=limit,
+            formats=PEOPLE,
         )
     else:
         emit(result, fmt, out)
