@@ -205,9 +205,7 @@ def people_frame(
         series = frame[column]
         if name in vals:
             prefix = vals[name]
-            cells = [
-                "—" if _missing(v) else _value(prefix, str(v), lang) for v in series.tolist()
-            ]
+            cells = ["—" if _missing(v) else _value(prefix, str(v), lang) for v in series.tolist()]
         else:
             f = fmt.get(name, text)
             cells = [f(v, lang) for v in series.tolist()]
@@ -266,9 +264,7 @@ def show(
         head = head[[c for c in chosen if c in head.columns]]
     for column, mapping in (labels or {}).items():
         if column in head.columns:
-            head = head.assign(
-                **{column: [mapping.get(str(v), v) for v in head[column].tolist()]}
-            )
+            head = head.assign(**{column: [mapping.get(str(v), v) for v in head[column].tolist()]})
     people = people_frame(head, lang, formats=formats, values=values, headers=headers)
     console.print(
         table_of(
@@ -345,9 +341,7 @@ def table_of(
         elif numeric:
             table.add_column(_wrapped(name, w), width=w + pad, justify="right", no_wrap=True)
         else:
-            table.add_column(
-                _wrapped(name, w), width=w + pad, no_wrap=True, overflow="ellipsis"
-            )
+            table.add_column(_wrapped(name, w), width=w + pad, no_wrap=True, overflow="ellipsis")
     keep = [s[0] for s in specs]
     for row in people[keep].itertuples(index=False):
         table.add_row(*(str(v) for v in row))
@@ -395,11 +389,9 @@ def _lang(people: pd.DataFrame) -> str:
 
 def region_labels(lang: str) -> dict[str, str]:
     """Region code (GB/T 2260) → name in ``lang`` (packaged region table)."""
-    from clusteratlas.refdata import regions
+    from clusteratlas.i18n import region_names
 
-    table = regions()
-    column = "name_zh" if lang == "zh" else "name_en"
-    return dict(zip(table["code"].astype(str), table[column].astype(str), strict=True))
+    return region_names(lang)
 
 
 def chain_labels(plan: Any, lang: str) -> dict[str, str]:

@@ -69,18 +69,30 @@ def build_report(
     seed: int = 0,
     opportunity_region: str | None = None,
     io_table: str = "china-2020-42",
+    provenance: dict[str, Any] | None = None,
 ) -> FullReport:
     """Run the analyses on ``workspace`` and collect everything the report shows.
 
     ``opportunity_region``: region for the opportunities section (default: the district
-    with the largest revenue among the firm data).
+    with the largest revenue among the firm data); ``provenance``: more entries for the
+    provenance appendix. Results the dashboard has precomputed for this workspace
+    (:mod:`clusteratlas.web.precompute`) are read instead of computed again.
     """
     from clusteratlas.analysis.targets import cluster_crossings, cluster_series
+    from clusteratlas.web.precompute import Store, params
     from clusteratlas.workspace import Workspace, default_path, open_workspace
 
     the_plan = plan if isinstance(plan, Plan) else load_plan(plan)
     own = not isinstance(workspace, Workspace)
     ws = open_workspace(workspace or default_path(), read_only=True) if own else workspace
+    store = Store(Path(getattr(ws, "path", workspace or default_path())), the_plan)
+
+    def run(command: str, **options: Any) -> pd.DataFrame:
+        stored = store.get(command, params(command, **options))
+        if stored is not None:
+            return stored
+        return getattr(api, command)(ws, the_plan, **options)
+
     try:
         monitor = api.clusters(ws, the_plan, all_years=True, n_sim=n_sim, seed=seed)
         synthetic = bool(monitor["synthetic"].astype(bool).any()) if len(monitor) else False
@@ -92,10 +104,10 @@ def build_report(
         crossings = cluster_crossings(the_plan, series, n_sim=n_sim, seed=seed)
         basis = series.drop_duplicates("cluster").set_index("cluster")["basis"]
         crossings["basis"] = crossings["cluster"].map(basis)
-        nodes = api.chains(ws, the_plan)
-        coverage = api.coverage(ws, the_plan)
-        regions = api.regions(ws, the_plan)
-        pipeline = api.ladder(ws, the_plan, view="pipeline")
+        nodes = run("chains")
+        coverage = run("coverage")
+        regions = run("regions")
+        pipeline = run("ladder", view="pipeline")
         districts = api.clusters(ws, the_plan, geography="firm", n_sim=n_sim, seed=seed)
         if opportunity_region is None:
             top = districts[districts["region"].astype(str).str.len() == 6]
@@ -104,7 +116,7 @@ def build_report(
                 if len(top)
                 else the_plan.region
             )
-        opportunities = api.opportunities(ws, the_plan, region=opportunity_region, top=None)
+        opportunities = run("opportunities", region=opportunity_region, top=None)
         datasets = api.datasets(ws, the_plan)
     finally:
         if own:
@@ -120,6 +132,7 @@ def build_report(
         "seed": seed,
         "n_sim": n_sim,
         "io table": io_table,
+        **(provenance or {}),
     }
     data = ReportData(
         plan=the_plan,
