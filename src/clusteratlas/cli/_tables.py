@@ -241,6 +241,7 @@ def show(
     wide: Sequence[str] = (),
     wrap: Sequence[str] = (),
     headers: Mapping[str, str] | None = None,
+    expendable: Sequence[str] = (),
     total: int | None = None,
 ) -> None:
     """Print ``frame`` for people (table to the terminal) or write it for machines.
@@ -252,6 +253,7 @@ def show(
     ``labels``: value → label maps per column (chain ids → chain names, region codes →
     district names); ``wrap``: long text columns that wrap inside the remaining width
     (criteria); ``headers``: catalogue keys of headers other than ``col.<name>``;
+    ``expendable``: columns left out first when the terminal is too narrow (else the last);
     ``total``: the full row count when ``frame`` holds only the first rows.
     """
     if fmt is not OutputFormat.table or out is not None:
@@ -273,6 +275,7 @@ def show(
             caption=caption,
             wide={header(c, lang, headers) for c in wide},
             wrap={header(c, lang, headers) for c in wrap},
+            expendable=[header(c, lang, headers) for c in expendable],
         )
     )
     total = len(frame) if total is None else int(total)
@@ -287,13 +290,15 @@ def table_of(
     caption: str | None = None,
     wide: set[str] | frozenset[str] = frozenset(),
     wrap: set[str] | frozenset[str] = frozenset(),
+    expendable: Sequence[str] = (),
     width: int | None = None,
 ) -> Table:
     """A compact rich table of already formatted strings that fits ``width`` (default: the
     console's): every column gets an exact width, so nothing is squeezed. Numbers are
     right-aligned and whole; headers wrap onto a second line rather than widen a column; text
     is cut with an ellipsis (``wide`` columns are cut later); only ``wrap`` columns wrap, in
-    the width left over. Columns that still do not fit are left out (named in the caption)."""
+    the width left over. Columns that still do not fit are left out (``expendable`` ones
+    first, then from the right) and named in the caption."""
     total_width = width or console.width
     narrow = total_width < 100
     gap = 2 if narrow else 3  # separator + padding per column
@@ -315,7 +320,8 @@ def table_of(
     # the first columns stay; the last non-wrapping ones go when the table is still too wide
     dropped: list[str] = []
     while fixed + sum(16 + gap for *_, wraps in specs if wraps) > total_width and len(specs) > 2:
-        idx = max(i for i, spec in enumerate(specs) if not spec[3])
+        spare_ones = [i for i, spec in enumerate(specs) if spec[0] in expendable]
+        idx = spare_ones[0] if spare_ones else max(i for i, sp in enumerate(specs) if not sp[3])
         name, w, _, _ = specs.pop(idx)
         fixed -= w + gap
         dropped.append(name)

@@ -86,6 +86,10 @@ def targets_command(
             caption=caption,
             limit=limit,
             formats=PEOPLE,
+            expendable=[
+                t("targets.col.required_cagr", language),
+                t("targets.col.projected", language),
+            ],
         )
     else:
         emit(result, fmt, out)

@@ -1,0 +1,68 @@
+"""The dashboard's precomputed page results (web/precompute.py): pages read them instead of
+running the analyses; a store is only used for the workspace file it was computed from."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+
+@pytest.fixture(scope="module")
+def stored(demo_workspace: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from clusteratlas.web.precompute import precompute
+
+    path = tmp_path_factory.mktemp("stored") / "workspace.duckdb"
+    shutil.copy(demo_workspace, path)
+    precompute(path, "beijing-2441")
+    return path
+
+
+def test_pages_read_the_store_not_the_analyses(stored: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from fastapi.testclient import TestClient
+
+    from clusteratlas import api
+    from clusteratlas.web.app import create_app
+
+    def refuse(*args: object, **kwargs: object) -> pd.DataFrame:
+        raise AssertionError("a page ran an analysis on the request path")
+
+    for name in (
+        "clusters",
+        "targets",
+        "chains",
+        "coverage",
+        "regions",
+        "ladder",
+        "opportunities",
+        "linkages",
+    ):
+        monkeypatch.setattr(api, name, refuse)
+    with TestClient(create_app(stored), raise_server_exceptions=True) as client:
+        screened = pd.read_parquet(next(stored.with_name(stored.name + ".pages").glob("ladder-*")))
+        firm = str(screened[screened["status"] == "eligible"]["firm_id"].iloc[0])
+        for path in (
+            "/",
+            "/clusters",
+            "/chains",
+            "/chains/ic",
+            "/opportunities",
+            "/ladder",
+            f"/ladder/firm/{firm}",
+        ):
+            response = client.get(path)
+            assert response.status_code == 200, (path, response.text[:300])
+
+
+def test_a_changed_workspace_invalidates_the_store(stored: Path, tmp_path: Path) -> None:
+    from clusteratlas.model.plan import load_plan
+    from clusteratlas.web.precompute import PAGE_RUNS, Store
+
+    copy = tmp_path / "workspace.duckdb"
+    shutil.copy(stored, copy)
+    shutil.copytree(stored.with_name(stored.name + ".pages"), tmp_path / "workspace.duckdb.pages")
+    store = Store(copy, load_plan("beijing-2441"))
+    assert store.get(*PAGE_RUNS[0]) is None  # another file (mtime differs): not trusted
+    assert Store(stored, load_plan("beijing-2441")).get(*PAGE_RUNS[0]) is not None
