@@ -95,11 +95,18 @@ def to_json(option: Option) -> str:
 
 
 def target_projection(
-    row: pd.Series | dict[str, Any], lang: str, *, static: bool = False
+    row: pd.Series | dict[str, Any],
+    lang: str,
+    *,
+    static: bool = False,
+    history: list[tuple[int, float]] | None = None,
 ) -> Option:
-    """One target: latest actual → projected median at the target year with its p10–p90
-    interval, and the target as a line (band for ``between``). Values in the target's unit
-    (亿元 for money, % for shares, count otherwise)."""
+    """One target: the actual's history (``history``: ``(year, value)`` in the target's
+    canonical unit; else the latest actual alone), the projected median at the target year
+    with its p10–p90 band, and the target as a line (two lines for ``between``). Values in
+    the target's unit (亿元 for money, % for shares, count otherwise), named in the title; the
+    y-axis always contains the target line and the band. Without any value the panel says
+    "无数据" instead of staying blank."""
     r = dict(row)
     unit = str(r.get("unit", ""))
     scale, axis = (
@@ -115,31 +122,35 @@ def target_projection(
     name = str(r.get("name_zh" if lang == "zh" else "name_en") or r.get("target_id"))
     latest_year = _num(r.get("latest_year"))
     year = int(_num(r.get("year")) or 0)
-    years = sorted({int(latest_year) if latest_year else year, year})
-    categories = [str(y) for y in range(years[0], years[-1] + 1)]
-    actual: list[float | None] = [None] * len(categories)
-    if latest_year:
-        actual[categories.index(str(int(latest_year)))] = sc(r.get("latest_value"))
+    points = {int(y): sc(v) for y, v in (history or []) if sc(v) is not None and int(y) <= year}
+    if latest_year and sc(r.get("latest_value")) is not None:
+        points[int(latest_year)] = sc(r.get("latest_value"))
+    first = min([*points, int(latest_year) if latest_year else year, year])
+    categories = [str(y) for y in range(first, year + 1)]
+    actual: list[float | None] = [points.get(int(c)) for c in categories]
     projected: list[float | None] = [None] * len(categories)
     band_low: list[float | None] = [None] * len(categories)
     band_width: list[float | None] = [None] * len(categories)
+    low = high = None
     if _num(r.get("projected_value")) is not None:
         projected[-1] = sc(r.get("projected_value"))
-        if latest_year and projected[0] is None:
-            projected[0] = actual[0]
+        if latest_year and str(int(latest_year)) in categories:
+            at = categories.index(str(int(latest_year)))
+            if at < len(categories) - 1:
+                projected[at] = actual[at]
         low, high = sc(r.get("projected_p10")), sc(r.get("projected_p90"))
         if low is not None and high is not None:
             band_low[-1] = low
             band_width[-1] = round(high - low, 4)
-    option = _base(name, static=static)
+    option = _base(f"{name}（{axis}）" if lang == "zh" else f"{name} ({axis})", static=static)
     option["title"]["textStyle"] = {"fontSize": 12}
     option["tooltip"] = {"trigger": "axis"}
     option["legend"] = {
         "bottom": 0,
         "data": [t("web.chart.actual", lang), t("web.chart.projected", lang)],
     }
+    option["grid"] = {"left": 8, "right": 44, "top": 36, "bottom": 30, "containLabel": True}
     option["xAxis"] = {"type": "category", "data": categories}
-    option["yAxis"] = {"type": "value", "name": axis, "scale": True}
     mark: list[dict[str, Any]] = []
     comparator = str(r.get("comparator"))
     if comparator in (">=", "<=") and sc(r.get("target_value")) is not None:
@@ -148,13 +159,19 @@ def target_projection(
         for key in ("target_low", "target_high"):
             if sc(r.get(key)) is not None:
                 mark.append({"yAxis": sc(r.get(key)), "name": t("web.chart.target", lang)})
+    shown = [
+        v for v in [*actual, *projected, low, high, *(m["yAxis"] for m in mark)] if v is not None
+    ]
+    option["yAxis"] = {"type": "value", **_axis_range(shown)}
     option["series"] = [
         {
             "name": t("web.chart.actual", lang),
-            "type": "scatter",
+            "type": "line",
             "data": actual,
-            "symbolSize": 12,
+            "connectNulls": True,
+            "symbolSize": 8,
             "itemStyle": {"color": "#24292f"},
+            "lineStyle": {"color": "#24292f"},
             "markLine": {
                 "symbol": "none",
                 "data": mark,
@@ -188,7 +205,37 @@ def target_projection(
             "itemStyle": {"color": "#4c8bf5"},
         },
     ]
+    if not [v for v in [*actual, *projected] if v is not None]:
+        option["graphic"] = [no_data(lang)]
     return option
+
+
+def no_data(lang: str) -> dict[str, Any]:
+    """An ECharts ``graphic`` element: "无数据" / "no data" in the middle of the panel."""
+    return {
+        "type": "text",
+        "left": "center",
+        "top": "middle",
+        "style": {"text": t("report.no_data", lang), "fontSize": 16, "fill": "#8c959f"},
+    }
+
+
+def _axis_range(values: list[float]) -> dict[str, float]:
+    """``min``/``max``/``interval`` of a value axis that contains every value (targets,
+    bands) with a margin, on a 1-2-5 step so that the end labels sit on grid lines; empty
+    without values."""
+    if not values:
+        return {}
+    low, high = min(values), max(values)
+    span = (high - low) or abs(high) or 1.0
+    raw = span * 1.2 / 5
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    lo = math.floor((low - span * 0.08) / step) * step
+    hi = math.ceil((high + span * 0.08) / step) * step
+    if low >= 0 > lo:
+        lo = 0.0
+    return {"min": round(lo, 6), "max": round(hi, 6), "interval": round(step, 6)}
 
 
 def target_status(targets: pd.DataFrame, lang: str, *, static: bool = False) -> Option:
@@ -268,10 +315,11 @@ def cluster_portfolio(
         "name": t("report.col.lq", lang) if x == "lq" else t("report.col.share_gdp", lang) + " (%)",
     }
     option["yAxis"] = {"type": "value", "name": t("web.chart.share_change", lang)}
-    option["visualMap"] = {
+    reach = max([abs(g) for g in growth] or [1.0]) or 1.0
+    option["visualMap"] = {  # centred on 0: decline red, growth green (+7 % is not red)
         "dimension": 3,
-        "min": min(growth or [0.0]),
-        "max": max(growth or [1.0]),
+        "min": -reach,
+        "max": reach,
         "calculable": True,
         "orient": "vertical",
         "right": 0,
@@ -344,8 +392,9 @@ def cluster_trends(
         }
     option = _base(t("web.chart.trends", lang), static=static)
     option["tooltip"] = {"trigger": "axis"}
-    option["legend"] = {"type": "scroll", "bottom": 0}
-    option["grid"]["bottom"] = 64
+    # a printed page cannot scroll: every cluster in the legend, on as many rows as needed
+    option["legend"] = {"type": "plain", "bottom": 0} if static else {"type": "scroll", "bottom": 0}
+    option["grid"]["bottom"] = 110 if static else 64
     option["xAxis"] = {"type": "category", "data": [str(y) for y in years]}
     option["yAxis"] = {"type": "log", "name": t("web.unit.yi", lang), "min": 10}
     option["series"] = series
@@ -679,6 +728,9 @@ def linkage_quadrants(link: pd.DataFrame, lang: str, *, static: bool = False) ->
             "type": "scatter",
             "data": points,
             "symbolSize": 10,
+            # the strongest sectors are named on the chart; labels give way when they collide
+            "label": {"show": True, "formatter": "{b}", "fontSize": 9, "position": "right"},
+            "labelLayout": {"hideOverlap": True},
             "emphasis": {"label": {"show": True, "formatter": "{b}"}},
             "markLine": {
                 "symbol": "none",

@@ -187,8 +187,14 @@ def chart_context(report: FullReport) -> dict[str, Any]:
     tb = report.tables
     monitor = tb["clusters"]
     targets = tb["targets"]
+    history = target_history(plan, report.data.facts, monitor, targets)
     projections = [
-        {"id": f"proj-{r['target_id']}", "option": charts.target_projection(r, lang, static=True)}
+        {
+            "id": f"proj-{r['target_id']}",
+            "option": charts.target_projection(
+                r, lang, static=True, history=history.get(str(r["target_id"]))
+            ),
+        }
         for _, r in targets.iterrows()
         if str(r["comparator"]) != "track"
     ]
@@ -285,6 +291,45 @@ def chart_context(report: FullReport) -> dict[str, Any]:
         "latest_year": int(latest["year"].max()) if len(latest) else "",
         "echarts_js": _asset("vendor", "echarts.min.js").replace("</script", "<\\/script"),
     }
+
+
+def target_history(
+    plan: Plan, facts: pd.DataFrame, monitor: pd.DataFrame, targets: pd.DataFrame
+) -> dict[str, list[tuple[int, float]]]:
+    """Each target's actual series ``(year, value)`` in canonical units, from where its latest
+    actual came: the published observations of its indicator at the plan region (for a
+    cluster size, the cluster's observed indicator), or the cluster monitor (synthetic firm
+    data) when that is the actual's source."""
+    from clusteratlas.analysis.targets import actual_key
+
+    source = dict(zip(targets["target_id"].astype(str), targets["actual_source"], strict=True))
+    clusters = {c.id: c for c in plan.clusters}
+    at_region = monitor[monitor["region"].astype(str) == plan.region] if len(monitor) else monitor
+    published = facts[facts["region"].astype(str) == plan.region] if len(facts) else facts
+    out: dict[str, list[tuple[int, float]]] = {}
+    for target in plan.targets:
+        ref = target.actual
+        rows: pd.DataFrame | None = None
+        indicator = None
+        if ref.kind == "observation":
+            indicator = actual_key(ref)
+        elif ref.kind == "cluster_size":
+            measure = ref.measure or plan.measure
+            cluster = clusters.get(str(ref.cluster))
+            if str(source.get(target.id)) == "cluster monitor":
+                sub = at_region[at_region["cluster"] == ref.cluster] if len(at_region) else None
+                if sub is not None and measure in sub.columns:
+                    rows = sub[["year", measure]].rename(columns={measure: "value"})
+            elif cluster is not None:
+                indicator = cluster.observed.get(measure)
+        if indicator is not None and len(published):
+            rows = published[published["indicator"] == indicator][["year", "value"]]
+        if rows is not None and len(rows):
+            rows = rows.dropna().drop_duplicates("year").sort_values("year")
+            out[target.id] = [
+                (int(y), float(v)) for y, v in zip(rows["year"], rows["value"], strict=True)
+            ]
+    return out
 
 
 def render_full_html(report: FullReport) -> str:

@@ -160,6 +160,7 @@ def target_rows(targets: pd.DataFrame, lang: str, plan: Plan | None = None) -> l
                     ),
                     lang,
                     unit,
+                    plan,
                 ),
             }
         )

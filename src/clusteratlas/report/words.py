@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import re
+from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
@@ -93,7 +94,7 @@ _NOTES: list[tuple[re.Pattern[str], str]] = [
 ]
 
 
-def note_text(note: Any, lang: str, unit: str = "") -> str:
+def note_text(note: Any, lang: str, unit: str = "", plan: Any = None) -> str:
     """An analysis note in ``lang``: known notes from the catalogue; an unknown English note
     is kept in the English report and summarised in the Chinese one."""
     from clusteratlas.report.html import format_value
@@ -112,7 +113,7 @@ def note_text(note: Any, lang: str, unit: str = "") -> str:
                 with contextlib.suppress(ValueError):
                     values["value"] = format_value(float(values["value"]), unit, lang)
             if "indicator" in values:
-                values["indicator"] = indicator_label(values["indicator"], lang)
+                values["indicator"] = indicator_label(values["indicator"], lang, plan)
             parts.append(t(key, lang).format(**values))
             break
         else:
@@ -124,10 +125,21 @@ def note_text(note: Any, lang: str, unit: str = "") -> str:
     return ("；" if lang == "zh" else "; ").join(dict.fromkeys(parts))
 
 
-def indicator_label(indicator: str, lang: str) -> str:
+def indicator_label(indicator: str, lang: str, plan: Any = None) -> str:
     """The label of a published-fact or registry indicator (``fact.<id>`` in the catalogue,
-    then the indicator registry); the id itself if neither knows it."""
+    then the indicator registry; ``cluster_size:<cluster>:<measure>`` by the plan's cluster
+    name); the id itself if none knows it."""
     from clusteratlas.model.indicators import INDICATORS
+
+    if indicator.startswith("cluster_size:"):
+        _, cluster, measure = ([*indicator.split(":"), "", ""])[:3]
+        names = (
+            {c.id: (c.name_zh if lang == "zh" else c.name_en) for c in plan.clusters}
+            if plan
+            else {}
+        )
+        sep = "" if lang == "zh" else " "
+        return f"{names.get(cluster, cluster)}{sep}{indicator_label(measure or 'revenue', lang)}"
 
     key = f"fact.{indicator}"
     label = t(key, lang)
@@ -144,3 +156,85 @@ def provenance_label(key: str, lang: str) -> str:
     name = f"report.prov.{key.replace(' ', '_')}"
     label = t(name, lang)
     return key if label == name else label
+
+
+#: Latin words a Chinese page may carry: terms of the trade, units, names of tools and formats.
+ALLOWED_WORDS = frozenset(
+    {
+        "GDP",
+        "LQ",
+        "ECI",
+        "PCI",
+        "COG",
+        "RCA",
+        "HHI",
+        "EG",
+        "R&D",
+        "IT",
+        "AI",
+        "IC",
+        "ZJTX",
+        "USD",
+        "CNY",
+        "CSV",
+        "XLSX",
+        "JSON",
+        "PDF",
+        "HTML",
+        "API",
+        "SHA",
+        "P",
+        "p10",
+        "p90",
+        "logit",
+        "ClusterAtlas",
+        "duckdb",
+        "ibis",
+        "spark",
+        "GB/T",
+        "ISO",
+        "F1",
+        "km",
+    }
+)
+
+
+class _Visible(HTMLParser):
+    """Visible text of a page: no ``script``/``style``, no ``code`` (ids, paths, hashes)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.skip = 0
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style", "code"):
+            self.skip += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style", "code") and self.skip:
+            self.skip -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self.skip:
+            self.parts.append(data)
+
+
+def english_words(html: str) -> list[str]:
+    """The English words of a page's visible text outside :data:`ALLOWED_WORDS`, URLs,
+    ``<code>`` and codes (tokens with digits: ``SYN000001``, ``2020-42``, ``p10``)."""
+    parser = _Visible()
+    parser.feed(html)
+    text = re.sub(
+        r"https?://\S+|www\.\S+|\S+\.(?:csv|parquet|duckdb|xlsx|html)\b",
+        " ",
+        " ".join(parser.parts),
+    )
+    words = []
+    for token in re.findall(r"[A-Za-z][A-Za-z0-9&/'\-]*", text):
+        if any(ch.isdigit() for ch in token) or token in ALLOWED_WORDS:
+            continue
+        if len(token) < 2:
+            continue
+        words.append(token)
+    return words
