@@ -110,3 +110,18 @@ def test_bad_lang_is_a_user_error(demo_workspace: Path, tmp_path: Path) -> None:
     )
     assert result.exit_code != 0
     assert "zh or en" in result.output
+
+
+def test_no_text_overlaps_in_the_printed_layout(outputs: Path) -> None:
+    """Chart titles, axis names, labels and legends, headings and table cells: no two text
+    boxes intersect as the report prints (A4 width, print media, in Chromium)."""
+    from clusteratlas.report.layout import text_overlaps
+
+    assert text_overlaps(outputs) == []
+
+
+def test_full_chinese_report_has_no_english_sentences(outputs: Path) -> None:
+    from clusteratlas.report.words import english_words
+
+    words = english_words(outputs.read_text(encoding="utf-8"))
+    assert words == [], words[:40]

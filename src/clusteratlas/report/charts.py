@@ -149,7 +149,7 @@ def target_projection(
         "bottom": 0,
         "data": [t("web.chart.actual", lang), t("web.chart.projected", lang)],
     }
-    option["grid"] = {"left": 8, "right": 44, "top": 36, "bottom": 30, "containLabel": True}
+    option["grid"] = {"left": 8, "right": 44, "top": 46, "bottom": 30, "containLabel": True}
     option["xAxis"] = {"type": "category", "data": categories}
     mark: list[dict[str, Any]] = []
     comparator = str(r.get("comparator"))
@@ -228,7 +228,7 @@ def _axis_range(values: list[float]) -> dict[str, float]:
         return {}
     low, high = min(values), max(values)
     span = (high - low) or abs(high) or 1.0
-    raw = span * 1.2 / 5
+    raw = span * 1.2 / 4
     power = 10 ** math.floor(math.log10(raw))
     step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
     lo = math.floor((low - span * 0.08) / step) * step
@@ -306,6 +306,7 @@ def cluster_portfolio(
     growth: list[float] = [p["value"][3] or 0.0 for p in points]
     for p in points:
         p["symbolSize"] = round(8 + 40 * math.sqrt((p["value"][2] or 0) / biggest), 1)
+    _label_the_larger(points)
     option["tooltip"] = {"trigger": "item"}
     option["xAxis"] = {
         "nameLocation": "middle",
@@ -314,7 +315,12 @@ def cluster_portfolio(
         "scale": True,
         "name": t("report.col.lq", lang) if x == "lq" else t("report.col.share_gdp", lang) + " (%)",
     }
-    option["yAxis"] = {"type": "value", "name": t("web.chart.share_change", lang)}
+    option["yAxis"] = {  # the name runs along the axis: it never meets the title
+        "type": "value",
+        "name": t("web.chart.share_change", lang),
+        "nameLocation": "middle",
+        "nameGap": 36,
+    }
     reach = max([abs(g) for g in growth] or [1.0]) or 1.0
     option["visualMap"] = {  # centred on 0: decline red, growth green (+7 % is not red)
         "dimension": 3,
@@ -328,20 +334,44 @@ def cluster_portfolio(
         "inRange": {"color": ["#d1242f", "#e3a008", "#1a7f37"]},
     }
     option["grid"]["right"] = 90
+    option["grid"]["top"] = 76  # room for the labels of the highest bubbles under the title
     option["series"] = [
         {
             "type": "scatter",
             "data": points,
             "label": {"show": True, "formatter": "{b}", "position": "top", "fontSize": 10},
+            # colliding names move apart or give way (the tooltip names every bubble)
+            "labelLayout": {"hideOverlap": True, "moveOverlap": "shiftY"},
             "markLine": {
                 "symbol": "none",
                 "silent": True,
                 "lineStyle": {"type": "dashed"},
+                "label": {"show": False},  # the axes already read 1 and 0
                 "data": ([{"xAxis": 1}] if x == "lq" else []) + [{"yAxis": 0}],
             },
         }
     ]
     return option
+
+
+def _label_the_larger(points: list[dict[str, Any]], near: float = 0.08) -> None:
+    """Of bubbles closer than ``near`` (share of each axis' range) to a larger one, only the
+    larger keeps its name on the chart (both stay in the tooltip)."""
+    xs = [p["value"][0] or 0.0 for p in points]
+    ys = [p["value"][1] or 0.0 for p in points]
+    dx = (max(xs) - min(xs)) if xs else 0.0
+    dy = (max(ys) - min(ys)) if ys else 0.0
+    order = sorted(range(len(points)), key=lambda i: -(points[i]["value"][2] or 0.0))
+    kept: list[int] = []
+    for i in order:
+        close = any(
+            abs(xs[i] - xs[j]) <= near * (dx or 1.0) and abs(ys[i] - ys[j]) <= near * (dy or 1.0)
+            for j in kept
+        )
+        if close:
+            points[i]["label"] = {"show": False}
+        else:
+            kept.append(i)
 
 
 def cluster_trends(
@@ -394,7 +424,9 @@ def cluster_trends(
     option["tooltip"] = {"trigger": "axis"}
     # a printed page cannot scroll: every cluster in the legend, on as many rows as needed
     option["legend"] = {"type": "plain", "bottom": 0} if static else {"type": "scroll", "bottom": 0}
-    option["grid"]["bottom"] = 110 if static else 64
+    per_row = 5 if lang == "zh" else 3
+    rows = -(-len(series) // per_row)
+    option["grid"]["bottom"] = 40 + 24 * rows if static else 64
     option["xAxis"] = {"type": "category", "data": [str(y) for y in years]}
     option["yAxis"] = {"type": "log", "name": t("web.unit.yi", lang), "min": 10}
     option["series"] = series
@@ -688,6 +720,7 @@ def opportunity_scatter(
         "inRange": {"color": ["#1a7f37", "#e3a008", "#d0d7de"]},
     }
     option["grid"]["right"] = 90
+    option["grid"]["top"] = 76  # room for the labels of the highest bubbles under the title
     option["series"] = [
         {
             "type": "scatter",
@@ -711,6 +744,10 @@ def linkage_quadrants(link: pd.DataFrame, lang: str, *, static: bool = False) ->
                 _round(r["forward"], 4),
                 _round((_num(r.get("output")) or 0) / YI, 0),
             ],
+            # key sectors (both indices above 1) are named on the chart, the rest on hover
+            "label": {
+                "show": bool((_num(r["backward"]) or 0) > 1 and (_num(r["forward"]) or 0) > 1)
+            },
         }
         for _, r in link.iterrows()
     ]
@@ -722,20 +759,27 @@ def linkage_quadrants(link: pd.DataFrame, lang: str, *, static: bool = False) ->
         "name": t("web.chart.backward", lang),
         "scale": True,
     }
-    option["yAxis"] = {"type": "value", "name": t("web.chart.forward", lang), "scale": True}
+    option["yAxis"] = {
+        "type": "value",
+        "name": t("web.chart.forward", lang),
+        "nameLocation": "middle",
+        "nameGap": 36,
+        "scale": True,
+    }
     option["series"] = [
         {
             "type": "scatter",
             "data": points,
             "symbolSize": 10,
             # the strongest sectors are named on the chart; labels give way when they collide
-            "label": {"show": True, "formatter": "{b}", "fontSize": 9, "position": "right"},
+            "label": {"formatter": "{b}", "fontSize": 9, "position": "right"},
             "labelLayout": {"hideOverlap": True},
             "emphasis": {"label": {"show": True, "formatter": "{b}"}},
             "markLine": {
                 "symbol": "none",
                 "silent": True,
                 "lineStyle": {"type": "dashed"},
+                "label": {"show": False},
                 "data": [{"xAxis": 1}, {"yAxis": 1}],
             },
             "markArea": {

@@ -258,7 +258,11 @@ def chart_context(report: FullReport) -> dict[str, Any]:
                 "id": "portfolio",
                 "option": charts.cluster_portfolio(monitor, plan, lang, static=True),
             },
-            {"id": "trends", "option": charts.cluster_trends(monitor, plan, lang, static=True)},
+            {
+                "id": "trends",
+                "option": charts.cluster_trends(monitor, plan, lang, static=True),
+                "tall": True,
+            },
         ],
         "chart_chains": [
             {"id": "coverage", "option": charts.chain_coverage(cov, plan, lang, static=True)}
