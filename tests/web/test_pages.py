@@ -87,3 +87,14 @@ def test_drill_down_cluster_chain_node_firm(client) -> None:  # type: ignore[no-
     assert firm.status_code == 200
     text = re.sub(r"<[^>]+>", " ", firm.text)
     assert not re.search(r"\b(fraction|market_share|manufacturing_upper)\b", text)
+
+
+def test_plan_board_keeps_the_bound_of_an_actual(client) -> None:  # type: ignore[no-untyped-def]
+    from clusteratlas.report.html import format_value
+
+    rows = [r for r in client.get("/api/targets").json() if r.get("latest_bound") == ">"]
+    assert rows, "the published facts hold lower bounds (e.g. 超3万亿)"
+    html = client.get("/?lang=zh").text
+    for row in rows:
+        shown = format_value(row["latest_value"], row["unit"], "zh", ">")
+        assert shown.startswith(">") and shown.replace(">", "&gt;") in html

@@ -474,6 +474,9 @@ def region_map(
             "data": data,
             "nameProperty": "name",
             "label": {"show": map_name != "jingjinji", "fontSize": 9},
+            # the small central districts (东城, 西城) would print on each other: labels that
+            # collide give way (the tooltip and the hover label still name every district)
+            "labelLayout": {"hideOverlap": True},
             "emphasis": {"label": {"show": True}},
         }
     ]

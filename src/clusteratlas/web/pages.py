@@ -171,7 +171,8 @@ def register_pages(app: FastAPI, state: State) -> None:
                     "name": r[name],
                     "target": _target_text(r, lang),
                     "year": int(r["year"]),
-                    "actual": _value(r["latest_value"], unit, lang),
+                    # a bound stays a bound: ">3万亿元", never "3万亿元"
+                    "actual": _value(r["latest_value"], unit, lang, r.get("latest_bound")),
                     "actual_year": "" if _missing(r["latest_year"]) else int(r["latest_year"]),
                     "gap": _value(r["gap"], unit, lang),
                     "status": str(r["status"]),
@@ -554,10 +555,10 @@ def register_pages(app: FastAPI, state: State) -> None:
         )
 
 
-def _value(v: Any, unit: str, lang: str) -> str:
+def _value(v: Any, unit: str, lang: str, bound: Any = None) -> str:
     from clusteratlas.report.html import format_value
 
-    return format_value(v, unit, lang)
+    return format_value(v, unit, lang, None if _missing(bound) else str(bound))
 
 
 def _target_text(row: pd.Series, lang: str) -> str:
