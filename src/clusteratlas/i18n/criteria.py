@@ -82,7 +82,7 @@ def _score_group(ruleset: Any, group: str, lang: str) -> str:
     return group
 
 
-def criterion_text(item: Mapping[str, Any], ruleset: Any, lang: str = "zh") -> str:
+def criterion_text(item: Mapping[Any, Any], ruleset: Any, lang: str = "zh") -> str:
     """One failed criterion in words: ``市场占有率 ≥ 10.0%，实际 0.3%`` /
     ``market share ≥ 10.0%, actual 0.3%``; a prerequisite tier: ``需先符合…``."""
     name = str(item.get("input") or item.get("criterion") or "")
@@ -100,7 +100,7 @@ def criterion_text(item: Mapping[str, Any], ruleset: Any, lang: str = "zh") -> s
 
 
 def criteria_text(
-    items: Iterable[Mapping[str, Any]] | None,
+    items: Iterable[Mapping[Any, Any]] | None,
     ruleset: Any,
     lang: str,
     *,
