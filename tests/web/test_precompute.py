@@ -56,13 +56,20 @@ def test_pages_read_the_store_not_the_analyses(stored: Path, monkeypatch) -> Non
             assert response.status_code == 200, (path, response.text[:300])
 
 
-def test_a_changed_workspace_invalidates_the_store(stored: Path, tmp_path: Path) -> None:
+def test_a_copy_keeps_the_store_an_import_invalidates_it(stored: Path, tmp_path: Path) -> None:
+    from clusteratlas.demo import facts_for_import
     from clusteratlas.model.plan import load_plan
     from clusteratlas.web.precompute import PAGE_RUNS, Store
+    from clusteratlas.workspace import open_workspace
 
     copy = tmp_path / "workspace.duckdb"
-    shutil.copy(stored, copy)
+    shutil.copy(stored, copy)  # a new modification time, the same datasets
     shutil.copytree(stored.with_name(stored.name + ".pages"), tmp_path / "workspace.duckdb.pages")
-    store = Store(copy, load_plan("beijing-2441"))
-    assert store.get(*PAGE_RUNS[0]) is None  # another file (mtime differs): not trusted
-    assert Store(stored, load_plan("beijing-2441")).get(*PAGE_RUNS[0]) is not None
+    plan = load_plan("beijing-2441")
+    assert Store(copy, plan).get(*PAGE_RUNS[0]) is not None
+    with open_workspace(copy) as ws:
+        ws.import_frame(
+            "observations", facts_for_import().head(3), dataset="more-facts", source="test"
+        )
+    assert Store(copy, plan).get(*PAGE_RUNS[0]) is None  # other data: not trusted
+    assert Store(stored, plan).get(*PAGE_RUNS[0]) is not None

@@ -99,15 +99,30 @@ def store_dir(workspace: Path) -> Path:
     return workspace.with_name(workspace.name + ".pages")
 
 
-def fingerprint(workspace: Path, plan: Any) -> dict[str, Any]:
-    """What a store is valid for: the workspace file (and WAL) size and mtime, the plan, the
-    package version."""
+def _stats(workspace: Path) -> list[list[int]]:
+    files = [workspace, workspace.with_name(workspace.name + ".wal")]
+    return [[p.stat().st_size, p.stat().st_mtime_ns] for p in files if p.exists()]
+
+
+def registry_hash(workspace: Path) -> str:
+    """A hash of the workspace's dataset registry (names, content hashes, rows, import
+    times): it changes with every import, and not when the file is merely copied."""
+    from clusteratlas.workspace import open_workspace
+
+    with open_workspace(workspace, read_only=True) as ws:
+        frame = ws.datasets()
+    rows = frame[["name", "content_hash", "rows", "imported_at"]].astype(str).to_numpy().tolist()
+    return hashlib.sha256(json.dumps(rows).encode()).hexdigest()
+
+
+def fingerprint(workspace: Path, plan: Any, *, registry: bool = True) -> dict[str, Any]:
+    """What a store is valid for: the workspace file (and WAL) size and mtime, its dataset
+    registry (``registry``), the plan and the package version."""
     from clusteratlas import __version__
 
-    files = [workspace, workspace.with_name(workspace.name + ".wal")]
-    stats = [(p.stat().st_size, p.stat().st_mtime_ns) for p in files if p.exists()]
     return {
-        "workspace": [list(s) for s in stats],
+        "workspace": _stats(workspace),
+        "registry": registry_hash(workspace) if registry else None,
         "plan": hashlib.sha256(
             (plan.model_dump_json() if hasattr(plan, "model_dump_json") else str(plan)).encode()
         ).hexdigest(),
@@ -141,9 +156,17 @@ class Store:
         ok = False
         if manifest.exists():
             try:
-                stored = json.loads(manifest.read_text(encoding="utf-8"))
-                ok = stored.get("fingerprint") == fingerprint(self.workspace, self.plan)
-            except (OSError, ValueError):
+                stored = json.loads(manifest.read_text(encoding="utf-8")).get("fingerprint", {})
+                quick = fingerprint(self.workspace, self.plan, registry=False)
+                same = {k: v for k, v in stored.items() if k != "registry"}
+                if {**same, "registry": None} == quick:
+                    ok = True  # the very file the store was computed from
+                elif {k: v for k, v in same.items() if k != "workspace"} == {
+                    k: v for k, v in quick.items() if k not in ("workspace", "registry")
+                }:
+                    # a copy or a touched file: the same datasets are the same data
+                    ok = stored.get("registry") == registry_hash(self.workspace)
+            except Exception:  # unreadable manifest or workspace: compute on demand
                 ok = False
         if not ok:
             self._memo.clear()
