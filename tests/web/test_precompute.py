@@ -73,3 +73,33 @@ def test_a_copy_keeps_the_store_an_import_invalidates_it(stored: Path, tmp_path:
         )
     assert Store(copy, plan).get(*PAGE_RUNS[0]) is None  # other data: not trusted
     assert Store(stored, plan).get(*PAGE_RUNS[0]) is not None
+
+
+def test_pages_say_preparing_while_the_store_is_computed(
+    demo_workspace: Path, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Right after ``serve`` starts without a store, a page whose data is neither stored nor
+    cached answers at once (200, reloads itself) instead of running the analysis."""
+    from fastapi.testclient import TestClient
+
+    from clusteratlas import api
+    from clusteratlas.web.app import create_app
+
+    class Busy:
+        def is_alive(self) -> bool:
+            return True
+
+    def refuse(*args: object, **kwargs: object) -> pd.DataFrame:
+        raise AssertionError("a page ran an analysis on the request path")
+
+    copy = tmp_path / "workspace.duckdb"
+    shutil.copy(demo_workspace, copy)
+    monkeypatch.setattr(api, "ladder", refuse)
+    web = create_app(copy)
+    web.state.pages_warming = Busy()
+    with TestClient(web) as client:
+        page = client.get("/ladder?lang=zh")
+        assert page.status_code == 200 and 'id="preparing-title"' in page.text
+        assert '<meta http-equiv="refresh"' in page.text
+        web.state.pages_warming = None  # warm-up done: pages compute (here: refuse) again
+        assert client.get("/ladder").status_code == 500

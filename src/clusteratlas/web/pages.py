@@ -84,9 +84,19 @@ def register_pages(app: FastAPI, state: State) -> None:
     app.state.pages_store = store
 
     def run(command: str, **parameters: Any) -> pd.DataFrame:
-        """The stored result (precomputed off the request path) or the app's cached one."""
+        """The stored result (precomputed off the request path) or the app's cached one.
+
+        While ``serve`` is still computing the store in the background, a result that is
+        neither stored nor cached is not computed on the request: :class:`Preparing` makes
+        the page say so (and reload itself) instead of keeping the visitor waiting."""
         frame = store.get(command, parameters)
-        return frame if frame is not None else state.run(command, **parameters)
+        if frame is not None:
+            return frame
+        warming = getattr(app.state, "pages_warming", None)
+        key = (command, tuple(sorted(parameters.items())), state.version())
+        if warming is not None and warming.is_alive() and key not in state.cache:
+            raise Preparing(command)
+        return state.run(command, **parameters)
 
     def render(request: Request, template: str, lang: str, **context: Any) -> HTMLResponse:
         query = dict(request.query_params)
@@ -132,6 +142,11 @@ def register_pages(app: FastAPI, state: State) -> None:
         except ValueError:
             detail = body.decode("utf-8", "replace")
         return error_page(request, response.status_code, detail)
+
+    @app.exception_handler(Preparing)
+    async def preparing_page(request: Request, exc: Preparing) -> HTMLResponse:
+        lang = _lang(request, state)
+        return render(request, "preparing.html.j2", lang, api_links=[])
 
     def error_page(request: Request, status: int, detail: str) -> HTMLResponse:
         lang = _lang(request, state)
@@ -600,6 +615,10 @@ def _cluster_tree(plan: Any, monitor: pd.DataFrame, lang: str) -> list[dict[str,
             }
         )
     return [{"group": g, "clusters": cs} for g, cs in groups.items()]
+
+
+class Preparing(Exception):
+    """A page's data is still being computed in the background (``serve`` just started)."""
 
 
 def _district_names(lang: str) -> dict[str, str]:
