@@ -306,7 +306,8 @@ def table_of(
     for column in people.columns:
         name = str(column)
         cells = people[column].astype(str)
-        numeric = bool(len(cells)) and bool(cells.str.match(NUMBER).all())
+        # numbers (most cells: a few "—", "跟踪指标" or "超出预测期" among them) stay whole
+        numeric = bool(len(cells)) and float(cells.str.match(NUMBER).mean()) >= 0.6
         body = max([1, *(cell_len(c) for c in cells)])
         head = _header_width(name)
         if name in wrap:
