@@ -90,7 +90,7 @@ def test_xlsx_sheets(outputs: Path) -> None:
     readme = {str(r[0]): r[1] for r in wb.get_sheet_by_name("README").to_python() if r}
     assert readme["synthetic"] == "true"
     header = wb.get_sheet_by_name("clusters").to_python()[0]
-    assert "revenue [yuan]" in header and "share_gdp [fraction 0–1]" in header
+    assert "营业收入（亿元）" in header and "占GDP比重（%）" in header and "从业人员（万人）" in header
 
 
 def test_bad_lang_is_a_user_error(demo_workspace: Path, tmp_path: Path) -> None:
