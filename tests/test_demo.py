@@ -65,9 +65,10 @@ def test_report_has_chinese_headings_sources_and_synthetic_labels(demo: tuple[Pa
     # a real actual cites the official page first, with its facts_official.csv row and the
     # official quote on hover (医药健康 2024: row 199; 2023: row 68, official page gmw.cn)
     assert "https://global.chinadaily.com.cn/a/202501/15/WS67875011a310f1265a1db006.html" in html
-    assert "facts_official.csv row 199" in html
+    assert re.search(r'<td class="num">199</td>', html)  # its facts_official.csv row
     assert 'href="https://difang.gmw.cn/bj/2024-11/15/content_37677745.htm" title="' in html
     assert "https://huaon.com/channel/focus/1031249.html" not in html  # the reprint it replaced
+    assert html.count('class="rchart') >= 10  # the demo report has its charts
     # provenance: plan id, engine, datasets
     assert "beijing-2441" in html and "duckdb" in html and "synthetic-firms-" in html
     # self-contained: no external scripts, stylesheets or fonts

@@ -351,10 +351,12 @@ def ladder(
         firms_t = tables.firms
         if region is not None:
             firms_t = _region_filter(firms_t, region)
-        if firm is not None:
+        firm_years_t = tables.firm_years
+        if firm is not None:  # screen one firm without reading every firm's years
             firms_t = firms_t.filter(firms_t.firm_id == firm)
+            firm_years_t = firm_years_t.filter(firm_years_t.firm_id == firm)
         if view == "pipeline":
-            frame = ladder_mod.pipeline(firms_t, tables.firm_years, ruleset=rs)
+            frame = ladder_mod.pipeline(firms_t, firm_years_t, ruleset=rs)
             if year is not None:
                 frame = frame[frame["year"] == int(year)]
             if tiers:
@@ -370,7 +372,7 @@ def ladder(
                     y = min(y, int(last_list) - year_offset)
             screened = ladder_mod.screen_table(
                 firms_t,
-                tables.firm_years,
+                firm_years_t,
                 year=y,
                 ruleset=rs,
                 keep=("name", "region"),

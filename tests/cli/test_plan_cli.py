@@ -51,11 +51,17 @@ def test_plan_validate_missing_file(tmp_path: Path) -> None:
 
 
 def test_plan_show_targets_in_chinese_and_english() -> None:
-    zh = runner.invoke(app, ["plan", "show", "--what", "targets", "--format", "csv"])
+    # machine formats: stable English keys, canonical units; the table: Chinese, in words
+    csv = runner.invoke(app, ["plan", "show", "--what", "targets", "--format", "csv"])
+    assert csv.exit_code == 0, csv.output
+    frame = pd.read_csv(pd.io.common.StringIO(csv.output))
+    assert {"id", "name_zh", "name_en", "value", "low", "high", "unit"} <= set(frame.columns)
+    assert len(frame) == 16
+    trillion = frame.set_index("id").loc["trillion_clusters_2025"]
+    assert (trillion["low"], trillion["high"]) == (4, 5)
+    zh = runner.invoke(app, ["plan", "show", "--what", "targets", "--limit", "0"])
     assert zh.exit_code == 0, zh.output
-    frame = pd.read_csv(pd.io.common.StringIO(zh.output))
-    assert "目标值" in frame.columns and len(frame) == 16
-    assert "4–5" in set(frame["目标值"])
+    assert "目标值" in zh.output and "4–5" in zh.output
     en = runner.invoke(app, ["plan", "show", "--what", "levels", "--lang", "en"])
     assert en.exit_code == 0 and "CNY 1 tn" in en.output
     bad = runner.invoke(app, ["plan", "show", "--what", "chains?"])

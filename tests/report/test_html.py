@@ -81,7 +81,6 @@ def test_report_zh(data: ReportData) -> None:
     assert "规划目标进展" in html and "数据溯源附录" in html
     assert "合成数据（非真实企业）" in html
     assert "已达成" in html and "未达成" in html and "进展顺利" in html
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # notes are escaped
     assert "<script>alert(1)</script>" not in html
     assert "2025 (2024–超出预测期)" in html  # open-ended crossing interval
     assert "3.2万亿元" in html and "9,900亿元" in html
@@ -93,6 +92,8 @@ def test_report_en_without_synthetic_banner(data: ReportData) -> None:
     assert '<html lang="en">' in html
     assert "Plan targets" in html and "Provenance appendix" in html
     assert 'class="banner synthetic-banner"' not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # notes are escaped
+    assert "<script>alert(1)</script>" not in html
 
 
 def test_status_summary_counts_every_target(data: ReportData) -> None:
@@ -116,3 +117,37 @@ def test_template_is_extensible_by_blocks(data: ReportData) -> None:
     html = env.get_template("child.html.j2").render(**build_context(data))
     assert '<div id="chart-targets">CHART</div>' in html
     assert html.index('id="targets"') < html.index("chart-targets") < html.index('id="clusters"')
+
+
+def test_chinese_report_reads_in_chinese(data: ReportData) -> None:
+    """Labels, notes, statuses, sources and provenance come in Chinese: no English word
+    outside the allow-list (GDP, LQ, …), URLs and codes."""
+    from clusteratlas.report.words import english_words
+
+    html = render_html(data)
+    assert english_words(html) == []
+    # the English report does say things in English, so the check can fail
+    assert "Plan" in english_words(render_html(ReportData(**{**data.__dict__, "lang": "en"})))
+
+
+def test_english_words_ignores_terms_codes_and_urls() -> None:
+    from clusteratlas.report.words import english_words
+
+    page = (
+        "<p>占GDP比重 LQ 1.2 <a href='https://x.gov.cn/a'>https://x.gov.cn/a</a> SYN000001 "
+        "<code>beijing-facts</code></p><script>var latest = 1;</script>"
+        "<p>fewer than two observations</p>"
+    )
+    assert english_words(page) == ["fewer", "than", "two", "observations"]
+
+
+def test_times_are_beijing_time_and_official_sources_first(data: ReportData) -> None:
+    import datetime as dt
+
+    from clusteratlas.report.words import is_official, local_time
+
+    moment = dt.datetime(2026, 12, 7, 3, 52, tzinfo=dt.UTC)
+    assert local_time(moment, "zh") == "2026-12-07 11:52（北京时间）"
+    rows = H.fact_rows(data.facts, "zh")
+    flags = [is_official(r["source"]["url"]) for r in rows]
+    assert flags == sorted(flags, reverse=True)

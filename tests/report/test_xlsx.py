@@ -57,22 +57,41 @@ def test_sheets_units_and_readme(tmp_path: Path) -> None:
     book = _read(out)
     assert list(book) == ["README", "clusters", "facts", "ladder"]
     assert book["clusters"][0] == [
-        "cluster",
-        "revenue [yuan]",
-        "share_gdp [fraction 0–1]",
-        "employees [persons]",
+        "产业集群",
+        "营业收入（亿元）",
+        "占GDP比重（%）",
+        "从业人员（万人）",
         "synthetic",
     ]
-    assert book["clusters"][1][:3] == ["ic", 2.48e11, 0.05]
+    # money in 亿元, people in 万人, shares as fractions formatted as percentages
+    assert book["clusters"][1][:4] == ["ic", 2480.0, 0.05, 0.1]
     assert book["clusters"][2][3] in ("", None)  # NaN → empty cell
-    # a table with a unit column: its value header points there
-    assert book["facts"][0][:3] == ["indicator", "value [unit column]", "unit"]
+    # a table with a unit column: its value header points there, values per row
+    assert book["facts"][0][:3] == ["指标", "数值（单位见“单位”列）", "单位"]
+    assert book["facts"][1][1] == pytest.approx(49800.0)
     assert '"criterion": "rd"' in str(book["ladder"][1][1])
     readme = {str(r[0]): r[1] for r in book["README"] if r and r[0] != ""}
     assert readme["synthetic"] == "true"
     assert "SYNTHETIC" in readme
     assert readme["plan"] == "beijing-2441"
     assert readme["source 1"].startswith("https://")
+    assert "亿元" in readme["units"] and "万人" in readme["units"]
+    sheets = {str(r[0]): r[2] for r in book["README"] if r and len(r) > 2}
+    assert "revenue, share_gdp" in str(sheets["clusters"])  # the English keys, for mapping
+
+
+def test_number_formats(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    frame = pd.DataFrame({"revenue": [2.48e11], "share_gdp": [0.05], "employees": [12345.0]})
+    out = write_xlsx({"c": frame}, tmp_path / "f.xlsx", readme={}, synthetic=False, lang="en")
+    sheet = load_workbook(out)["c"]
+    assert [c.value for c in sheet[1]] == [
+        "Revenue (100 million yuan)",
+        "Share of GDP (%)",
+        "Employees (10 thousand persons)",
+    ]
+    assert [c.number_format for c in sheet[2]] == ["#,##0.00", "0.0%", "#,##0.00"]
 
 
 def test_real_data_has_no_synthetic_flag(tmp_path: Path) -> None:
@@ -84,11 +103,12 @@ def test_real_data_has_no_synthetic_flag(tmp_path: Path) -> None:
 
 
 def test_header_units() -> None:
-    assert header("revenue") == "revenue [yuan]"
-    assert header("growth") == "growth [fraction 0–1]"
-    assert header("gap") == "gap [unit column]"
-    assert header("value", row_units=True) == "value [unit column]"
-    assert header("cluster") == "cluster"
+    assert header("revenue", lang="zh") == "营业收入（亿元）"
+    assert header("growth", lang="zh") == "增速（%）"
+    assert header("gap", lang="en") == "Gap (unit in the unit column)"
+    assert header("value", row_units=True, lang="en") == "Value (unit in the unit column)"
+    assert header("cluster", lang="en") == "Cluster"
+    assert header("no_label_here", lang="zh") == "no_label_here"
 
 
 @settings(max_examples=25, deadline=None)

@@ -93,6 +93,14 @@ def server(demo_workspace: Path) -> Iterator[str]:
     else:
         proc.kill()
         raise RuntimeError("server did not start within 60 s")
+    # serve computes the pages' data in the background (no store next to this workspace);
+    # until it is done a page says "preparing": the browser tests look at the finished pages
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline:
+        pages = [httpx.get(base + p, timeout=60).text for p in ("/", "/ladder")]
+        if not any('id="preparing-title"' in text for text in pages):
+            break
+        time.sleep(1)
     yield base
     proc.terminate()
     try:

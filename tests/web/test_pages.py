@@ -60,3 +60,42 @@ def test_static_assets(client) -> None:  # type: ignore[no-untyped-def]
     css = client.get("/static/app.css").text
     assert '"Noto Sans CJK SC"' in css
     assert client.get("/static/vendor/echarts.min.js").status_code == 200
+
+
+def test_bad_parameter_on_a_page_is_an_html_page(client) -> None:  # type: ignore[no-untyped-def]
+    for path, status in (("/ladder?year=abc", 422), ("/chains/nope", 422), ("/nowhere", 404)):
+        response = client.get(path)
+        assert response.status_code == status
+        assert response.headers["content-type"].startswith("text/html")
+        assert 'id="error-title"' in response.text and "无法显示此页面" in response.text
+    api = client.get("/api/ladder?year=abc")
+    assert api.status_code == 422 and api.headers["content-type"] == "application/json"
+    en = client.get("/ladder/firm/NO_SUCH_FIRM?lang=en")
+    assert en.status_code == 404 and "no firm “NO_SUCH_FIRM” in the workspace" in en.text
+
+
+def test_drill_down_cluster_chain_node_firm(client) -> None:  # type: ignore[no-untyped-def]
+    cluster = client.get("/clusters?cluster=ic&lang=zh").text
+    assert 'href="/chains/ic?lang=zh"' in cluster
+    assert "京津冀产业链产能分布 · 集成电路" in cluster  # the map says which chain it shows
+    chain = client.get("/chains/ic?lang=zh").text
+    assert 'href="/clusters?cluster=ic&lang=zh"' in chain  # crumbs name the cluster
+    assert ">ic<" not in chain
+    node = client.get("/chains/ic/design?lang=zh").text
+    leaders = re.findall(r'href="/ladder/firm/([A-Za-z0-9_\-]+)\?lang=zh"', node)
+    assert leaders, "chain leaders and candidates link to their firm pages"
+    firm = client.get(f"/ladder/firm/{leaders[0]}?lang=zh")
+    assert firm.status_code == 200
+    text = re.sub(r"<[^>]+>", " ", firm.text)
+    assert not re.search(r"\b(fraction|market_share|manufacturing_upper)\b", text)
+
+
+def test_plan_board_keeps_the_bound_of_an_actual(client) -> None:  # type: ignore[no-untyped-def]
+    from clusteratlas.report.html import format_value
+
+    rows = [r for r in client.get("/api/targets").json() if r.get("latest_bound") == ">"]
+    assert rows, "the published facts hold lower bounds (e.g. 超3万亿)"
+    html = client.get("/?lang=zh").text
+    for row in rows:
+        shown = format_value(row["latest_value"], row["unit"], "zh", ">")
+        assert shown.startswith(">") and shown.replace(">", "&gt;") in html

@@ -90,7 +90,8 @@ def test_xlsx_sheets(outputs: Path) -> None:
     readme = {str(r[0]): r[1] for r in wb.get_sheet_by_name("README").to_python() if r}
     assert readme["synthetic"] == "true"
     header = wb.get_sheet_by_name("clusters").to_python()[0]
-    assert "revenue [yuan]" in header and "share_gdp [fraction 0–1]" in header
+    for localized in ("营业收入（亿元）", "占GDP比重（%）", "从业人员（万人）"):
+        assert localized in header
 
 
 def test_bad_lang_is_a_user_error(demo_workspace: Path, tmp_path: Path) -> None:
@@ -110,3 +111,18 @@ def test_bad_lang_is_a_user_error(demo_workspace: Path, tmp_path: Path) -> None:
     )
     assert result.exit_code != 0
     assert "zh or en" in result.output
+
+
+def test_no_text_overlaps_in_the_printed_layout(outputs: Path) -> None:
+    """Chart titles, axis names, labels and legends, headings and table cells: no two text
+    boxes intersect as the report prints (A4 width, print media, in Chromium)."""
+    from clusteratlas.report.layout import text_overlaps
+
+    assert text_overlaps(outputs) == []
+
+
+def test_full_chinese_report_has_no_english_sentences(outputs: Path) -> None:
+    from clusteratlas.report.words import english_words
+
+    words = english_words(outputs.read_text(encoding="utf-8"))
+    assert words == [], words[:40]

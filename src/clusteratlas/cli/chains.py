@@ -24,9 +24,9 @@ from clusteratlas.cli._app import (
     WorkspaceOption,
     app,
     data_source,
-    emit,
     plan_lang,
 )
+from clusteratlas.cli._tables import LimitOption, show
 from clusteratlas.cli.monitor import BasisOption
 from clusteratlas.config import DEFAULT_PLAN
 
@@ -38,10 +38,22 @@ RegionOption = Annotated[
 
 
 def _show(
-    frame: pd.DataFrame, lang: str, fmt: OutputFormat, out: Path | None, title_key: str
+    frame: pd.DataFrame,
+    lang: str,
+    fmt: OutputFormat,
+    out: Path | None,
+    title_key: str,
+    limit: int | None = None,
+    *,
+    plan: str = DEFAULT_PLAN,
+    columns: tuple[str, ...] | None = None,
+    extra: tuple[str, ...] = (),
 ) -> None:
-    """Keep one node-name column in ``lang`` and flag synthetic data in the caption."""
+    """Keep one node-name column in ``lang`` and flag synthetic data in the caption; machine
+    formats keep the English keys and canonical units, the table is for people."""
+    from clusteratlas.cli._tables import chain_labels, region_labels
     from clusteratlas.i18n import t
+    from clusteratlas.model.plan import load_plan
 
     if "name_zh" in frame.columns:
         keep = "name_zh" if lang == "zh" else "name_en"
@@ -49,7 +61,24 @@ def _show(
         frame = frame.rename(columns={keep: "node_name"})
     synthetic = bool(frame["synthetic"].any()) if "synthetic" in frame.columns else False
     caption = t("label.synthetic", lang) if synthetic else None
-    emit(frame, fmt, out, title=t(title_key, lang), caption=caption)
+    show(
+        frame,
+        fmt,
+        out,
+        lang=lang,
+        title=t(title_key, lang),
+        caption=caption,
+        limit=limit,
+        columns=columns,
+        extra=extra,
+        labels={
+            "chain": chain_labels(load_plan(plan), lang),
+            "region": region_labels(lang),
+            "member": region_labels(lang),
+            "specialist": region_labels(lang),
+        },
+        wide=("node_name", "name", "top_firms"),
+    )
 
 
 @app.command("chains")
@@ -67,6 +96,7 @@ def chains_command(
     fmt: FormatOption = OutputFormat.table,
     out: OutOption = None,
     lang: LangOption = None,
+    limit: LimitOption = None,
 ) -> None:
     """Chain nodes in a region: firms, revenue, growth, share of national, LQ, status (强链补链)."""
     from clusteratlas import api
@@ -85,7 +115,23 @@ def chains_command(
         year=year,
         summary=summary,
     )
-    _show(frame, plan_lang(plan, lang), fmt, out, "chains.coverage" if summary else "chains.title")
+    title = "chains.coverage" if summary else "chains.title"
+    columns = (
+        ("chain", "nodes", "coverage", "strong", "present", "weak", "missing")
+        if summary
+        else ("chain", "node_name", "stage", "firms", "revenue", "growth", "lq", "status")
+    )
+    _show(
+        frame,
+        plan_lang(plan, lang),
+        fmt,
+        out,
+        title,
+        limit,
+        plan=plan,
+        columns=columns,
+        extra=("share_of_national", "top_firms"),
+    )
 
 
 @app.command("attract")
@@ -123,7 +169,17 @@ def attract_command(
         year=year,
         limit=limit,
     )
-    _show(frame, plan_lang(plan, lang), fmt, out, "chains.attract")
+    _show(
+        frame,
+        plan_lang(plan, lang),
+        fmt,
+        out,
+        "chains.attract",
+        limit,
+        plan=plan,
+        columns=("rank", "name", "region", "revenue", "growth", "rd_intensity", "score"),
+        extra=("best_tag", "distance_km"),
+    )
 
 
 @app.command("regions")
@@ -143,6 +199,7 @@ def regions_command(
     fmt: FormatOption = OutputFormat.table,
     out: OutOption = None,
     lang: LangOption = None,
+    limit: LimitOption = None,
 ) -> None:
     """Where each chain node's capacity sits across a region group; specialists and gaps
     (on the firm registry or on statistics: --basis)."""
@@ -162,4 +219,14 @@ def regions_command(
         year=year,
         basis=None if basis is None else basis.value,
     )
-    _show(frame, plan_lang(plan, lang), fmt, out, "regions.title")
+    _show(
+        frame,
+        plan_lang(plan, lang),
+        fmt,
+        out,
+        "regions.title",
+        limit,
+        plan=plan,
+        columns=("chain", "node_name", "member", "revenue", "firms", "share_of_group", "lq"),
+        extra=("specialist", "gap"),
+    )

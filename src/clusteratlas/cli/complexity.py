@@ -28,6 +28,7 @@ from clusteratlas.cli._app import (
     err_console,
     plan_lang,
 )
+from clusteratlas.cli._tables import PEOPLE, LimitOption, show
 from clusteratlas.config import DEFAULT_PLAN
 
 if TYPE_CHECKING:
@@ -159,6 +160,7 @@ def complexity_command(
     fmt: FormatOption = OutputFormat.table,
     out: OutOption = None,
     lang: LangOption = None,
+    limit: LimitOption = None,
 ) -> None:
     """Economic complexity (RCA, diversity, ubiquity, ECI, PCI, density, COI, COG) of the
     workspace's regions × industries, per year, as in the Growth Lab's ecomplexity package."""
@@ -194,12 +196,15 @@ def complexity_command(
     )
 
     if fmt is OutputFormat.table:
-        emit(
+        show(
             _label(_money(table, indicator, lang), lang),
             fmt,
             out,
+            lang=lang,
             title=t("complexity.title", lang),
             caption=caption,
+            limit=limit,
+            formats=PEOPLE,
         )
     else:
         emit(table, fmt, out)
@@ -232,6 +237,7 @@ def opportunities_command(
     fmt: FormatOption = OutputFormat.table,
     out: OutOption = None,
     lang: LangOption = None,
+    limit: LimitOption = None,
 ) -> None:
     """Industries REGION does not yet specialise in (RCA < cutoff), ranked by a strategy:
     feasibility (density; distance = 1 − density), complexity (PCI) and opportunity gain (COG)."""
@@ -277,12 +283,15 @@ def opportunities_command(
                 f"rank_{strategy}",
             ]
         ]
-        emit(
+        show(
             _label(_money(shown, indicator, lang), lang),
             fmt,
             out,
+            lang=lang,
             title=t("complexity.opportunities", lang),
             caption=caption,
+            limit=limit,
+            formats=PEOPLE,
         )
     else:
         emit(table, fmt, out)

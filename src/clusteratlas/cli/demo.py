@@ -34,7 +34,8 @@ def demo_command(
     and the target tracker, print a summary and write DIR/report.html."""
     from rich.panel import Panel
 
-    from clusteratlas.cli._app import rich_table
+    from clusteratlas.cli._app import OutputFormat
+    from clusteratlas.cli._tables import PEOPLE, show
     from clusteratlas.cli.monitor import display_table as cluster_table
     from clusteratlas.cli.targets import display_table as target_table
     from clusteratlas.demo import run_demo
@@ -51,16 +52,26 @@ def demo_command(
         )
     )
     result = run_demo(out, firms=firms, seed=seed, n_sim=n_sim, lang=language, years=years)
-    console.print(
-        rich_table(target_table(result.targets, language), title=t("targets.title", language))
+    show(
+        target_table(result.targets, language),
+        OutputFormat.table,
+        None,
+        lang=language,
+        title=t("targets.title", language),
+        limit=0,
+        formats=PEOPLE,
+        expendable=[t("targets.col.required_cagr", language), t("targets.col.projected", language)],
     )
     latest = result.monitor[result.monitor["year"] == result.monitor["year"].max()]
-    console.print(
-        rich_table(
-            cluster_table(latest, plan, language),
-            title=t("report.demo.clusters_title", language),
-            caption=t("label.synthetic", language),
-        )
+    show(
+        cluster_table(latest, plan, language),
+        OutputFormat.table,
+        None,
+        lang=language,
+        title=t("report.demo.clusters_title", language),
+        caption=t("label.synthetic", language),
+        limit=0,
+        formats=PEOPLE,
     )
     console.print(
         f"workspace: {result.workspace}\nreport:    {result.report}\n"

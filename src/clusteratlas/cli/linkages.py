@@ -16,6 +16,7 @@ from clusteratlas.cli._app import (
     emit,
     plan_lang,
 )
+from clusteratlas.cli._tables import PEOPLE, LimitOption, show
 from clusteratlas.config import DEFAULT_PLAN
 
 
@@ -59,6 +60,7 @@ def linkages_command(
     fmt: FormatOption = OutputFormat.table,
     out: OutOption = None,
     lang: LangOption = None,
+    limit: LimitOption = None,
 ) -> None:
     """Backward/forward linkages (Rasmussen–Hirschman, forward from Ghosh), key sectors,
     multipliers and service intensity (投入产出关联: 影响力系数/感应度系数, 关键部门)."""
@@ -134,6 +136,15 @@ def linkages_command(
         frame = frame.rename(columns={c: t(f"linkages.col.{c}", lang) for c in frame.columns})
         title = f"{t('linkages.title', lang)} — {table_name} ({block_used})"
         caption = t("linkages.caption", lang)
-        emit(frame, fmt, out, title=title, caption=caption)
+        show(
+            frame,
+            fmt,
+            out,
+            lang=lang,
+            title=title,
+            caption=caption,
+            limit=limit,
+            formats=PEOPLE,
+        )
         return
     emit(frame.assign(table=table_name, block=block_used), fmt, out)

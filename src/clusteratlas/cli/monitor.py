@@ -27,6 +27,7 @@ from clusteratlas.cli._app import (
     emit,
     plan_lang,
 )
+from clusteratlas.cli._tables import PEOPLE, LimitOption, show
 from clusteratlas.config import DEFAULT_PLAN
 
 
@@ -84,6 +85,7 @@ def clusters_command(
     fmt: FormatOption = OutputFormat.table,
     out: OutOption = None,
     lang: LangOption = None,
+    limit: LimitOption = None,
     n_sim: NSimOption = 2000,
     seed: SeedOption = 0,
 ) -> None:
@@ -119,12 +121,15 @@ def clusters_command(
         notes.append(t("label.synthetic", language))
     caption = " · ".join(notes)
     if fmt is OutputFormat.table:
-        emit(
+        show(
             display_table(frame, loaded, language, geography=geography.value),
             fmt,
             out,
+            lang=language,
             title=f"{t('report.section.clusters', language)} · {loaded.id}",
             caption=caption,
+            limit=limit,
+            formats=PEOPLE,
         )
     else:
         emit(frame.reset_index(drop=True), fmt, out)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -19,8 +19,14 @@ from clusteratlas.cli._app import (
     emit,
     plan_lang,
 )
+from clusteratlas.cli._tables import LimitOption, show
 from clusteratlas.config import DEFAULT_PLAN
 from clusteratlas.errors import ClusterAtlasError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from clusteratlas.model.plan import Plan
 
 plan_app = CommandGroup(
     help="Check and show plans (规划): clusters, levels, targets, chains.", no_args_is_help=True
@@ -51,77 +57,126 @@ def show_command(
     fmt: FormatOption = OutputFormat.table,
     out: OutOption = None,
     lang: LangOption = None,
+    limit: LimitOption = None,
 ) -> None:
-    """Show a plan's clusters (with GB/T 4754 codes), targets or levels."""
-    import pandas as pd
-
-    from clusteratlas.i18n import t
+    """Show a plan's clusters (with GB/T 4754 codes), targets or levels. Machine formats
+    (json, csv, parquet) have stable English keys and canonical units (yuan, fractions);
+    the table is localized."""
     from clusteratlas.model.plan import load_plan
-    from clusteratlas.units import format_money
 
     loaded = load_plan(plan)
     language = plan_lang(loaded, lang)
-    name = "name_zh" if language == "zh" else "name_en"
-    if what == "clusters":
-        frame = pd.DataFrame(
-            [
-                {
-                    "id": c.id,
-                    t("plan.col.name", language): getattr(c, name),
-                    t("plan.col.group", language): t(f"plan.group.{c.group}", language),
-                    t("plan.col.parent", language): c.parent or "",
-                    t("plan.col.codes", language): " ".join(c.codes)
-                    or ("+".join(c.includes) if c.includes else ""),
-                    t("plan.col.keywords", language): " ".join(c.keywords),
-                }
-                for c in loaded.clusters
-            ]
-        )
-    elif what == "targets":
-        frame = pd.DataFrame(
-            [
-                {
-                    "id": tg.id,
-                    t("plan.col.name", language): getattr(tg, name),
-                    t("targets.col.comparator", language): tg.comparator,
-                    t("plan.col.target", language): _target_text(
-                        tg.comparator, tg.value, tg.low, tg.high, tg.unit, language
-                    ),
-                    t("label.year", language): tg.year,
-                    t("label.source", language): tg.source,
-                }
-                for tg in loaded.targets
-            ]
-        )
-    elif what == "levels":
-        frame = pd.DataFrame(
-            [
-                {
-                    "id": lv.id,
-                    t("plan.col.name", language): getattr(lv, name),
-                    t("plan.col.threshold", language): format_money(lv.threshold, language),
-                }
-                for lv in loaded.levels
-            ]
-        )
-    else:
+    if what not in _COLUMNS:
         raise ClusterAtlasError(f"--what must be clusters, targets or levels, not {what!r}")
+    frame = plan_frame(loaded, what)
+    name = "name_zh" if language == "zh" else "name_en"
     title = f"{getattr(loaded, name)} ({loaded.id})"
-    emit(frame, fmt, out, title=title)
+    if fmt is not OutputFormat.table or out is not None:
+        emit(frame, fmt, out, title=title)
+        return
+    show(
+        _people(frame, what, language),
+        fmt,
+        out,
+        lang=language,
+        title=title,
+        limit=limit,
+        columns=_COLUMNS[what],
+        wide=("name", "codes", "keywords", "source"),
+        headers={
+            "id": "plan.col.id",
+            "name": "plan.col.name",
+            "group": "plan.col.group",
+            "parent": "plan.col.parent",
+            "codes": "plan.col.codes",
+            "keywords": "plan.col.keywords",
+            "target": "plan.col.target",
+            "threshold": "plan.col.threshold",
+            "source": "label.source",
+            "year": "label.year",
+        },
+    )
+
+
+_COLUMNS: dict[str, tuple[str, ...]] = {
+    "clusters": ("id", "name", "group", "parent", "codes", "keywords"),
+    "targets": ("id", "name", "target", "year", "source"),
+    "levels": ("id", "name", "threshold"),
+}
+
+
+def plan_frame(plan: Plan, what: str) -> pd.DataFrame:
+    """The plan's ``clusters``, ``targets`` or ``levels`` as a table with stable English keys
+    (money in yuan, shares as fractions; names in both languages)."""
+    import pandas as pd
+
+    if what == "clusters":
+        rows: list[dict[str, Any]] = [
+            {
+                "id": c.id,
+                "name_zh": c.name_zh,
+                "name_en": c.name_en,
+                "group": c.group,
+                "parent": c.parent or "",
+                "codes": " ".join(c.codes) or ("+".join(c.includes) if c.includes else ""),
+                "keywords": " ".join(c.keywords),
+            }
+            for c in plan.clusters
+        ]
+    elif what == "targets":
+        rows = [
+            {
+                "id": tg.id,
+                "name_zh": tg.name_zh,
+                "name_en": tg.name_en,
+                "comparator": tg.comparator,
+                "value": tg.value,
+                "low": tg.low,
+                "high": tg.high,
+                "unit": tg.unit,
+                "year": tg.year,
+                "source": tg.source,
+            }
+            for tg in plan.targets
+        ]
+    else:
+        rows = [
+            {"id": lv.id, "name_zh": lv.name_zh, "name_en": lv.name_en, "threshold": lv.threshold}
+            for lv in plan.levels
+        ]
+    return pd.DataFrame(rows)
+
+
+def _people(frame: pd.DataFrame, what: str, lang: str) -> pd.DataFrame:
+    """Names in ``lang``, groups translated, targets and thresholds in words and units."""
+    from clusteratlas.i18n import t
+    from clusteratlas.units import format_money
+
+    out = frame.assign(name=frame["name_zh" if lang == "zh" else "name_en"])
+    if what == "clusters":
+        out["group"] = [t(f"plan.group.{g}", lang) for g in out["group"]]
+    elif what == "targets":
+        out["target"] = [
+            _target_text(r["comparator"], r["value"], r["low"], r["high"], r["unit"], lang)
+            for r in out.to_dict("records")
+        ]
+    else:
+        out["threshold"] = [format_money(v, lang) for v in out["threshold"]]
+    return out
 
 
 def _target_text(
     comparator: str,
-    value: float | None,
-    low: float | None,
-    high: float | None,
+    value: Any,
+    low: Any,
+    high: Any,
     unit: str,
     lang: str,
 ) -> str:
     from clusteratlas.units import format_money, format_share
 
-    def fmt(v: float | None) -> str:
-        if v is None:
+    def fmt(v: Any) -> str:
+        if v is None or v != v:
             return "—"
         if unit == "yuan":
             return format_money(v, lang)

@@ -46,6 +46,12 @@ def serve_command(
         token=token,
         max_upload_mb=max_upload_mb,
     )
+    from clusteratlas.web.precompute import warm_in_background
+
+    # the heavy page results are computed off the request path (stored next to the workspace)
+    web.state.pages_warming = warm_in_background(web.state.ca, web.state.pages_store)
+    if web.state.pages_warming is not None:
+        err_console.print("computing the dashboard pages' data in the background", highlight=False)
     err_console.print(
         f"ClusterAtlas dashboard on http://{host}:{port}/ (API docs /api/docs)", highlight=False
     )

@@ -26,6 +26,7 @@ from clusteratlas.cli._app import (
     emit,
     plan_lang,
 )
+from clusteratlas.cli._tables import PEOPLE, LimitOption, show
 from clusteratlas.config import DEFAULT_PLAN
 
 
@@ -47,6 +48,7 @@ def targets_command(
     fmt: FormatOption = OutputFormat.table,
     out: OutOption = None,
     lang: LangOption = None,
+    limit: LimitOption = None,
     n_sim: NSimOption = 2000,
     seed: SeedOption = 0,
 ) -> None:
@@ -76,12 +78,19 @@ def targets_command(
         caption = (
             t("label.synthetic", language) if bool(result["synthetic"].astype(bool).any()) else None
         )
-        emit(
+        show(
             display_table(result, language),
             fmt,
             out,
+            lang=language,
             title=f"{t('targets.title', language)} · {loaded.id}",
             caption=caption,
+            limit=limit,
+            formats=PEOPLE,
+            expendable=[
+                t("targets.col.required_cagr", language),
+                t("targets.col.projected", language),
+            ],
         )
     else:
         emit(result, fmt, out)

@@ -40,3 +40,13 @@ def t(key: str, lang: str = "zh") -> str:
     if entry is None:
         return key
     return entry.get(lang, entry["en"])
+
+
+@lru_cache(maxsize=2)
+def region_names(lang: str = "zh") -> dict[str, str]:
+    """Region code (GB/T 2260) → name in ``lang``, from the packaged region table."""
+    from clusteratlas.refdata import regions
+
+    table = regions()
+    column = "name_zh" if lang == "zh" else "name_en"
+    return dict(zip(table["code"].astype(str), table[column].astype(str), strict=True))

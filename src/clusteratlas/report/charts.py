@@ -95,11 +95,18 @@ def to_json(option: Option) -> str:
 
 
 def target_projection(
-    row: pd.Series | dict[str, Any], lang: str, *, static: bool = False
+    row: pd.Series | dict[str, Any],
+    lang: str,
+    *,
+    static: bool = False,
+    history: list[tuple[int, float]] | None = None,
 ) -> Option:
-    """One target: latest actual → projected median at the target year with its p10–p90
-    interval, and the target as a line (band for ``between``). Values in the target's unit
-    (亿元 for money, % for shares, count otherwise)."""
+    """One target: the actual's history (``history``: ``(year, value)`` in the target's
+    canonical unit; else the latest actual alone), the projected median at the target year
+    with its p10–p90 band, and the target as a line (two lines for ``between``). Values in
+    the target's unit (亿元 for money, % for shares, count otherwise), named in the title; the
+    y-axis always contains the target line and the band. Without any value the panel says
+    "无数据" instead of staying blank."""
     r = dict(row)
     unit = str(r.get("unit", ""))
     scale, axis = (
@@ -115,31 +122,35 @@ def target_projection(
     name = str(r.get("name_zh" if lang == "zh" else "name_en") or r.get("target_id"))
     latest_year = _num(r.get("latest_year"))
     year = int(_num(r.get("year")) or 0)
-    years = sorted({int(latest_year) if latest_year else year, year})
-    categories = [str(y) for y in range(years[0], years[-1] + 1)]
-    actual: list[float | None] = [None] * len(categories)
-    if latest_year:
-        actual[categories.index(str(int(latest_year)))] = sc(r.get("latest_value"))
+    points = {int(y): sc(v) for y, v in (history or []) if sc(v) is not None and int(y) <= year}
+    if latest_year and sc(r.get("latest_value")) is not None:
+        points[int(latest_year)] = sc(r.get("latest_value"))
+    first = min([*points, int(latest_year) if latest_year else year, year])
+    categories = [str(y) for y in range(first, year + 1)]
+    actual: list[float | None] = [points.get(int(c)) for c in categories]
     projected: list[float | None] = [None] * len(categories)
     band_low: list[float | None] = [None] * len(categories)
     band_width: list[float | None] = [None] * len(categories)
+    low = high = None
     if _num(r.get("projected_value")) is not None:
         projected[-1] = sc(r.get("projected_value"))
-        if latest_year and projected[0] is None:
-            projected[0] = actual[0]
+        if latest_year and str(int(latest_year)) in categories:
+            at = categories.index(str(int(latest_year)))
+            if at < len(categories) - 1:
+                projected[at] = actual[at]
         low, high = sc(r.get("projected_p10")), sc(r.get("projected_p90"))
         if low is not None and high is not None:
             band_low[-1] = low
             band_width[-1] = round(high - low, 4)
-    option = _base(name, static=static)
+    option = _base(f"{name}（{axis}）" if lang == "zh" else f"{name} ({axis})", static=static)
     option["title"]["textStyle"] = {"fontSize": 12}
     option["tooltip"] = {"trigger": "axis"}
     option["legend"] = {
         "bottom": 0,
         "data": [t("web.chart.actual", lang), t("web.chart.projected", lang)],
     }
+    option["grid"] = {"left": 8, "right": 44, "top": 46, "bottom": 30, "containLabel": True}
     option["xAxis"] = {"type": "category", "data": categories}
-    option["yAxis"] = {"type": "value", "name": axis, "scale": True}
     mark: list[dict[str, Any]] = []
     comparator = str(r.get("comparator"))
     if comparator in (">=", "<=") and sc(r.get("target_value")) is not None:
@@ -148,13 +159,19 @@ def target_projection(
         for key in ("target_low", "target_high"):
             if sc(r.get(key)) is not None:
                 mark.append({"yAxis": sc(r.get(key)), "name": t("web.chart.target", lang)})
+    shown = [
+        v for v in [*actual, *projected, low, high, *(m["yAxis"] for m in mark)] if v is not None
+    ]
+    option["yAxis"] = {"type": "value", **_axis_range(shown)}
     option["series"] = [
         {
             "name": t("web.chart.actual", lang),
-            "type": "scatter",
+            "type": "line",
             "data": actual,
-            "symbolSize": 12,
+            "connectNulls": True,
+            "symbolSize": 8,
             "itemStyle": {"color": "#24292f"},
+            "lineStyle": {"color": "#24292f"},
             "markLine": {
                 "symbol": "none",
                 "data": mark,
@@ -188,7 +205,37 @@ def target_projection(
             "itemStyle": {"color": "#4c8bf5"},
         },
     ]
+    if not [v for v in [*actual, *projected] if v is not None]:
+        option["graphic"] = [no_data(lang)]
     return option
+
+
+def no_data(lang: str) -> dict[str, Any]:
+    """An ECharts ``graphic`` element: "无数据" / "no data" in the middle of the panel."""
+    return {
+        "type": "text",
+        "left": "center",
+        "top": "middle",
+        "style": {"text": t("report.no_data", lang), "fontSize": 16, "fill": "#8c959f"},
+    }
+
+
+def _axis_range(values: list[float]) -> dict[str, float]:
+    """``min``/``max``/``interval`` of a value axis that contains every value (targets,
+    bands) with a margin, on a 1-2-5 step so that the end labels sit on grid lines; empty
+    without values."""
+    if not values:
+        return {}
+    low, high = min(values), max(values)
+    span = (high - low) or abs(high) or 1.0
+    raw = span * 1.2 / 4
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    lo = math.floor((low - span * 0.08) / step) * step
+    hi = math.ceil((high + span * 0.08) / step) * step
+    if low >= 0 > lo:
+        lo = 0.0
+    return {"min": round(lo, 6), "max": round(hi, 6), "interval": round(step, 6)}
 
 
 def target_status(targets: pd.DataFrame, lang: str, *, static: bool = False) -> Option:
@@ -259,6 +306,7 @@ def cluster_portfolio(
     growth: list[float] = [p["value"][3] or 0.0 for p in points]
     for p in points:
         p["symbolSize"] = round(8 + 40 * math.sqrt((p["value"][2] or 0) / biggest), 1)
+    _label_the_larger(points)
     option["tooltip"] = {"trigger": "item"}
     option["xAxis"] = {
         "nameLocation": "middle",
@@ -267,11 +315,17 @@ def cluster_portfolio(
         "scale": True,
         "name": t("report.col.lq", lang) if x == "lq" else t("report.col.share_gdp", lang) + " (%)",
     }
-    option["yAxis"] = {"type": "value", "name": t("web.chart.share_change", lang)}
-    option["visualMap"] = {
+    option["yAxis"] = {  # the name runs along the axis: it never meets the title
+        "type": "value",
+        "name": t("web.chart.share_change", lang),
+        "nameLocation": "middle",
+        "nameGap": 36,
+    }
+    reach = max([abs(g) for g in growth] or [1.0]) or 1.0
+    option["visualMap"] = {  # centred on 0: decline red, growth green (+7 % is not red)
         "dimension": 3,
-        "min": min(growth or [0.0]),
-        "max": max(growth or [1.0]),
+        "min": -reach,
+        "max": reach,
         "calculable": True,
         "orient": "vertical",
         "right": 0,
@@ -280,20 +334,44 @@ def cluster_portfolio(
         "inRange": {"color": ["#d1242f", "#e3a008", "#1a7f37"]},
     }
     option["grid"]["right"] = 90
+    option["grid"]["top"] = 76  # room for the labels of the highest bubbles under the title
     option["series"] = [
         {
             "type": "scatter",
             "data": points,
             "label": {"show": True, "formatter": "{b}", "position": "top", "fontSize": 10},
+            # colliding names move apart or give way (the tooltip names every bubble)
+            "labelLayout": {"hideOverlap": True, "moveOverlap": "shiftY"},
             "markLine": {
                 "symbol": "none",
                 "silent": True,
                 "lineStyle": {"type": "dashed"},
+                "label": {"show": False},  # the axes already read 1 and 0
                 "data": ([{"xAxis": 1}] if x == "lq" else []) + [{"yAxis": 0}],
             },
         }
     ]
     return option
+
+
+def _label_the_larger(points: list[dict[str, Any]], near: float = 0.08) -> None:
+    """Of bubbles closer than ``near`` (share of each axis' range) to a larger one, only the
+    larger keeps its name on the chart (both stay in the tooltip)."""
+    xs = [p["value"][0] or 0.0 for p in points]
+    ys = [p["value"][1] or 0.0 for p in points]
+    dx = (max(xs) - min(xs)) if xs else 0.0
+    dy = (max(ys) - min(ys)) if ys else 0.0
+    order = sorted(range(len(points)), key=lambda i: -(points[i]["value"][2] or 0.0))
+    kept: list[int] = []
+    for i in order:
+        close = any(
+            abs(xs[i] - xs[j]) <= near * (dx or 1.0) and abs(ys[i] - ys[j]) <= near * (dy or 1.0)
+            for j in kept
+        )
+        if close:
+            points[i]["label"] = {"show": False}
+        else:
+            kept.append(i)
 
 
 def cluster_trends(
@@ -344,8 +422,11 @@ def cluster_trends(
         }
     option = _base(t("web.chart.trends", lang), static=static)
     option["tooltip"] = {"trigger": "axis"}
-    option["legend"] = {"type": "scroll", "bottom": 0}
-    option["grid"]["bottom"] = 64
+    # a printed page cannot scroll: every cluster in the legend, on as many rows as needed
+    option["legend"] = {"type": "plain", "bottom": 0} if static else {"type": "scroll", "bottom": 0}
+    per_row = 5 if lang == "zh" else 3
+    rows = -(-len(series) // per_row)
+    option["grid"]["bottom"] = 40 + 24 * rows if static else 64
     option["xAxis"] = {"type": "category", "data": [str(y) for y in years]}
     option["yAxis"] = {"type": "log", "name": t("web.unit.yi", lang), "min": 10}
     option["series"] = series
@@ -393,6 +474,9 @@ def region_map(
             "data": data,
             "nameProperty": "name",
             "label": {"show": map_name != "jingjinji", "fontSize": 9},
+            # the small central districts (东城, 西城) would print on each other: labels that
+            # collide give way (the tooltip and the hover label still name every district)
+            "labelLayout": {"hideOverlap": True},
             "emphasis": {"label": {"show": True}},
         }
     ]
@@ -639,6 +723,7 @@ def opportunity_scatter(
         "inRange": {"color": ["#1a7f37", "#e3a008", "#d0d7de"]},
     }
     option["grid"]["right"] = 90
+    option["grid"]["top"] = 76  # room for the labels of the highest bubbles under the title
     option["series"] = [
         {
             "type": "scatter",
@@ -662,6 +747,10 @@ def linkage_quadrants(link: pd.DataFrame, lang: str, *, static: bool = False) ->
                 _round(r["forward"], 4),
                 _round((_num(r.get("output")) or 0) / YI, 0),
             ],
+            # key sectors (both indices above 1) are named on the chart, the rest on hover
+            "label": {
+                "show": bool((_num(r["backward"]) or 0) > 1 and (_num(r["forward"]) or 0) > 1)
+            },
         }
         for _, r in link.iterrows()
     ]
@@ -673,17 +762,27 @@ def linkage_quadrants(link: pd.DataFrame, lang: str, *, static: bool = False) ->
         "name": t("web.chart.backward", lang),
         "scale": True,
     }
-    option["yAxis"] = {"type": "value", "name": t("web.chart.forward", lang), "scale": True}
+    option["yAxis"] = {
+        "type": "value",
+        "name": t("web.chart.forward", lang),
+        "nameLocation": "middle",
+        "nameGap": 36,
+        "scale": True,
+    }
     option["series"] = [
         {
             "type": "scatter",
             "data": points,
             "symbolSize": 10,
+            # the strongest sectors are named on the chart; labels give way when they collide
+            "label": {"formatter": "{b}", "fontSize": 9, "position": "right"},
+            "labelLayout": {"hideOverlap": True},
             "emphasis": {"label": {"show": True, "formatter": "{b}"}},
             "markLine": {
                 "symbol": "none",
                 "silent": True,
                 "lineStyle": {"type": "dashed"},
+                "label": {"show": False},
                 "data": [{"xAxis": 1}, {"yAxis": 1}],
             },
             "markArea": {

@@ -24,6 +24,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from clusteratlas import api, outputs
 from clusteratlas.config import DEFAULT_PLAN
 from clusteratlas.demo import cited_facts
+from clusteratlas.errors import AnalysisError
 from clusteratlas.i18n import t
 from clusteratlas.model.plan import Plan, load_plan
 from clusteratlas.report import charts
@@ -46,6 +47,9 @@ TABLES = (
     "facts",
     "datasets",
 )
+
+#: The opportunities columns the report reads (an empty table when the ranking is refused).
+OPPORTUNITY_COLUMNS = ["industry", "name", "density", "pci", "cog", "rank_balanced"]
 
 
 @dataclass
@@ -72,18 +76,30 @@ def build_report(
     seed: int = 0,
     opportunity_region: str | None = None,
     io_table: str = "china-2020-42",
+    provenance: dict[str, Any] | None = None,
 ) -> FullReport:
     """Run the analyses on ``workspace`` and collect everything the report shows.
 
     ``opportunity_region``: region for the opportunities section (default: the district
-    with the largest revenue among the firm data).
+    with the largest revenue among the firm data); ``provenance``: more entries for the
+    provenance appendix. Results the dashboard has precomputed for this workspace
+    (:mod:`clusteratlas.web.precompute`) are read instead of computed again.
     """
     from clusteratlas.analysis.targets import cluster_crossings, cluster_series
+    from clusteratlas.web.precompute import Store, params
     from clusteratlas.workspace import Workspace, default_path, open_workspace
 
     the_plan = plan if isinstance(plan, Plan) else load_plan(plan)
     own = not isinstance(workspace, Workspace)
     ws = open_workspace(workspace or default_path(), read_only=True) if own else workspace
+    store = Store(Path(getattr(ws, "path", workspace or default_path())), the_plan)
+
+    def run(command: str, **options: Any) -> pd.DataFrame:
+        stored = store.get(command, params(command, **options))
+        if stored is not None:
+            return stored
+        return getattr(api, command)(ws, the_plan, **options)
+
     try:
         monitor = api.clusters(ws, the_plan, all_years=True, n_sim=n_sim, seed=seed)
         synthetic = bool(monitor["synthetic"].astype(bool).any()) if len(monitor) else False
@@ -98,10 +114,10 @@ def build_report(
         # projections from a partial firm list are not published figures (issue 12)
         partial = bool(monitor.get("partial", pd.Series(dtype=bool)).astype(bool).any())
         crossings["partial"] = (crossings["basis"] == "monitor") & partial
-        nodes = api.chains(ws, the_plan)
-        coverage = api.coverage(ws, the_plan)
-        regions = api.regions(ws, the_plan)
-        pipeline = api.ladder(ws, the_plan, view="pipeline")
+        nodes = run("chains")
+        coverage = run("coverage")
+        regions = run("regions")
+        pipeline = run("ladder", view="pipeline")
         districts = api.clusters(ws, the_plan, geography="firm", n_sim=n_sim, seed=seed)
         if opportunity_region is None:
             top = districts[districts["region"].astype(str).str.len() == 6]
@@ -110,7 +126,10 @@ def build_report(
                 if len(top)
                 else the_plan.region
             )
-        opportunities = api.opportunities(ws, the_plan, region=opportunity_region, top=None)
+        try:
+            opportunities = run("opportunities", region=opportunity_region, top=None)
+        except AnalysisError:  # ranking refused (network not identified): an empty section
+            opportunities = pd.DataFrame(columns=OPPORTUNITY_COLUMNS)
         datasets = api.datasets(ws, the_plan)
         programs = api.programs(ws, the_plan)  # the eight projects (report/programs.py)
     finally:
@@ -127,6 +146,7 @@ def build_report(
         "seed": seed,
         "n_sim": n_sim,
         "io table": io_table,
+        **(provenance or {}),
     }
     data = ReportData(
         plan=the_plan,
@@ -182,8 +202,14 @@ def chart_context(report: FullReport) -> dict[str, Any]:
     tb = report.tables
     monitor = tb["clusters"]
     targets = tb["targets"]
+    history = target_history(plan, report.data.facts, monitor, targets)
     projections = [
-        {"id": f"proj-{r['target_id']}", "option": charts.target_projection(r, lang, static=True)}
+        {
+            "id": f"proj-{r['target_id']}",
+            "option": charts.target_projection(
+                r, lang, static=True, history=history.get(str(r["target_id"]))
+            ),
+        }
         for _, r in targets.iterrows()
         if str(r["comparator"]) != "track"
     ]
@@ -247,7 +273,11 @@ def chart_context(report: FullReport) -> dict[str, Any]:
                 "id": "portfolio",
                 "option": charts.cluster_portfolio(monitor, plan, lang, static=True),
             },
-            {"id": "trends", "option": charts.cluster_trends(monitor, plan, lang, static=True)},
+            {
+                "id": "trends",
+                "option": charts.cluster_trends(monitor, plan, lang, static=True),
+                "tall": True,
+            },
         ],
         "chart_chains": [
             {"id": "coverage", "option": charts.chain_coverage(cov, plan, lang, static=True)}
@@ -280,6 +310,45 @@ def chart_context(report: FullReport) -> dict[str, Any]:
         "latest_year": int(latest["year"].max()) if len(latest) else "",
         "echarts_js": _asset("vendor", "echarts.min.js").replace("</script", "<\\/script"),
     }
+
+
+def target_history(
+    plan: Plan, facts: pd.DataFrame, monitor: pd.DataFrame, targets: pd.DataFrame
+) -> dict[str, list[tuple[int, float]]]:
+    """Each target's actual series ``(year, value)`` in canonical units, from where its latest
+    actual came: the published observations of its indicator at the plan region (for a
+    cluster size, the cluster's observed indicator), or the cluster monitor (synthetic firm
+    data) when that is the actual's source."""
+    from clusteratlas.analysis.targets import actual_key
+
+    source = dict(zip(targets["target_id"].astype(str), targets["actual_source"], strict=True))
+    clusters = {c.id: c for c in plan.clusters}
+    at_region = monitor[monitor["region"].astype(str) == plan.region] if len(monitor) else monitor
+    published = facts[facts["region"].astype(str) == plan.region] if len(facts) else facts
+    out: dict[str, list[tuple[int, float]]] = {}
+    for target in plan.targets:
+        ref = target.actual
+        rows: pd.DataFrame | None = None
+        indicator = None
+        if ref.kind == "observation":
+            indicator = actual_key(ref)
+        elif ref.kind == "cluster_size":
+            measure = ref.measure or plan.measure
+            cluster = clusters.get(str(ref.cluster))
+            if str(source.get(target.id)) == "cluster monitor":
+                sub = at_region[at_region["cluster"] == ref.cluster] if len(at_region) else None
+                if sub is not None and measure in sub.columns:
+                    rows = sub[["year", measure]].rename(columns={measure: "value"})
+            elif cluster is not None:
+                indicator = cluster.observed.get(measure)
+        if indicator is not None and len(published):
+            rows = published[published["indicator"] == indicator][["year", "value"]]
+        if rows is not None and len(rows):
+            rows = rows.dropna().drop_duplicates("year").sort_values("year")
+            out[target.id] = [
+                (int(y), float(v)) for y, v in zip(rows["year"], rows["value"], strict=True)
+            ]
+    return out
 
 
 def render_full_html(report: FullReport) -> str:

@@ -117,8 +117,11 @@ def _link(source: str) -> dict[str, str]:
     return {"text": text, "url": url, "quote": official_quote(url) if url else ""}
 
 
-def target_rows(targets: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
-    """Display rows of the targets table (strings, plus flags for styling)."""
+def target_rows(targets: pd.DataFrame, lang: str, plan: Plan | None = None) -> list[dict[str, Any]]:
+    """Display rows of the targets table (strings, plus flags for styling); sources by the
+    plan document's title, notes in ``lang`` (:mod:`clusteratlas.report.words`)."""
+    from clusteratlas.report.words import note_text, source_link
+
     name = "name_zh" if lang == "zh" else "name_en"
     rows = []
     for _, row in targets.iterrows():
@@ -149,11 +152,20 @@ def target_rows(targets: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
                 "status_label": t(f"targets.status.{row['status']}", lang),
                 "status_class": str(row["status"]).replace(" ", "-"),
                 "synthetic": bool(row["synthetic"]),
-                "actual_source": _link(
-                    str(row["actual_source"]) if not _missing(row["actual_source"]) else ""
+                "actual_source": source_link(
+                    None if _missing(row["actual_source"]) else row["actual_source"], plan, lang
                 ),
-                "plan_source": str(row["source"]),
-                "note": _note(row, lang),
+                "plan_source": source_link(row["source"], plan, lang),
+                "note": note_text(
+                    "; ".join(
+                        str(x)
+                        for x in (_note(row, lang), _proxy_note(row["source"]))
+                        if not _missing(x) and x
+                    ),
+                    lang,
+                    unit,
+                    plan,
+                ),
             }
         )
     return rows
@@ -169,6 +181,12 @@ def _note(row: pd.Series, lang: str) -> str:
             str(row["actual_kind"]), lang, indicator=str(row["indicator"]), cluster=scope
         )
     return "" if _missing(row["note"]) else str(row["note"])
+
+
+def _proxy_note(source: Any) -> str:
+    """The part of a plan source string after ``;`` (e.g. a measurement caveat)."""
+    text = "" if _missing(source) else str(source)
+    return text.split(";", 1)[1].strip() if ";" in text else ""
 
 
 def _level_label(plan: Plan, level: Any, lang: str) -> str:
@@ -294,41 +312,80 @@ def crossing_rows(plan: Plan, crossings: pd.DataFrame, lang: str) -> list[dict[s
 
 def fact_rows(facts: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
     """Display rows of the published-facts table (each with its URL — the official page
-    first — and its facts_official.csv row)."""
+    first, its quote on hover — and its facts_official.csv row): official sources (government
+    sites) first, then by indicator and year; the source's excerpt/note (English) only in the
+    English report."""
+    from clusteratlas.report.words import indicator_label, is_official
+
     rows = []
-    for _, row in facts.sort_values(["indicator", "year"]).iterrows():
+    ordered = facts.assign(
+        _official=[is_official(_link(str(s))["url"]) for s in facts["source"].fillna("")]
+    ).sort_values(["_official", "indicator", "year"], ascending=[False, True, True])
+    for _, row in ordered.iterrows():
+        note = "" if _missing(row.get("note")) else str(row["note"])
         rows.append(
             {
-                "indicator": str(row["indicator"]),
+                "indicator": indicator_label(str(row["indicator"]), lang),
+                "official": bool(row["_official"]),
                 "year": _year(row["year"]),
                 "value": format_value(
                     row["value"], str(row.get("unit", "")), lang, str(row.get("bound", "="))
                 ),
-                "source": _link(str(row.get("source", ""))),
+                "source": _fact_source(str(row.get("source", "")), lang),
                 "row": "" if _missing(row.get("source_row")) else str(int(row["source_row"])),
-                "note": "" if _missing(row.get("note")) else str(row["note"]),
+                "note": note if lang == "en" else "",
             }
         )
     return rows
 
 
-def dataset_rows(datasets: pd.DataFrame) -> list[dict[str, Any]]:
+def _fact_source(source: str, lang: str) -> dict[str, str]:
+    from clusteratlas.report.words import zh_title
+
+    link = _link(source)
+    if lang == "zh" and not link["url"]:
+        link["text"] = zh_title(link["text"])
+    return link
+
+
+def dataset_rows(datasets: pd.DataFrame, lang: str = "en") -> list[dict[str, Any]]:
     """Display rows of the dataset registry (provenance appendix)."""
     rows = []
     for _, row in datasets.iterrows():
         rows.append(
             {
                 "name": str(row.get("name", "")),
-                "kind": str(row.get("kind", "")),
+                "kind": _kind(str(row.get("kind", "")), lang),
                 "rows": "" if _missing(row.get("rows")) else f"{int(row['rows']):,}",
                 "rejected": "" if _missing(row.get("rejected")) else f"{int(row['rejected']):,}",
                 "synthetic": bool(row.get("synthetic", False)),
-                "source": str(row.get("source_file", "")),
+                "source": _file_name(str(row.get("source_file", "")), lang),
                 "hash": str(row.get("content_hash", ""))[:12],
-                "imported_at": str(row.get("imported_at", "")),
+                "imported_at": _imported(row.get("imported_at"), lang),
             }
         )
     return rows
+
+
+def _file_name(path: str, lang: str) -> str:
+    """A source file for people: the whole path in English, its name in Chinese."""
+    return path if lang == "en" or "/" not in path else Path(path).name
+
+
+def _kind(kind: str, lang: str) -> str:
+    label = t(f"report.kind.{kind}", lang)
+    return kind if label == f"report.kind.{kind}" else label
+
+
+def _imported(value: Any, lang: str) -> str:
+    from clusteratlas.report.words import local_time
+
+    if _missing(value) or value == "":
+        return ""
+    try:
+        return local_time(pd.Timestamp(value).to_pydatetime(), lang)
+    except (TypeError, ValueError):
+        return str(value)
 
 
 # --------------------------------------------------------------------------- rendering
@@ -348,6 +405,7 @@ def _environment() -> Environment:
 def build_context(data: ReportData) -> dict[str, Any]:
     """The template context: labels in the report language and formatted rows."""
     from clusteratlas import __version__
+    from clusteratlas.report.words import local_time, provenance_label
 
     lang = data.lang or data.plan.lang
     status_counts: dict[str, int] = {}
@@ -359,18 +417,22 @@ def build_context(data: ReportData) -> dict[str, Any]:
         "L": lambda key: t(key, lang),
         "plan_name": data.plan.name_zh if lang == "zh" else data.plan.name_en,
         "plan_id": data.plan.id,
-        "generated": data.generated.strftime("%Y-%m-%d %H:%M UTC"),
+        "generated": local_time(data.generated, lang),
         "synthetic": data.synthetic,
         "status_summary": [
             {"label": t(f"targets.status.{s}", lang), "count": n, "class": s.replace(" ", "-")}
             for s, n in status_counts.items()
         ],
-        "targets": target_rows(data.targets, lang),
+        "targets": target_rows(data.targets, lang, data.plan),
         "clusters": cluster_rows(data.plan, data.monitor, lang),
         "crossings": crossing_rows(data.plan, data.crossings, lang),
         "facts": fact_rows(data.facts, lang),
-        "datasets": dataset_rows(data.datasets),
-        "provenance": {str(k): str(v) for k, v in data.provenance.items()},
+        "datasets": dataset_rows(data.datasets, lang),
+        "provenance": {
+            provenance_label(str(k), lang): _file_name(str(v), lang) if k == "workspace" else str(v)
+            for k, v in data.provenance.items()
+            if lang == "en" or k != "datasets"  # the Chinese report lists them in the table
+        },
         "version": __version__,
     }
 

@@ -1,11 +1,15 @@
-"""The report as an XLSX workbook (openpyxl): one sheet per table, units in the headers, and
-a README sheet with the plan, sources, provenance and the synthetic-data flag.
+"""The report as an XLSX workbook (openpyxl) for people: one sheet per table with localized
+headers that name their unit, money in 亿元 and people in 万人 with number formats, shares as
+percentages (the cell holds the fraction, formatted ``0.0%``), and a README sheet with the
+plan, sources, provenance, the unit conventions and the synthetic-data flag.
 
-Values stay in canonical units (money in yuan, shares as fractions 0–1, people in persons);
-each header says its unit, e.g. ``revenue [yuan]``, ``share_gdp [fraction 0–1]``. Columns
-holding lists or structs (ladder criteria) are written as JSON text. Text that looks like a
-formula (``=…``, ``+``, ``-``, ``@``, tab) is stored as text, never as a formula cell, and the
-file is written atomically (:mod:`clusteratlas.safe_cells`, :mod:`clusteratlas.outputs`).
+Each header is ``<label>（<unit>）``, e.g. ``营业收入（亿元）`` / ``Revenue (100 million yuan)``;
+the README lists each sheet's columns by their stable English key, so the workbook maps
+back to the JSON/CSV outputs (canonical units: yuan, fractions, persons). Rows whose unit is
+given by a ``unit`` column (targets, facts) are converted row by row. Columns holding lists
+or structs (ladder criteria) are written as JSON text. Text that looks like a formula
+(``=…``, ``+``, ``-``, ``@``, tab) is stored as text, never as a formula cell, and the file
+is written atomically (:mod:`clusteratlas.safe_cells`, :mod:`clusteratlas.outputs`).
 """
 
 from __future__ import annotations
@@ -92,15 +96,43 @@ _HEADER_FILL = PatternFill("solid", fgColor="DDE6F0")
 _SYN_FILL = PatternFill("solid", fgColor="FFF3C4")
 
 
-def header(column: str, table: str = "", *, row_units: bool = False) -> str:
-    """The header of ``column``: its name with the unit in brackets (``row_units``: the
-    table has a ``unit`` column giving each row's unit of its value columns)."""
+#: How a canonical unit is shown: (scale divisor, number format, unit label key).
+SHOWN: dict[str, tuple[float, str, str]] = {
+    YUAN: (1e8, "#,##0.00", "unit.100m_yuan"),
+    FRACTION: (1.0, "0.0%", "xlsx.unit.percent"),
+    PERSONS: (1e4, "#,##0.00", "xlsx.unit.10k_persons"),
+}
+
+
+def header(column: str, table: str = "", *, row_units: bool = False, lang: str = "en") -> str:
+    """The header of ``column`` for people: its label (catalogue ``col.<column>``, else the
+    key) and its unit as shown (``营业收入（亿元）``); ``row_units``: the table has a ``unit``
+    column giving each row's unit of its value columns."""
+    key = f"col.{column}"
+    label = t(key, lang)
+    label = column if label == key else label
     if column in ROW_UNIT_COLUMNS or (row_units and column == "value"):
-        return f"{column} [unit column]"
-    if table == "complexity" and column == "value":
-        return f"{column} [measure]"
-    unit = UNITS.get(column)
-    return f"{column} [{unit}]" if unit else column
+        unit_label = t("xlsx.unit.per_row", lang)
+    elif table == "complexity" and column == "value":
+        unit_label = t("xlsx.unit.measure", lang)
+    elif column in UNITS:
+        unit_label = t(SHOWN[UNITS[column]][2], lang)
+    else:
+        return label
+    return f"{label}（{unit_label}）" if lang == "zh" else f"{label} ({unit_label})"
+
+
+def _shown(value: Any, unit: str | None) -> tuple[Any, str | None]:
+    """``value`` (canonical ``unit``) as shown in the sheet and its number format."""
+    cell = _cell(value)
+    if unit not in SHOWN or not isinstance(cell, int | float) or isinstance(cell, bool):
+        return cell, None
+    scale, number_format, _ = SHOWN[unit]
+    return cell / scale, number_format
+
+
+def _row_unit(unit: Any) -> str | None:
+    return {"yuan": YUAN, "fraction": FRACTION, "persons": PERSONS}.get(str(unit))
 
 
 def _cell(value: Any) -> Any:
@@ -152,18 +184,13 @@ def write_xlsx(
             cell.fill = _SYN_FILL
             cell.font = Font(bold=True)
     ws.append(["synthetic", str(bool(synthetic)).lower()])
-    ws.append(
-        [
-            "units",
-            "money in yuan, shares as fractions 0–1, people in persons; "
-            "headers carry the unit in [brackets]",
-        ]
-    )
+    ws.append(["units", t("xlsx.readme.units", lang)])
     for key, value in readme.items():
         ws.append([str(key), _cell(value) if not isinstance(value, str) else value])
     ws.append([])
     ws.append(["sheet", "rows", "columns"])
     for name, frame in tables.items():
+        # the stable English keys of the JSON/CSV outputs, in the order of the sheet's columns
         ws.append([name[:31], len(frame), ", ".join(map(str, frame.columns))])
     ws.column_dimensions["A"].width = 24
     ws.column_dimensions["B"].width = 120
@@ -172,12 +199,23 @@ def write_xlsx(
         sheet = wb.create_sheet(title=name[:31])
         flagged = "synthetic" in frame.columns and bool(frame["synthetic"].astype(bool).any())
         row_units = "unit" in frame.columns
-        sheet.append([header(str(c), name, row_units=row_units) for c in frame.columns])
+        columns = [str(c) for c in frame.columns]
+        sheet.append([header(c, name, row_units=row_units, lang=lang) for c in columns])
         for cell in sheet[1]:
             cell.font = Font(bold=True)
             cell.fill = _SYN_FILL if flagged else _HEADER_FILL
-        for row in frame.itertuples(index=False, name=None):
-            sheet.append([_cell(v) for v in row])
+        per_row = [c in ROW_UNIT_COLUMNS or (row_units and c == "value") for c in columns]
+        fixed = [None if name == "complexity" and c == "value" else UNITS.get(c) for c in columns]
+        units = frame["unit"].tolist() if row_units else [None] * len(frame)
+        for unit, row in zip(units, frame.itertuples(index=False, name=None), strict=True):
+            shown = [
+                _shown(v, _row_unit(unit) if own else fix)
+                for v, own, fix in zip(row, per_row, fixed, strict=True)
+            ]
+            sheet.append([v for v, _ in shown])
+            for cell, (_, number_format) in zip(sheet[sheet.max_row], shown, strict=True):
+                if number_format:
+                    cell.number_format = number_format
         sheet.freeze_panes = "A2"
         for i, column in enumerate(frame.columns, start=1):
             sheet.column_dimensions[get_column_letter(i)].width = min(
@@ -193,10 +231,12 @@ def write_xlsx(
 
 def write_report_xlsx(report: Any, path: str | Path) -> Path:
     """Write a :class:`clusteratlas.report.full.FullReport` as a workbook."""
+    from clusteratlas.report.words import local_time
+
     data = report.data
     readme: dict[str, Any] = {
         "plan": f"{data.plan.id} — {data.plan.name_zh} / {data.plan.name_en}",
-        "generated": data.generated.strftime("%Y-%m-%d %H:%M UTC"),
+        "generated": local_time(data.generated, report.lang),
         **{f"provenance: {k}": str(v) for k, v in data.provenance.items()},
     }
     facts = report.tables.get("facts")

@@ -650,12 +650,6 @@ def create_app(
             _authorise(authorization, token)
             return await run_in_threadpool(_drop, state, name)
 
-    app.add_middleware(
-        GuardMiddleware,
-        token=token if allow_import else None,
-        max_upload_bytes=max_bytes,
-    )
-
     # ------------------------------------------------------------------ pages
     from clusteratlas.web.pages import register_pages
     from clusteratlas.web.planner import register_planner
@@ -664,6 +658,13 @@ def create_app(
     register_planner(app, state)  # scenario planner and programs board (web/planner.py)
     static = Path(__file__).parent / "static"
     app.mount("/static", StaticFiles(directory=static), name="static")
+    # added last, so outermost: security headers, HEAD and the upload gate hold for every
+    # response, the pages' HTML error pages included
+    app.add_middleware(
+        GuardMiddleware,
+        token=token if allow_import else None,
+        max_upload_bytes=max_bytes,
+    )
     return app
 
 

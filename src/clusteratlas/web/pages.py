@@ -9,6 +9,8 @@ it shows.
 
 from __future__ import annotations
 
+import json
+import logging
 import math
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
@@ -21,53 +23,14 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from clusteratlas.i18n import t
 from clusteratlas.report import charts
 from clusteratlas.units import format_money, format_share
+from clusteratlas.web.precompute import Store, params
 
 if TYPE_CHECKING:
     from clusteratlas.web.app import State
 
-#: Default parameters per command: identical to the JSON routes' defaults (shared cache).
-DEFAULTS: dict[str, dict[str, Any]] = {
-    "clusters": {
-        "year": None,
-        "all_years": False,
-        "region": None,
-        "geography": "plan",
-        "n_sim": 2000,
-        "seed": 0,
-        "basis": None,
-    },
-    "targets": {"as_of": None, "facts": False, "n_sim": 2000, "seed": 0},
-    "chains": {"chain": None, "region": None, "year": None, "summary": False},
-    "coverage": {"chain": None, "region": None, "year": None},
-    "attract": {"region": None, "year": None, "limit": 20},
-    "regions": {"group": "jingjinji", "chain": None, "year": None, "basis": None},
-    "ladder": {
-        "tier": None,
-        "region": None,
-        "year": None,
-        "view": "screen",
-        "status": None,
-        "ruleset": None,
-        "year_offset": 1,
-        "firm": None,
-        "limit": 1000,
-    },
-    "opportunities": {
-        "level": "class",
-        "year": None,
-        "indicator": "revenue",
-        "region_level": "county",
-        "source": "auto",
-        "strategy": "balanced",
-        "rca_cutoff": 1.0,
-        "top": 20,
-    },
-    "linkages": {"table": "china-2020-42", "by": "sector", "block": "auto"},
-}
+log = logging.getLogger("clusteratlas.web")
 
-
-def _params(command: str, **override: Any) -> dict[str, Any]:
-    return {**DEFAULTS[command], **override}
+_params = params
 
 
 def _env() -> Environment:
@@ -117,6 +80,23 @@ def register_pages(app: FastAPI, state: State) -> None:
     """Add the dashboard pages to ``app``."""
     env = _env()
     plan = state.plan
+    store = Store(state.workspace, plan)
+    app.state.pages_store = store
+
+    def run(command: str, **parameters: Any) -> pd.DataFrame:
+        """The stored result (precomputed off the request path) or the app's cached one.
+
+        While ``serve`` is still computing the store in the background, a result that is
+        neither stored nor cached is not computed on the request: :class:`Preparing` makes
+        the page say so (and reload itself) instead of keeping the visitor waiting."""
+        frame = store.get(command, parameters)
+        if frame is not None:
+            return frame
+        warming = getattr(app.state, "pages_warming", None)
+        key = (command, tuple(sorted(parameters.items())), state.version())
+        if warming is not None and warming.is_alive() and key not in state.cache:
+            raise Preparing(command)
+        return state.run(command, **parameters)
 
     def render(request: Request, template: str, lang: str, **context: Any) -> HTMLResponse:
         query = dict(request.query_params)
@@ -141,11 +121,60 @@ def register_pages(app: FastAPI, state: State) -> None:
             "synthetic" in f.columns and bool(f["synthetic"].astype(bool).any()) for f in frames
         )
 
+    # ------------------------------------------------------------------ error pages
+    @app.middleware("http")
+    async def html_errors(request: Request, call_next: Any) -> Any:
+        """Dashboard pages answer a bad parameter or a missing page with an HTML page in the
+        page's language (the JSON routes under /api keep their JSON errors)."""
+        path = request.url.path
+        if path.startswith(("/api", "/static")):
+            return await call_next(request)
+        try:
+            response = await call_next(request)
+        except Exception:
+            log.exception("internal error on %s", path)
+            return error_page(request, 500, "")
+        if response.status_code < 400 or "json" not in response.headers.get("content-type", ""):
+            return response
+        body = b"".join([chunk async for chunk in response.body_iterator])
+        try:
+            detail = str(json.loads(body).get("error", ""))
+        except ValueError:
+            detail = body.decode("utf-8", "replace")
+        return error_page(request, response.status_code, detail)
+
+    @app.exception_handler(Preparing)
+    async def preparing_page(request: Request, exc: Preparing) -> HTMLResponse:
+        lang = _lang(request, state)
+        return render(request, "preparing.html.j2", lang, api_links=[])
+
+    def error_page(request: Request, status: int, detail: str) -> HTMLResponse:
+        lang = _lang(request, state)
+        if status == 404 and not detail.startswith(("no ", "工作区")):
+            message = t("web.error.not_found", lang)
+        elif status == 500:
+            message = t("web.error.internal", lang)
+        elif status == 422 and ":" in detail and not detail.startswith(("unknown", "invalid")):
+            message = t("web.error.bad_param", lang).format(name=detail.split(":", 1)[0])
+        else:
+            message = detail
+        page = render(
+            request,
+            "error.html.j2",
+            lang,
+            message=message,
+            detail=detail,
+            status=status,
+            api_links=[],
+        )
+        page.status_code = status
+        return page
+
     # ------------------------------------------------------------------ plan board
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def plan_board(request: Request) -> HTMLResponse:
         lang = _lang(request, state)
-        targets = state.run("targets", **_params("targets"))
+        targets = run("targets", **_params("targets"))
         name = "name_zh" if lang == "zh" else "name_en"
         rows = []
         projections = []
@@ -157,7 +186,8 @@ def register_pages(app: FastAPI, state: State) -> None:
                     "name": r[name],
                     "target": _target_text(r, lang),
                     "year": int(r["year"]),
-                    "actual": _value(r["latest_value"], unit, lang),
+                    # a bound stays a bound: ">3万亿元", never "3万亿元"
+                    "actual": _value(r["latest_value"], unit, lang, r.get("latest_bound")),
                     "actual_year": "" if _missing(r["latest_year"]) else int(r["latest_year"]),
                     "gap": _value(r["gap"], unit, lang),
                     "status": str(r["status"]),
@@ -192,8 +222,8 @@ def register_pages(app: FastAPI, state: State) -> None:
         from clusteratlas.web.maps import region_names
 
         _check_cluster(plan, cluster)
-        monitor = state.run("clusters", **_params("clusters", all_years=True))
-        districts = state.run("clusters", **_params("clusters", all_years=True, geography="firm"))
+        monitor = run("clusters", **_params("clusters", all_years=True))
+        districts = run("clusters", **_params("clusters", all_years=True, geography="firm"))
         chosen = cluster or next(c.id for c in plan.clusters if c.group != "aggregate")
         names = charts.cluster_names(plan, lang)
         latest = (
@@ -209,13 +239,24 @@ def register_pages(app: FastAPI, state: State) -> None:
             lang,
             unit=t("web.unit.yi", lang),
         )
-        capacity = state.run("regions", **_params("regions"))
+        capacity = run("regions", **_params("regions"))
+        own = _cluster_chains(plan, chosen)
+        chain_names = {c.id: (c.name_zh if lang == "zh" else c.name_en) for c in plan.chains}
+        if own:
+            capacity = capacity[capacity["chain"].isin(own)]
+            shown = (
+                "、".join(chain_names[c] for c in own)
+                if lang == "zh"
+                else ", ".join(chain_names[c] for c in own)
+            )
+        else:
+            shown = t("web.clusters.all_chains", lang)
         cap_values = (capacity.groupby("member")["revenue"].sum() / charts.YI).to_dict()
         jjj = charts.region_map(
             {str(k): v for k, v in cap_values.items()},
             region_names("jingjinji"),
             "jingjinji",
-            t("web.clusters.map_jingjinji", lang),
+            f"{t('web.clusters.map_jingjinji', lang)} · {shown}",
             lang,
             unit=t("web.unit.yi", lang),
         )
@@ -231,6 +272,8 @@ def register_pages(app: FastAPI, state: State) -> None:
             trends=charts.cluster_trends(monitor, plan, lang),
             beijing_map=beijing,
             jjj_map=jjj,
+            chosen_name=names[chosen],
+            cluster_chains=[(c, chain_names[c]) for c in own],
             x=x,
             synthetic=synthetic_of(monitor),
             api_links=[
@@ -244,7 +287,7 @@ def register_pages(app: FastAPI, state: State) -> None:
     @app.get("/chains", response_class=HTMLResponse, include_in_schema=False)
     def chains_page(request: Request) -> HTMLResponse:
         lang = _lang(request, state)
-        cov = state.run("coverage", **_params("coverage"))
+        cov = run("coverage", **_params("coverage"))
         chain_names = {c.id: (c.name_zh if lang == "zh" else c.name_en) for c in plan.chains}
         rows = [
             {
@@ -273,7 +316,7 @@ def register_pages(app: FastAPI, state: State) -> None:
         from clusteratlas.web.app import _check_chain
 
         _check_chain(plan, chain)
-        nodes = state.run("chains", **_params("chains"))
+        nodes = run("chains", **_params("chains"))
         graph = charts.chain_graph(
             nodes, plan, chain, lang, link=f"/chains/{chain}/{{node}}?lang={lang}"
         )
@@ -298,6 +341,8 @@ def register_pages(app: FastAPI, state: State) -> None:
             request,
             "chain.html.j2",
             lang,
+            cluster=the_chain.cluster,
+            cluster_name=charts.cluster_names(plan, lang).get(the_chain.cluster, ""),
             chain=chain,
             chain_name=the_chain.name_zh if lang == "zh" else the_chain.name_en,
             graph=graph,
@@ -312,17 +357,20 @@ def register_pages(app: FastAPI, state: State) -> None:
         from clusteratlas.web.app import _check_chain
 
         _check_chain(plan, chain, node)
-        nodes = state.run("chains", **_params("chains"))
+        nodes = run("chains", **_params("chains"))
         row = nodes[(nodes["chain"] == chain) & (nodes["node"] == node)]
         info = row.iloc[0].to_dict() if len(row) else {}
-        cands = state.run("attract", **_params("attract", chain=chain, node=node))
-        the_node = next(n for n in plan.chain(chain).nodes if n.id == node)
+        cands = run("attract", **_params("attract", chain=chain, node=node))
+        the_chain = plan.chain(chain)
+        the_node = next(n for n in the_chain.nodes if n.id == node)
+        leaders = [f for f in str(info.get("top_firms", "") or "").split("、") if f]
+        ids = firm_ids(leaders)
         candidates = [
             {
                 "rank": int(r["rank"]),
                 "name": r["name"],
                 "firm_id": r["firm_id"],
-                "region": r["region"],
+                "region": _district_names(lang).get(str(r["region"]), r["region"]),
                 "revenue": _money(r["revenue"], lang),
                 "score": _numf(r["score"], 3),
             }
@@ -340,32 +388,69 @@ def register_pages(app: FastAPI, state: State) -> None:
             firms=int(info.get("firms", 0) or 0),
             revenue=_money(info.get("revenue"), lang),
             lq=_numf(info.get("lq")),
-            top_firms=[f for f in str(info.get("top_firms", "") or "").split("、") if f],
+            top_firms=[{"name": f, "firm_id": ids.get(f)} for f in leaders],
+            chain_name=the_chain.name_zh if lang == "zh" else the_chain.name_en,
+            cluster=the_chain.cluster,
+            cluster_name=charts.cluster_names(plan, lang).get(the_chain.cluster, ""),
             candidates=candidates,
             synthetic=synthetic_of(nodes, cands),
             api_links=[f"/api/chains?chain={chain}", f"/api/attract?chain={chain}&node={node}"],
         )
 
+    def firm_ids(names: list[str]) -> dict[str, str]:
+        """Firm name → firm id (the first match) for linking chain leaders."""
+        if not names:
+            return {}
+        every = store.screened(
+            columns=["firm_id", "firm_name"], filters=[("firm_name", "in", list(names))]
+        )
+        if every is not None:
+            hits = every.drop_duplicates("firm_name")
+            return dict(zip(hits["firm_name"], hits["firm_id"], strict=True))
+        from clusteratlas.workspace import open_workspace
+
+        with open_workspace(state.workspace, read_only=True) as ws:
+            firm = ws.table("firm")
+            hits = firm.filter(firm.name.isin(names)).select("name", "firm_id").to_pandas()
+        hits = hits.drop_duplicates("name")
+        return dict(zip(hits["name"].astype(str), hits["firm_id"].astype(str), strict=True))
+
     # ------------------------------------------------------------------ ladder
+    def eligible_firms() -> pd.DataFrame:
+        """Eligible firm × tier rows of the latest year (from the stored screening of every
+        firm when there is one)."""
+        rows = store.screened(
+            columns=["firm_id", "firm_name", "region", "tier", "rank", "status", "synthetic"],
+            filters=[("status", "==", "eligible")],
+        )
+        return rows if rows is not None else run("ladder", **_params("ladder", status="eligible"))
+
+    def firm_rows(firm_id: str) -> pd.DataFrame:
+        """One firm's screening rows: a filtered read of the stored screening, else a
+        screening of that firm only."""
+        rows = store.firm_rows(firm_id)
+        return rows if rows is not None else run("ladder", **_params("ladder", firm=firm_id))
+
     @app.get("/ladder", response_class=HTMLResponse, include_in_schema=False)
     def ladder_page(
         request: Request, year: int | None = Query(None, ge=1949, le=2100)
     ) -> HTMLResponse:
         lang = _lang(request, state)
-        pipe = state.run("ladder", **_params("ladder", view="pipeline"))
+        pipe = run("ladder", **_params("ladder", view="pipeline"))
         names = charts.tier_names(plan.tier_ruleset, lang)
-        screened = state.run("ladder", **_params("ladder", status="eligible"))
+        screened = eligible_firms()
         firms = (
             screened.sort_values(["rank"], ascending=False)
             .drop_duplicates("firm_id")
             .sort_values(["rank", "firm_id"], ascending=[False, True])
             .head(50)
         )
+        districts = _district_names(lang)
         rows = [
             {
                 "firm_id": r["firm_id"],
                 "name": r["firm_name"],
-                "region": r["region"],
+                "region": districts.get(str(r["region"]), r["region"]),
                 "tier": names.get(str(r["tier"]), r["tier"]),
             }
             for _, r in firms.iterrows()
@@ -386,58 +471,58 @@ def register_pages(app: FastAPI, state: State) -> None:
         lang = _lang(request, state)
         import re
 
+        from clusteratlas.analysis import ladder as ladder_mod
+        from clusteratlas.analysis.tier_rules import load_ruleset
+        from clusteratlas.i18n.criteria import criterion_text, input_label, missing_text
         from clusteratlas.web.app import FIRM_ID_PATTERN, ApiError
 
         if not re.match(FIRM_ID_PATTERN, firm_id):
-            raise ApiError(f"invalid firm id {firm_id!r}", 422)
-        screened = state.run("ladder", **_params("ladder", firm=firm_id))
+            raise ApiError(t("web.error.firm_id", lang).format(id=firm_id), 422)
+        screened = firm_rows(firm_id)
         if screened.empty:
-            raise ApiError(f"no firm {firm_id!r} in the workspace", 404)
-        gaps = state.run("ladder", **_params("ladder", view="gaps", firm=firm_id))
+            raise ApiError(t("web.error.no_firm", lang).format(id=firm_id), 404)
+        rs = load_ruleset(plan.tier_ruleset)
+        gaps = ladder_mod.gaps(screened.drop(columns=["synthetic"], errors="ignore"))
         names = charts.tier_names(plan.tier_ruleset, lang)
         tiers = []
         for _, r in screened.iterrows():
-            failed = [f for f in (list(r["failed"]) if r["failed"] is not None else [])]
-            missing = list(r["missing"]) if r["missing"] is not None else []
+            failed = list(r["failed"]) if r["failed"] is not None else []
             tiers.append(
                 {
                     "tier": names.get(str(r["tier"]), r["tier"]),
                     "status": str(r["status"]),
                     "status_label": t(f"web.tier.status.{r['status']}", lang),
-                    "score": _numf(r["score"], 1)
+                    "score": _numf(r["score"], 0)
                     if not _missing(r["score"])
                     else (
-                        f"{_numf(r['score_low'], 1)}–{_numf(r['score_high'], 1)}"
+                        f"{_numf(r['score_low'], 0)}–{_numf(r['score_high'], 0)}"
                         if not _missing(r["score_low"])
                         else "—"
                     ),
-                    "failed": [
-                        f"{f['criterion']} ({f['op']} {_numf(f['required'], 3)}"
-                        f" {f['unit'] or ''}; {_numf(f['actual'], 3)})"
-                        for f in failed
-                    ],
-                    "missing": ", ".join(str(m) for m in missing),
+                    "failed": [criterion_text(f, rs, lang) for f in failed],
+                    "missing": missing_text(r["missing"], rs, lang),
                 }
             )
         gap_rows = [
             {
                 "next": names.get(str(r["next_tier"]), r["next_tier"]),
-                "criterion": r["criterion"] if not _missing(r["criterion"]) else "—",
-                "required": _numf(r["required"], 3),
-                "actual": _numf(r["actual"], 3),
-                "gap": _numf(r["gap"], 3),
-                "unit": r["unit"] if not _missing(r["unit"]) else "",
+                "criterion": "—"
+                if _missing(r["input"])
+                else input_label(rs, str(r["input"]), lang),
+                "text": "—" if _missing(r["input"]) else criterion_text(r, rs, lang),
+                "missing": missing_text(r["missing"], rs, lang),
             }
-            for _, r in gaps.iterrows()
+            for r in gaps.to_dict("records")
         ]
         first = screened.iloc[0]
+        region = str(first["region"])
         return render(
             request,
             "firm.html.j2",
             lang,
             firm_id=firm_id,
             name=first["firm_name"],
-            region=first["region"],
+            region=_district_names(lang).get(region, region),
             year=int(first["year"]),
             tiers=tiers,
             gaps=gap_rows,
@@ -460,8 +545,8 @@ def register_pages(app: FastAPI, state: State) -> None:
         from clusteratlas.web.maps import region_names
 
         _check_table(table)
-        opps = state.run("opportunities", **_params("opportunities", region=region, top=None))
-        link = state.run("linkages", **_params("linkages", table=table))
+        opps = run("opportunities", **_params("opportunities", region=region, top=None))
+        link = run("linkages", **_params("linkages", table=table))
         rows = [
             {
                 "rank": int(r["rank_balanced"]),
@@ -489,10 +574,10 @@ def register_pages(app: FastAPI, state: State) -> None:
         )
 
 
-def _value(v: Any, unit: str, lang: str) -> str:
+def _value(v: Any, unit: str, lang: str, bound: Any = None) -> str:
     from clusteratlas.report.html import format_value
 
-    return format_value(v, unit, lang)
+    return format_value(v, unit, lang, None if _missing(bound) else str(bound))
 
 
 def _target_text(row: pd.Series, lang: str) -> str:
@@ -544,3 +629,25 @@ def _cluster_tree(plan: Any, monitor: pd.DataFrame, lang: str) -> list[dict[str,
             }
         )
     return [{"group": g, "clusters": cs} for g, cs in groups.items()]
+
+
+class Preparing(Exception):
+    """A page's data is still being computed in the background (``serve`` just started)."""
+
+
+def _district_names(lang: str) -> dict[str, str]:
+    """Region code → name in ``lang`` (the packaged region table)."""
+    from clusteratlas.i18n import region_names
+
+    return region_names(lang)
+
+
+def _cluster_chains(plan: Any, cluster: str) -> list[str]:
+    """Ids of the chains of ``cluster`` (or of its sub-clusters / its parent's, when it has
+    none of its own)."""
+    own = [c.id for c in plan.chains if c.cluster == cluster]
+    if own:
+        return own
+    children = {c.id for c in plan.clusters if c.parent == cluster}
+    parent = next((c.parent for c in plan.clusters if c.id == cluster), None)
+    return [c.id for c in plan.chains if c.cluster in children or c.cluster == parent]
