@@ -198,7 +198,7 @@ def fine_monitor(path: Path, string_keys: bool = False) -> Any:
 
     from clusteratlas.analysis.clusters import monitor
 
-    con = ibis.duckdb.connect(threads=os.cpu_count() or 1)
+    con = ibis.duckdb.connect(threads=os.cpu_count() or 1, memory_limit=_memory_limit())
     con.raw_sql("SET enable_progress_bar = false")
     t = con.read_parquet(path)
     if string_keys:
@@ -216,10 +216,19 @@ def fine_monitor(path: Path, string_keys: bool = False) -> Any:
     return out.to_pyarrow()
 
 
+def _duckdb_config() -> dict[str, Any]:
+    return {"threads": os.cpu_count() or 1, "memory_limit": _memory_limit()}
+
+
+def _memory_limit() -> str:
+    """DuckDB's memory limit for every DuckDB side (``--memory-limit``, passed on to workers)."""
+    return os.environ.get("CA_BENCH_MEMORY_LIMIT", "1500MB")
+
+
 def fine_sql(path: Path) -> Any:
     import duckdb
 
-    con = duckdb.connect(config={"threads": os.cpu_count() or 1})
+    con = duckdb.connect(config=_duckdb_config())
     con.execute("SET enable_progress_bar = false")
     return con.sql(FINE_SQL.format(path=path)).to_arrow_table()
 
@@ -231,7 +240,7 @@ def fine_anchor_sql(path: Path, anchor: Path) -> Any:
     sys.path.insert(0, str(anchor))
     import registry_workload  # type: ignore[import-not-found]
 
-    con = duckdb.connect(config={"threads": os.cpu_count() or 1})
+    con = duckdb.connect(config=_duckdb_config())
     con.execute("SET enable_progress_bar = false")
     con.execute(f"CREATE VIEW firms AS SELECT * FROM read_parquet('{path}')")
     return registry_workload.run_duckdb(con)["agg"]
@@ -364,12 +373,17 @@ def worker(kind: str, path: Path, repeats: int, anchor: Path) -> None:
     )
 
 
-def run_worker(kind: str, path: Path, repeats: int, anchor: Path | None = None) -> dict[str, Any]:
+def run_worker(
+    kind: str, path: Path, repeats: int, anchor: Path | None = None, memory_limit: str = ""
+) -> dict[str, Any]:
     cmd = [sys.executable, __file__, "--worker", kind, "--path", str(path)]
     cmd += ["--repeats", str(repeats)]
     if anchor is not None:
         cmd += ["--anchor", str(anchor)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    env = dict(os.environ)
+    if memory_limit:
+        env["CA_BENCH_MEMORY_LIMIT"] = memory_limit
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)
     if proc.returncode != 0:
         raise SystemExit(f"{kind} worker failed:\n{proc.stderr[-4000:]}")
     return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
@@ -391,7 +405,7 @@ def main_fine(args: argparse.Namespace, load_before: float) -> None:
     res: dict[str, dict[str, Any]] = {}
     for side in sides:
         reps = args.pandas_repeats if side == "pandas" else args.repeats
-        res[side] = run_worker(side, path, reps, args.anchor)
+        res[side] = run_worker(side, path, reps, args.anchor, args.memory_limit)
         print(f"{side}: {res[side]}", flush=True)
     import duckdb
 
@@ -438,6 +452,7 @@ def main_fine(args: argparse.Namespace, load_before: float) -> None:
   `cluster="industry_code"`, `region_totals=` the registry, result `.to_pyarrow()`; the SQL is
   written by hand as an analyst would (window totals, LAG), result Arrow; pandas/polars
   idiomatic. Each side in its own process; median of the runs; peak = the process's max RSS.
+  Every DuckDB side (ours and the SQL) runs with `memory_limit={args.memory_limit}`, 2 threads.
 
 | side | median s (runs) | peak MiB | result rows | × `monitor` time | checksums vs `monitor` |
 |---|---|---:|---:|---:|---|
@@ -445,7 +460,7 @@ def main_fine(args: argparse.Namespace, load_before: float) -> None:
 
 {verdict}{skipped_lines}- Command: `.venv/bin/python bench/monitor.py --grain fine
   --millions {args.millions} --repeats {args.repeats} --pandas-repeats {args.pandas_repeats}
-  --sides {args.sides}`
+  --memory-limit {args.memory_limit} --sides {args.sides}`
 """
     print(block)
     if not args.no_append:
@@ -491,6 +506,9 @@ def main() -> None:
     )
     fine.add_argument("--sides", default=",".join(FINE_SIDES))
     fine.add_argument("--pandas-repeats", type=int, default=1)
+    fine.add_argument(
+        "--memory-limit", default="1500MB", help="DuckDB memory_limit of every DuckDB side"
+    )
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("--path", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()

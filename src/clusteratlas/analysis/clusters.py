@@ -53,11 +53,19 @@ __all__ = [
 
 def _attach(left: ir.Table, right: ir.Table, keys: Sequence[str]) -> ir.Table:
     """Left-join ``right`` on ``keys`` (or cross-join if no keys), keeping ``left``'s columns
-    and adding ``right``'s non-key columns (which must have names not in ``left``)."""
+    and adding ``right``'s non-key columns (which must have names not in ``left``).
+
+    ``right`` is meant to be the small side (totals per group). Its rows with a NULL first key
+    are dropped first: a no-op for an equality join (a NULL key never matches), but the filter
+    tells DuckDB's planner that ``right`` is the smaller input — its estimate of a GROUP BY is
+    the input's row count, and without the hint it may build the hash table on ``left`` (10⁶+
+    rows at fine grain) instead of on the totals."""
     extra = [c for c in right.columns if c not in keys]
     clash = [c for c in extra if c in left.columns]
     if clash:  # pragma: no cover - internal names are chosen to avoid this
         raise AnalysisError(f"internal column name clash: {clash}")
+    if keys:
+        right = right.filter(right[keys[0]].notnull())
     left, right = left.view(), right.view()
     joined = left.left_join(right, list(keys)) if keys else left.cross_join(right)
     return joined.select([left[c] for c in left.columns] + [right[c] for c in extra])
@@ -554,12 +562,9 @@ def monitor(
             sizes[year] == prev._mo_py,
         ],
     )
-    # The NOT NULL filters are no-ops for these equality joins (a NULL key never matches) but
-    # tell DuckDB's planner that the totals are the small side: without them its estimate of a
-    # GROUP BY is its input's row count and it builds the hash table on the 10⁶-row side.
-    out = _attach(out, rtot.filter(rtot[region].notnull()), [region, year])
-    out = _attach(out, ctot.filter(ctot[cluster].notnull()), [cluster, year])
-    out = _attach(out, ntot.filter(ntot[year].notnull()), [year])
+    # the totals are small hash tables joined to the aggregate (see _attach)
+    out = _attach(out, rtot, [region, year])
+    out = _attach(_attach(out, ctot, [cluster, year]), ntot, [year])
     lq = _safe_div(out[lq_measure], out._mo_er) / _safe_div(out._mo_ec, out._mo_e)
     out = out.mutate(lq=lq).drop("_mo_er", "_mo_ec", "_mo_e")
     yoy = {f"{m}_yoy": _safe_div(out[m], out[f"_mo_p_{m}"]) - 1.0 for m in flows}
@@ -570,7 +575,7 @@ def monitor(
         gt, _ = to_ibis(gdp)
         require_columns(gt, [region, year, gdp_column], "monitor gdp")
         gsum = gt.group_by([region, year]).aggregate(_mo_gdp=_float(gt[gdp_column]).sum())
-        out = _attach(out, gsum.filter(gsum[region].notnull()), [region, year])
+        out = _attach(out, gsum, [region, year])
         out = out.mutate(share_gdp=_safe_div(out[gdp_measure], out._mo_gdp)).drop("_mo_gdp")
     cols = [*keys, *measures, "firms", "level"]
     if gdp is not None:
