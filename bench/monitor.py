@@ -222,7 +222,7 @@ def _duckdb_config() -> dict[str, Any]:
 
 def _memory_limit() -> str:
     """DuckDB's memory limit for every DuckDB side (``--memory-limit``, passed on to workers)."""
-    return os.environ.get("CA_BENCH_MEMORY_LIMIT", "1500MB")
+    return os.environ.get("CA_BENCH_MEMORY_LIMIT", "1250MB")
 
 
 def fine_sql(path: Path) -> Any:
@@ -402,11 +402,22 @@ def main_fine(args: argparse.Namespace, load_before: float) -> None:
     unknown = sorted(set(sides) - set(FINE_SIDES))
     if unknown:
         raise SystemExit(f"unknown side(s) {unknown}; choose from {FINE_SIDES}")
+    # rounds: every side once per round (one process per run), so that the load of the
+    # shared machine drifts over all sides alike instead of over one side's block of runs
     res: dict[str, dict[str, Any]] = {}
-    for side in sides:
-        reps = args.pandas_repeats if side == "pandas" else args.repeats
-        res[side] = run_worker(side, path, reps, args.anchor, args.memory_limit)
-        print(f"{side}: {res[side]}", flush=True)
+    for rnd in range(args.repeats):
+        for side in sides:
+            if side == "pandas" and rnd >= args.pandas_repeats:
+                continue
+            one = run_worker(side, path, 1, args.anchor, args.memory_limit)
+            print(f"round {rnd + 1} {side}: {one}", flush=True)
+            if "times" not in one:
+                res[side] = one
+                continue
+            got = res.setdefault(side, {"times": [], "peak_mib": 0.0, "check": one["check"]})
+            got["times"] += one["times"]
+            got["peak_mib"] = max(float(got["peak_mib"]), float(one["peak_mib"]))
+            got["rows_out"] = one["rows_out"]
     import duckdb
 
     n_rows = duckdb.sql(f"SELECT count(*) FROM read_parquet('{path}')").fetchall()[0][0]
@@ -451,7 +462,9 @@ def main_fine(args: argparse.Namespace, load_before: float) -> None:
   four; LQ on employees with region totals from the same registry. `monitor` is called with
   `cluster="industry_code"`, `region_totals=` the registry, result `.to_pyarrow()`; the SQL is
   written by hand as an analyst would (window totals, LAG), result Arrow; pandas/polars
-  idiomatic. Each side in its own process; median of the runs; peak = the process's max RSS.
+  idiomatic. Each run in its own process, the sides interleaved round by round (the load of
+  the shared machine drifts over all sides alike); median of the runs; peak = the largest max
+  RSS of a side's processes.
   Every DuckDB side (ours and the SQL) runs with `memory_limit={args.memory_limit}`, 2 threads.
 
 | side | median s (runs) | peak MiB | result rows | × `monitor` time | checksums vs `monitor` |
@@ -507,7 +520,7 @@ def main() -> None:
     fine.add_argument("--sides", default=",".join(FINE_SIDES))
     fine.add_argument("--pandas-repeats", type=int, default=1)
     fine.add_argument(
-        "--memory-limit", default="1500MB", help="DuckDB memory_limit of every DuckDB side"
+        "--memory-limit", default="1250MB", help="DuckDB memory_limit of every DuckDB side"
     )
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("--path", type=Path, help=argparse.SUPPRESS)
