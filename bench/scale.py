@@ -177,10 +177,10 @@ def ibis_stages(src: Any, plan: Any) -> dict[str, float]:
     steps = {
         "read": lambda: (
             firms.aggregate(
-                *(firms[c].max() for c in ("firm_id", "region", "industry", "name"))
+                **{c: firms[c].max() for c in ("firm_id", "region", "industry")}
             ).execute(),
             firm_years.aggregate(
-                *(firm_years[c].max() for c in ("firm_id", "year", "revenue", "employees"))
+                **{c: firm_years[c].max() for c in ("firm_id", "year", "revenue", "employees")}
             ).execute(),
         ),
         "classify": lambda: classify_firms(firms, plan).count().execute(),
