@@ -2,6 +2,17 @@
 
     .venv/bin/python bench/monitor.py                 # 10M firms × 5 years (the target size)
     .venv/bin/python bench/monitor.py --firms 200000  # a quick run
+    .venv/bin/python bench/monitor.py --grain fine    # counties × 4-digit industries, 50M rows
+    .venv/bin/python bench/monitor.py --grain fine --millions 0.2 --repeats 2  # a quick run
+
+``--grain fine`` runs the ``../shared/perf_anchor`` registry (its ``gen_registry.py``, written
+under ``--data`` and reused; 3,000 regions × 1,400 industries, 5.9M result rows at 10M firms)
+and compares ``monitor`` (integer and string keys, Arrow result) in the same run against
+hand-written DuckDB SQL of the same metrics, the perf anchor's own SQL, polars (optional bench
+extra ``.[bench]``) and pandas, with checksums compared across sides; the sides are interleaved
+round by round, every DuckDB side under the same ``--memory-limit``.
+
+The default (coarse) grain:
 
 Data (SYNTHETIC, generated here with DuckDB ``range()`` and hash-based pseudo-random columns,
 written to a temporary directory): ``firm_year.parquet`` has one row per firm × year
