@@ -49,6 +49,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 ROWS_PER_FIRM = 3.6  # measured on synth output, 2018–2024
 SIZES = {"1m": 1_000_000, "10m": 10_000_000, "50m": 50_000_000}
+STAGES = ("read", "classify", "panel", "monitor")
 
 
 # --------------------------------------------------------------------------- data
@@ -164,6 +165,38 @@ class PeakRSS:
         self.peak = max(self.peak, self._sample())
 
 
+def ibis_stages(src: Any, plan: Any) -> dict[str, float]:
+    """Seconds of each stage of the Ibis path, each stage executed on its own (cumulative
+    work, so a stage's time is the difference to the previous one): read = decode the columns
+    the path uses (a max over each); classify = the firm × cluster rows; panel = the joined
+    panel; monitor = the lot."""
+    from clusteratlas.analysis.panel import build_panel
+    from clusteratlas.classify import classify_firms
+
+    firms, firm_years = src.table("firm"), src.table("firm_year")
+    steps = {
+        "read": lambda: (
+            firms.aggregate(
+                **{c: firms[c].max() for c in ("firm_id", "region", "industry")}
+            ).execute(),
+            firm_years.aggregate(
+                **{c: firm_years[c].max() for c in ("firm_id", "year", "revenue", "employees")}
+            ).execute(),
+        ),
+        "classify": lambda: classify_firms(firms, plan).count().execute(),
+        "panel": lambda: build_panel(firms, firm_years, plan, geography="firm").count().execute(),
+        "monitor": lambda: ibis_monitor(src, plan),
+    }
+    out, before = {}, 0.0
+    for name, step in steps.items():
+        t0 = time.perf_counter()
+        step()
+        took = time.perf_counter() - t0
+        out[name] = max(0.0, took - before)
+        before = took
+    return out
+
+
 def ibis_monitor(src: Any, plan: Any) -> Any:
     """The national-scale monitor on a source (one Ibis expression → pandas)."""
     from clusteratlas.analysis.clusters import monitor
@@ -177,13 +210,22 @@ def ibis_monitor(src: Any, plan: Any) -> Any:
     return monitor(panel, levels=plan.levels, region_totals=totals).to_pandas()
 
 
-def pandas_monitor(folder: Path, plan: Any) -> Any:
+def pandas_monitor(folder: Path, plan: Any, stages: dict[str, float] | None = None) -> Any:
     """In-memory baseline: both tables loaded with pandas, the plan's classification rules
-    applied to the firm frame, then pandas merge / groupby for the same metrics."""
+    applied to the firm frame, then pandas merge / groupby for the same metrics. ``stages``
+    (if given) receives the seconds of each stage (read, classify, panel, monitor)."""
     import numpy as np
     import pandas as pd
 
     from clusteratlas.classify import classify_firms
+
+    clock = [time.perf_counter()]
+
+    def lap(name: str) -> None:
+        now = time.perf_counter()
+        if stages is not None:
+            stages[name] = now - clock[0]
+        clock[0] = now
 
     firms = pd.read_parquet(
         folder / "firms", columns=["firm_id", "region", "industry", "name", "scope"]
@@ -199,9 +241,12 @@ def pandas_monitor(folder: Path, plan: Any) -> Any:
         }
     )
     fy["year"] = fy["year"].astype("int64")
+    lap("read")
     clusters = classify_firms(firms, plan)[["firm_id", "cluster"]]
+    lap("classify")
     rows = fy.merge(firms[["firm_id", "region"]], on="firm_id")
     panel = rows.merge(clusters, on="firm_id", how="left")
+    lap("panel")
     keys = ["cluster", "region", "year"]
     out = (
         panel.dropna(subset=["cluster"])
@@ -224,10 +269,14 @@ def pandas_monitor(folder: Path, plan: Any) -> Any:
         out[f"{m}_yoy"] = np.where(prev == out.year - 1, out[m] / grouped[m].shift(1) - 1, np.nan)
     top = [(lv.id, lv.threshold) for lv in plan.levels]
     out["level"] = np.select([out.revenue >= t for _, t in top], [i for i, _ in top], "below")
-    return out.drop(columns=["e_r", "e_c", "e"])
+    out = out.drop(columns=["e_r", "e_c", "e"])
+    lap("monitor")
+    return out
 
 
-def worker(kind: str, folder: Path, repeats: int, spark_memory: str) -> None:
+def worker(
+    kind: str, folder: Path, repeats: int, spark_memory: str, with_stages: bool = True
+) -> None:
     import pandas  # noqa: F401  (imports outside the timed region)
 
     from clusteratlas.model.plan import load_plan
@@ -236,12 +285,13 @@ def worker(kind: str, folder: Path, repeats: int, spark_memory: str) -> None:
     plan = load_plan("beijing-2441")
     times: list[float] = []
     summary: dict[str, float] = {}
+    stages: dict[str, float] = {}
     start_s = 0.0
     with PeakRSS() as peak:
         if kind == "pandas":
-            for _ in range(repeats):
+            for i in range(repeats):
                 t0 = time.perf_counter()
-                result = pandas_monitor(folder, plan)
+                result = pandas_monitor(folder, plan, stages if i == 0 else None)
                 times.append(time.perf_counter() - t0)
         else:
             t0 = time.perf_counter()
@@ -257,6 +307,8 @@ def worker(kind: str, folder: Path, repeats: int, spark_memory: str) -> None:
                 t0 = time.perf_counter()
                 result = ibis_monitor(src, plan)
                 times.append(time.perf_counter() - t0)
+            if with_stages:
+                stages = ibis_stages(src, plan)
             src.close()
             if kind == "spark":
                 src.backend.disconnect()
@@ -272,6 +324,7 @@ def worker(kind: str, folder: Path, repeats: int, spark_memory: str) -> None:
                 "peak_mib": peak.peak / 2**20,
                 "start_s": start_s,
                 "summary": summary,
+                "stages": stages,
             }
         )
     )
@@ -380,6 +433,16 @@ def main() -> None:
                 f"(log-log least squares over {len(xs)} sizes) → 500M rows: ≈ {t500 / 60:.0f} min, "
                 f"≈ {m500 / 1024:.1f} GiB peak on this machine"
             )
+    split = [
+        "| engine | size | read s | classify s | panel joins s | monitor s |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for engine in engines:
+        for size in sorted(sizes, key=lambda s: SIZES[s]):
+            st = results[(engine, size)].get("stages") or {}
+            if st:
+                cells = " | ".join(f"{st.get(k, float('nan')):.1f}" for k in STAGES)
+                split.append(f"| {engine} | {size} | {cells} |")
     agree = []
     for size in sizes:
         got = {
@@ -412,6 +475,12 @@ def main() -> None:
 {chr(10).join(lines)}
 
 {chr(10).join(fits)}
+
+Per-stage split (one extra run per engine × size, after the timed runs; engines: each stage
+executed on its own and the previous stage's time subtracted, so a stage's figure includes
+re-reading its inputs; pandas: laps inside the baseline):
+
+{chr(10).join(split)}
 
 Command: `.venv/bin/python bench/scale.py --sizes {args.sizes} --engines {args.engines}
 --repeats {args.repeats} --big-repeats {args.big_repeats} --spark-memory {args.spark_memory}

@@ -53,11 +53,19 @@ __all__ = [
 
 def _attach(left: ir.Table, right: ir.Table, keys: Sequence[str]) -> ir.Table:
     """Left-join ``right`` on ``keys`` (or cross-join if no keys), keeping ``left``'s columns
-    and adding ``right``'s non-key columns (which must have names not in ``left``)."""
+    and adding ``right``'s non-key columns (which must have names not in ``left``).
+
+    ``right`` is meant to be the small side (totals per group). Its rows with a NULL first key
+    are dropped first: a no-op for an equality join (a NULL key never matches), but the filter
+    tells DuckDB's planner that ``right`` is the smaller input — its estimate of a GROUP BY is
+    the input's row count, and without the hint it may build the hash table on ``left`` (10⁶+
+    rows at fine grain) instead of on the totals."""
     extra = [c for c in right.columns if c not in keys]
     clash = [c for c in extra if c in left.columns]
     if clash:  # pragma: no cover - internal names are chosen to avoid this
         raise AnalysisError(f"internal column name clash: {clash}")
+    if keys:
+        right = right.filter(right[keys[0]].notnull())
     left, right = left.view(), right.view()
     joined = left.left_join(right, list(keys)) if keys else left.cross_join(right)
     return joined.select([left[c] for c in left.columns] + [right[c] for c in extra])
@@ -496,7 +504,13 @@ def monitor(
 
     Performance: the panel-only default for ``e_r`` needs a DISTINCT over all firm-years
     (slow on tens of millions of rows); at scale pass ``region_totals`` — e.g. the firm-year
-    table joined with the firm's region, which ``monitor`` sums per region × year itself.
+    table joined with the firm's region, which ``monitor`` sums per region × year itself. When
+    ``region_totals`` is the panel itself (one row per firm-year, e.g. ``cluster`` = the firm's
+    industry at fine grain), its totals come from the same single aggregation of the panel.
+    The panel is scanned once; the totals are joined back as small hash tables and YoY is a
+    hash join on ``year − 1`` (no window sort); the only sort is the final
+    ``cluster, region, year`` order. For an Arrow result call ``.to_pyarrow()`` (or
+    ``.to_pyarrow_batches()``) on the lazy result: no pandas copy is made.
     """
     t, was_pandas = to_ibis(panel)
     measures = list(measures)
@@ -509,18 +523,18 @@ def monitor(
         raise AnalysisError("monitor: give both national and national_total, or neither")
     require_columns(t, [region, cluster, year, firm, *measures], "monitor panel")
     pairs = _threshold_pairs(levels)
+    keys = [cluster, region, year]
 
-    sizes: ir.Table = cluster_sizes(
-        t, region=region, cluster=cluster, year=year, firm=firm, measures=measures
+    # One scan of the panel: sums per cluster × region × year. When the region totals are the
+    # panel itself, the unclassified (NULL-cluster) groups are kept in this same aggregate and
+    # give e_r, instead of a second scan of the panel.
+    totals_in_panel = region_totals is not None and to_ibis(region_totals)[0].equals(t)
+    source = t if totals_in_panel else t.filter(t[cluster].notnull())
+    agg = source.group_by(keys).aggregate(
+        **{m: _float(source[m]).sum() for m in measures}, firms=source[firm].count()
     )
-    # region all-industry totals e_r
-    if region_totals is None:
-        fy = t.select(region, year, firm, lq_measure).distinct()
-        rtot = fy.group_by([region, year]).aggregate(_mo_er=_float(fy[lq_measure]).sum())
-    else:
-        r, _ = to_ibis(region_totals)
-        require_columns(r, [region, year, lq_measure], "monitor region_totals")
-        rtot = r.group_by([region, year]).aggregate(_mo_er=_float(r[lq_measure]).sum())
+    sizes = agg.filter(agg[cluster].notnull()) if totals_in_panel else agg
+    rtot = _region_totals(t, agg, region_totals, totals_in_panel, region, year, firm, lq_measure)
     if national is None:
         ctot = sizes.group_by([cluster, year]).aggregate(_mo_ec=sizes[lq_measure].sum())
         ntot = rtot.group_by(year).aggregate(_mo_e=rtot._mo_er.sum())
@@ -531,20 +545,29 @@ def monitor(
         require_columns(nt, [year, lq_measure], "monitor national_total")
         ctot = n.group_by([cluster, year]).aggregate(_mo_ec=_float(n[lq_measure]).sum())
         ntot = nt.group_by(year).aggregate(_mo_e=_float(nt[lq_measure]).sum())
-    out = _attach(sizes, rtot, [region, year])
+    # YoY: the previous year's row of the same cluster × region by a hash join on year − 1
+    # (one build of the aggregate) instead of a LAG window, which sorts every partition.
+    flows = [*measures, "firms"]
+    prev = sizes.select(
+        _mo_pc=sizes[cluster],
+        _mo_pr=sizes[region],
+        _mo_py=sizes[year] + 1,
+        **{f"_mo_p_{m}": sizes[m] for m in flows},
+    )
+    out = sizes.left_join(
+        prev,
+        [
+            sizes[cluster] == prev._mo_pc,
+            sizes[region].identical_to(prev._mo_pr),
+            sizes[year] == prev._mo_py,
+        ],
+    )
+    # the totals are small hash tables joined to the aggregate (see _attach)
+    out = _attach(out, rtot, [region, year])
     out = _attach(_attach(out, ctot, [cluster, year]), ntot, [year])
-    out = out.mutate(
-        lq=_safe_div(out[lq_measure], out._mo_er) / _safe_div(out._mo_ec, out._mo_e)
-    ).drop("_mo_er", "_mo_ec", "_mo_e")
-
-    w = ibis.window(group_by=[cluster, region], order_by=out[year])
-    consecutive = out[year].lag().over(w) == out[year] - 1
-    yoy = {
-        f"{m}_yoy": ibis.ifelse(
-            consecutive, _safe_div(out[m], out[m].lag().over(w)) - 1.0, ibis.null("float64")
-        )
-        for m in [*measures, "firms"]
-    }
+    lq = _safe_div(out[lq_measure], out._mo_er) / _safe_div(out._mo_ec, out._mo_e)
+    out = out.mutate(lq=lq).drop("_mo_er", "_mo_ec", "_mo_e")
+    yoy = {f"{m}_yoy": _safe_div(out[m], out[f"_mo_p_{m}"]) - 1.0 for m in flows}
     lv = _float(out[level_measure])
     level_expr = ibis.cases(*[(lv >= thr, ident) for ident, thr in pairs], else_="below")
     out = out.mutate(**yoy, level=ibis.ifelse(lv.isnull(), ibis.null("string"), level_expr))
@@ -554,12 +577,30 @@ def monitor(
         gsum = gt.group_by([region, year]).aggregate(_mo_gdp=_float(gt[gdp_column]).sum())
         out = _attach(out, gsum, [region, year])
         out = out.mutate(share_gdp=_safe_div(out[gdp_measure], out._mo_gdp)).drop("_mo_gdp")
-    cols = [cluster, region, year]
-    for m in measures:
-        cols += [m]
-    cols += ["firms", "level"]
+    cols = [*keys, *measures, "firms", "level"]
     if gdp is not None:
         cols += ["share_gdp"]
-    cols += [f"{m}_yoy" for m in measures] + ["firms_yoy", "lq"]
-    out = out.select(cols).order_by([cluster, region, year])
+    cols += [f"{m}_yoy" for m in flows] + ["lq"]
+    out = out.select(cols).order_by(keys)
     return like_input(out, was_pandas)
+
+
+def _region_totals(
+    panel: ir.Table,
+    agg: ir.Table,
+    region_totals: Tabular | None,
+    totals_in_panel: bool,
+    region: str,
+    year: str,
+    firm: str,
+    lq_measure: str,
+) -> ir.Table:
+    """``region, year, _mo_er``: the region's all-industry ``lq_measure`` (see :func:`monitor`)."""
+    if totals_in_panel:
+        return agg.group_by([region, year]).aggregate(_mo_er=agg[lq_measure].sum())
+    if region_totals is None:
+        fy = panel.select(region, year, firm, lq_measure).distinct()
+        return fy.group_by([region, year]).aggregate(_mo_er=_float(fy[lq_measure]).sum())
+    r, _ = to_ibis(region_totals)
+    require_columns(r, [region, year, lq_measure], "monitor region_totals")
+    return r.group_by([region, year]).aggregate(_mo_er=_float(r[lq_measure]).sum())

@@ -30,7 +30,8 @@ def _shares(t: ir.Table, keys: list[str], value: str, name: str) -> ir.Table:
         if outer
         else agg.aggregate(_c_t=agg._c_v.sum())
     )
-    j = agg.join(tot, outer) if outer else agg.cross_join(tot)
+    # NOT NULL: a no-op for the equality join that marks ``tot`` as the small (build) side
+    j = agg.join(tot.filter(tot[outer[0]].notnull()), outer) if outer else agg.cross_join(tot)
     j = j.select(*keys, "_c_v", "_c_t")
     return j.mutate(**{name: j._c_v / j._c_t.nullif(0.0)}).drop("_c_t")
 
@@ -52,8 +53,13 @@ def herfindahl(
     t, was_pandas = to_ibis(data)
     groups = [group] if isinstance(group, str) else list(group)
     require_columns(t, [*groups, firm, value], "herfindahl")
-    s = _shares(t.filter(t[value].notnull()), [*groups, firm], value, "_h_s")
-    out = s.group_by(groups).aggregate(hhi=(s._h_s * s._h_s).sum(), n_firms=s[firm].count())
+    t = t.filter(t[value].notnull())
+    # Σ (v_j / V)² = Σ v_j² / V²: two aggregations, no join of the totals back to the firms
+    f = t.group_by([*groups, firm]).aggregate(_h_v=_f(t[value]).sum())
+    g = f.group_by(groups).aggregate(
+        _h_v2=(f._h_v * f._h_v).sum(), _h_t=f._h_v.sum(), n_firms=f[firm].count()
+    )
+    out = g.select(*groups, hhi=g._h_v2 / (g._h_t * g._h_t).nullif(0.0), n_firms=g.n_firms)
     return like_input(out, was_pandas)
 
 
