@@ -394,7 +394,7 @@ class Source:
 
     def datasets(self) -> pd.DataFrame:
         """The dataset registry: ``name, kind, rows, rejected, source_file, content_hash,
-        imported_at, synthetic, table, columns``.
+        imported_at, synthetic, table, columns, coverage``.
 
         A workspace's own registry; for Parquet, ``DIR/dataset.parquet`` (written by
         :func:`export_parquet`) when present, else one row per table found, ``synthetic``
@@ -681,7 +681,7 @@ def export_parquet(
     registry = root / "dataset.parquet"
     con.execute(
         f"COPY (SELECT name, kind, rows, rejected, source_file, content_hash, imported_at, "
-        f'synthetic, "table", columns FROM dataset ORDER BY imported_at, name) '
+        f'synthetic, "table", columns, coverage FROM dataset ORDER BY imported_at, name) '
         f"TO '{registry.as_posix()}' (FORMAT parquet)"
     )
     written["dataset"] = registry

@@ -709,6 +709,8 @@ def opportunity_scatter(
         "type": "value",
         "name": t("web.chart.feasibility", lang),
         "scale": True,
+        # the first x label sits in the corner where the lowest y label ends: leave it out
+        "axisLabel": {"showMinLabel": False},
     }
     option["yAxis"] = {"type": "value", "name": t("web.chart.complexity", lang), "scale": True}
     ranks = [p["value"][3] for p in points if p["value"][3] is not None] or [1]

@@ -355,7 +355,7 @@ def render_full_html(report: FullReport) -> str:
     """The self-contained HTML of the full report."""
     context = build_context(report.data)
     context.update(chart_context(report))
-    context.update(programs_context(report.tables, report.lang))
+    context.update(programs_context(report.tables, report.lang, report.data.plan))
     context["to_json"] = charts.to_json
     env = _environment()
     env.globals["to_json"] = charts.to_json

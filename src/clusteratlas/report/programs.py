@@ -26,10 +26,21 @@ def target_text(row: Any, lang: str) -> str:
     return text
 
 
-def display_rows(result: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
+def source_titles(source: Any, plan: Any, lang: str) -> str:
+    """A KPI's source ids (``seed2022; plan2021``) as the plan documents' titles in ``lang``;
+    the ids themselves without a plan."""
+    from clusteratlas.report.words import source_link
+
+    ids = [s.strip() for s in str(source or "").split(";") if s.strip()]
+    if plan is None:
+        return "; ".join(ids)
+    return "；".join(source_link(i, plan, lang)["text"] or i for i in ids)
+
+
+def display_rows(result: pd.DataFrame, lang: str, plan: Any = None) -> list[dict[str, Any]]:
     """The programs board rows with labels in ``lang`` (shared by the CLI, dashboard and
     report): program and KPI names, target, actual (formatted, marked synthetic), year, status,
-    source and what to import."""
+    source (the plan documents' titles when ``plan`` is given) and what to import."""
     from clusteratlas.i18n import t
     from clusteratlas.report.html import format_value
 
@@ -50,7 +61,7 @@ def display_rows(result: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
                 "year": "—" if pd.isna(r["year"]) else str(int(r["year"])),
                 "status": str(r["status"]),
                 "status_label": t(f"programs.status.{r['status']}", lang),
-                "source": str(r["source"] or ""),
+                "source": source_titles(r["source"], plan, lang),
                 "imports": str(r["imports"] or ""),
                 "note": str((r["note_zh"] if lang == "zh" else r["note"]) or ""),
             }
@@ -58,14 +69,16 @@ def display_rows(result: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
     return rows
 
 
-def programs_context(tables: dict[str, pd.DataFrame], lang: str) -> dict[str, Any]:
+def programs_context(
+    tables: dict[str, pd.DataFrame], lang: str, plan: Any = None
+) -> dict[str, Any]:
     """The report's programs section: ``program_groups`` (name, KPI rows) from the report's
     ``programs`` table (empty when the report has none)."""
     table = tables.get("programs")
     if table is None or table.empty:
         return {"program_groups": []}
     groups: dict[str, dict[str, Any]] = {}
-    for row in display_rows(table, lang):
+    for row in display_rows(table, lang, plan):
         groups.setdefault(row["program"], {"name": row["program_name"], "kpis": []})
         groups[row["program"]]["kpis"].append(row)
     return {"program_groups": list(groups.values())}

@@ -143,7 +143,7 @@ def register_planner(app: FastAPI, state: State) -> None:
             request,
             "programs.html.j2",
             lang,
-            programs=programs_context({"programs": table}, lang)["program_groups"],
+            programs=programs_context({"programs": table}, lang, plan)["program_groups"],
             synthetic=bool(table["synthetic"].astype(bool).any()),
             api_links=["/api/programs"],
         )
