@@ -26,6 +26,7 @@ from clusteratlas.units import format_money, format_share
 from clusteratlas.web.precompute import Store, params
 
 if TYPE_CHECKING:
+    from clusteratlas.model.plan import Plan
     from clusteratlas.web.app import State
 
 log = logging.getLogger("clusteratlas.web")
@@ -76,6 +77,29 @@ def _lang(request: Request, state: State) -> str:
     return lang if lang in ("zh", "en") else "zh"
 
 
+def _render(
+    env: Environment, plan: Plan, request: Request, template: str, lang: str, **context: Any
+) -> HTMLResponse:
+    """Render ``template`` in ``lang`` with the plan, the language switch and the page's
+    ``context`` (``synthetic`` defaults to False: no synthetic-data banner)."""
+    query = dict(request.query_params)
+    switch = {**query, "lang": "en" if lang == "zh" else "zh"}
+    synthetic = context.pop("synthetic", False)
+    html = env.get_template(template).render(
+        L=lambda key: t(key, lang),
+        lang=lang,
+        html_lang="zh-CN" if lang == "zh" else "en",
+        plan_name=plan.name_zh if lang == "zh" else plan.name_en,
+        plan_id=plan.id,
+        path=request.url.path,
+        lang_switch=f"{request.url.path}?{urlencode(switch)}",
+        q=f"?lang={lang}",
+        synthetic=synthetic,
+        **context,
+    )
+    return HTMLResponse(html)
+
+
 def register_pages(app: FastAPI, state: State) -> None:
     """Add the dashboard pages to ``app``."""
     env = _env()
@@ -99,22 +123,7 @@ def register_pages(app: FastAPI, state: State) -> None:
         return state.run(command, **parameters)
 
     def render(request: Request, template: str, lang: str, **context: Any) -> HTMLResponse:
-        query = dict(request.query_params)
-        switch = {**query, "lang": "en" if lang == "zh" else "zh"}
-        synthetic = context.pop("synthetic", False)
-        html = env.get_template(template).render(
-            L=lambda key: t(key, lang),
-            lang=lang,
-            html_lang="zh-CN" if lang == "zh" else "en",
-            plan_name=plan.name_zh if lang == "zh" else plan.name_en,
-            plan_id=plan.id,
-            path=request.url.path,
-            lang_switch=f"{request.url.path}?{urlencode(switch)}",
-            q=f"?lang={lang}",
-            synthetic=synthetic,
-            **context,
-        )
-        return HTMLResponse(html)
+        return _render(env, plan, request, template, lang, **context)
 
     def synthetic_of(*frames: pd.DataFrame) -> bool:
         return any(
