@@ -45,3 +45,11 @@ def conditions(load_at_start: float) -> str:
     return (
         f"1-minute load average {load_at_start:.1f} at the start, {now:.1f} at the end: {verdict}"
     )
+
+
+def publish(block: str, append: bool) -> None:
+    """Print the result ``block`` (Markdown) and, when ``append``, add it to bench/RESULTS.md."""
+    print(block)
+    if append:
+        with (Path(__file__).resolve().parent / "RESULTS.md").open("a", encoding="utf-8") as fh:
+            fh.write(block)

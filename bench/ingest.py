@@ -37,7 +37,7 @@ import psutil
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent / "src"))
 
-from _harness import conditions, machine  # noqa: E402
+from _harness import conditions, machine, publish  # noqa: E402
 
 from clusteratlas.workspace import open_workspace  # noqa: E402
 
@@ -263,11 +263,7 @@ def main() -> None:
         f"{max(results['ours_csv'][1], results['ours_parquet'][1]) / 2**30:.2f} GiB "
         f"(target < 2 GiB)."
     )
-    block = "\n".join(lines) + "\n"
-    print(block)
-    if not args.no_append:
-        with (ROOT / "RESULTS.md").open("a", encoding="utf-8") as handle:
-            handle.write(block)
+    publish("\n".join(lines) + "\n", append=not args.no_append)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ import duckdb
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent / "src"))
 
-from _harness import conditions, machine  # noqa: E402
+from _harness import conditions, machine, publish  # noqa: E402
 
 from clusteratlas.ingest.regions import resolve_regions  # noqa: E402
 from clusteratlas.ingest.uscc import make_uscc  # noqa: E402
@@ -125,11 +125,7 @@ def main() -> None:
         f"- resolved regions differing from the code file: {differ:,} of {args.rows:,}; "
         f"firms in zone 北京经济技术开发区: {zones:,}.",
     ]
-    block = "\n".join(lines) + "\n"
-    print(block)
-    if not args.no_append:
-        with (ROOT / "RESULTS.md").open("a", encoding="utf-8") as handle:
-            handle.write(block)
+    publish("\n".join(lines) + "\n", append=not args.no_append)
 
 
 if __name__ == "__main__":

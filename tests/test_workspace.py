@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
@@ -12,28 +10,17 @@ import pandas as pd
 import pytest
 
 import clusteratlas
+from clirun import run_cli
 from clusteratlas.engine import connect
 from clusteratlas.errors import InputError, WorkspaceError
 from clusteratlas.model.schema import KINDS, TABLES
-
-SRC = str(Path(__file__).resolve().parents[1] / "src")
 
 
 def cli(
     *args: str, env_ws: Path | None = None, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": SRC, "COLUMNS": "200"}
-    env.pop("CLUSTERATLAS_WORKSPACE", None)
-    if env_ws is not None:
-        env["CLUSTERATLAS_WORKSPACE"] = str(env_ws)
-    return subprocess.run(
-        [sys.executable, "-c", "from clusteratlas.cli import main; main()", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=cwd,
-        timeout=120,
-    )
+    env = {"CLUSTERATLAS_WORKSPACE": str(env_ws)} if env_ws is not None else None
+    return run_cli(*args, env=env, cwd=cwd, timeout=120)
 
 
 def test_open_creates_canonical_tables_and_refdata(tmp_path: Path) -> None:

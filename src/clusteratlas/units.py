@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+import pandas as pd
+
 Bound = Literal["=", ">", "<", "range"]
 
 # unit label (normalised: lower-case, no spaces) -> (canonical unit, factor)
@@ -151,6 +153,16 @@ def parse_quantity(cell: str | float | int, unit: str | None = None) -> Quantity
     elif op in ("<", "<=", "≤", "近"):
         bound = "<"
     return Quantity(a, canonical, bound)
+
+
+def is_missing(value: object) -> bool:
+    """True for a value a table shows as ``—``: None, ``pd.NA`` or a float NaN."""
+    if value is None or value is pd.NA:
+        return True
+    try:
+        return bool(isinstance(value, float) and math.isnan(value))
+    except TypeError:
+        return False
 
 
 def _trim(number: float, digits: int) -> str:

@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
+from functools import partial
 from pathlib import Path
 
+from clirun import run_cli
 
-def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", "from clusteratlas.cli import main; main()", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=120,
-    )
+_run = partial(run_cli, timeout=120)
 
 
 def test_usage_error_has_no_traceback(tmp_path: Path) -> None:

@@ -4,12 +4,13 @@ table, and ``init``/``status``/``targets`` with the packaged facts."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
 import pytest
+
+from clirun import run_cli
 
 YEARBOOK = """地区代码,行业代码,年份,指标,数值,单位
 110108,6513,2022,营业收入,1200.5,亿元
@@ -26,14 +27,7 @@ YEARBOOK = """地区代码,行业代码,年份,指标,数值,单位
 """
 
 
-def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", "from clusteratlas.cli import main; main()", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=300,
-    )
+_run = partial(run_cli, timeout=300)
 
 
 def test_yearbook_only_workspace_runs_the_monitor(tmp_path: Path) -> None:

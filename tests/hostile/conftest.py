@@ -1,11 +1,10 @@
 """Fixtures of the hostile-input suite: a fresh workspace (copied from a template made once)
-and a runner of the real console entry point in a subprocess, so an abort, a traceback or a
-hang shows exactly as a user would see it."""
+and checks of the real console entry point run in a subprocess (:func:`clirun.run_cli`), so
+an abort, a traceback or a hang shows exactly as a user would see it."""
 
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
 import subprocess
 import sys
@@ -16,8 +15,6 @@ import pytest
 
 from ingest.conftest import template_workspace  # noqa: F401 - the shared fixture
 
-SRC = Path(__file__).resolve().parents[2] / "src"
-
 
 @pytest.fixture()
 def workspace(tmp_path: Path, template_workspace: Path) -> Path:  # noqa: F811
@@ -25,22 +22,6 @@ def workspace(tmp_path: Path, template_workspace: Path) -> Path:  # noqa: F811
     target = tmp_path / "ws.duckdb"
     shutil.copy(template_workspace, target)
     return target
-
-
-def run_cli(
-    *args: str, env: dict[str, str] | None = None, timeout: float = 180, cwd: Path | None = None
-) -> subprocess.CompletedProcess[str]:
-    """Run ``clusteratlas ARGS`` through its console entry point (``main``)."""
-    environ = {**os.environ, "PYTHONPATH": str(SRC), "COLUMNS": "200", **(env or {})}
-    environ.pop("CLUSTERATLAS_DEBUG", None)
-    return subprocess.run(
-        [sys.executable, "-c", "from clusteratlas.cli import main; main()", *args],
-        capture_output=True,
-        text=True,
-        env=environ,
-        timeout=timeout,
-        cwd=cwd,
-    )
 
 
 def assert_one_error(result: subprocess.CompletedProcess[str], code: int, *needles: str) -> None:

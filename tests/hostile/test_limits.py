@@ -10,10 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from clirun import run_cli
 from clusteratlas.errors import InputError
 from clusteratlas.ingest import limits
 from clusteratlas.ingest.limits import Limits
-from hostile.conftest import assert_one_error, run_cli
+from hostile.conftest import assert_one_error
 from hostile.payloads import csv_long_last_row, parquet_row_bomb, xlsx_dimension_bomb
 
 

@@ -17,10 +17,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from clirun import SRC, run_cli
 from clusteratlas import outputs
 from clusteratlas.faults import StorageError, WorkspaceBusyError, public_message
 from clusteratlas.safe_cells import FORMULA_PREFIXES, csv_frame, is_formula_like
-from hostile.conftest import SRC, assert_one_error, locked, run_cli
+from hostile.conftest import assert_one_error, locked
 
 NAMES = [
     '=HYPERLINK("http://evil.example","click")',

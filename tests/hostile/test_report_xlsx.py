@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from hostile.conftest import run_cli
+from clirun import run_cli
 from hostile.test_outputs import NAMES
 
 

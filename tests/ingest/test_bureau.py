@@ -7,14 +7,13 @@ on the code before issue 12.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
+from functools import partial
 from pathlib import Path
 
 import openpyxl
 import pytest
 
+from clirun import run_cli
 from clusteratlas.errors import ValidationError, WorkspaceError
 from clusteratlas.ingest.uscc import make_uscc
 from clusteratlas.workspace import Workspace
@@ -56,15 +55,7 @@ def bureau_book(path: Path, scale: float = 1.0, n: int = 12) -> Path:
     return path
 
 
-def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "COLUMNS": "200"}
-    return subprocess.run(
-        [sys.executable, "-c", "from clusteratlas.cli import main; main()", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
+cli = partial(run_cli, timeout=600)
 
 
 def _rows(ws_path: Path, sql: str) -> list[tuple[object, ...]]:

@@ -12,7 +12,6 @@ line at any width.
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -26,7 +25,7 @@ from rich.table import Table
 
 from clusteratlas.cli._app import OutputFormat, console, emit
 from clusteratlas.i18n import t
-from clusteratlas.units import format_money, format_persons, format_share
+from clusteratlas.units import format_money, format_persons, format_share, is_missing
 
 DEFAULT_LIMIT = 50
 
@@ -40,60 +39,51 @@ LimitOption = Annotated[
 ]
 
 
-def _missing(v: Any) -> bool:
-    if v is None or v is pd.NA:
-        return True
-    try:
-        return bool(isinstance(v, float) and math.isnan(v))
-    except TypeError:
-        return False
-
-
 def money(v: Any, lang: str) -> str:
     """Yuan as ``4,028亿元`` / ``CNY 402.8 bn``."""
-    return "—" if _missing(v) else format_money(float(v), lang)
+    return "—" if is_missing(v) else format_money(float(v), lang)
 
 
 def share(v: Any, lang: str) -> str:
     """A fraction as a percentage."""
-    return "—" if _missing(v) else format_share(float(v))
+    return "—" if is_missing(v) else format_share(float(v))
 
 
 def growth(v: Any, lang: str) -> str:
     """A growth rate (fraction) as a signed percentage: ``+7.0%``."""
-    return "—" if _missing(v) else f"{float(v) * 100:+.1f}%"
+    return "—" if is_missing(v) else f"{float(v) * 100:+.1f}%"
 
 
 def ratio(v: Any, lang: str) -> str:
     """A dimensionless ratio (LQ, score) with two decimals."""
-    return "—" if _missing(v) else f"{float(v):,.2f}"
+    return "—" if is_missing(v) else f"{float(v):,.2f}"
 
 
 def count(v: Any, lang: str) -> str:
     """A count with thousands separators."""
-    return "—" if _missing(v) else f"{float(v):,.0f}"
+    return "—" if is_missing(v) else f"{float(v):,.0f}"
 
 
 def persons(v: Any, lang: str) -> str:
     """A head-count (``12.3万人``)."""
-    return "—" if _missing(v) else format_persons(float(v), lang)
+    return "—" if is_missing(v) else format_persons(float(v), lang)
 
 
 def year(v: Any, lang: str) -> str:
     """A year without separators."""
-    return "—" if _missing(v) else str(int(v))
+    return "—" if is_missing(v) else str(int(v))
 
 
 def km(v: Any, lang: str) -> str:
     """A distance in kilometres."""
-    return "—" if _missing(v) else f"{float(v):,.0f} km"
+    return "—" if is_missing(v) else f"{float(v):,.0f} km"
 
 
 def text(v: Any, lang: str) -> str:
     """Any value as text (lists joined)."""
     if isinstance(v, list | tuple):
         return "、".join(str(x) for x in v) if lang == "zh" else ", ".join(str(x) for x in v)
-    return "—" if _missing(v) else str(v)
+    return "—" if is_missing(v) else str(v)
 
 
 Formatter = Callable[[Any, str], str]
@@ -205,7 +195,9 @@ def people_frame(
         series = frame[column]
         if name in vals:
             prefix = vals[name]
-            cells = ["—" if _missing(v) else _value(prefix, str(v), lang) for v in series.tolist()]
+            cells = [
+                "—" if is_missing(v) else _value(prefix, str(v), lang) for v in series.tolist()
+            ]
         else:
             f = fmt.get(name, text)
             cells = [f(v, lang) for v in series.tolist()]

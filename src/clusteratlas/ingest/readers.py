@@ -373,15 +373,25 @@ def _require_excel(path: Path, fmt: str) -> None:
         raise InputError(f"{path}: a sheet was given, but this is a {fmt} file, not Excel")
 
 
-def sheet_name(path: Path, sheet: str) -> str:
-    """The name of ``sheet`` (a name or a 1-based number) in the workbook at ``path``."""
-    _require_excel(path, detect_format(path))
+def _unreadable(path: Path, exc: Exception) -> InputError:
+    return InputError(f"{path}: unreadable Excel file (truncated or corrupt?): {exc}")
+
+
+def _open_workbook(path: Path) -> tuple[Any, list[str]]:
+    """The calamine workbook at ``path`` and its sheet names; a broken file is an InputError."""
     try:
         from python_calamine import CalamineWorkbook
 
-        names = list(CalamineWorkbook.from_path(str(path)).sheet_names)
+        workbook = CalamineWorkbook.from_path(str(path))
+        return workbook, list(workbook.sheet_names)
     except Exception as exc:  # calamine raises its own error types for broken zips/XML
-        raise InputError(f"{path}: unreadable Excel file (truncated or corrupt?): {exc}") from None
+        raise _unreadable(path, exc) from None
+
+
+def sheet_name(path: Path, sheet: str) -> str:
+    """The name of ``sheet`` (a name or a 1-based number) in the workbook at ``path``."""
+    _require_excel(path, detect_format(path))
+    _, names = _open_workbook(path)
     return names[_sheet_index(names, sheet, path)]
 
 
@@ -399,19 +409,14 @@ def read_xlsx(
     (:func:`~clusteratlas.ingest.headers.locate_header`); ``__row`` is the Excel row number.
     Numbers become their shortest text (``2020.0`` → ``2020``), dates ISO ``YYYY-MM-DD``.
     """
+    workbook, names = _open_workbook(path)
+    if not names:
+        raise InputError(f"{path}: workbook has no sheets")
+    index = _sheet_index(names, sheet, path)
     try:
-        from python_calamine import CalamineWorkbook
-
-        workbook = CalamineWorkbook.from_path(str(path))
-        names = list(workbook.sheet_names)
-        if not names:
-            raise InputError(f"{path}: workbook has no sheets")
-        index = _sheet_index(names, sheet, path)
         rows = workbook.get_sheet_by_index(index).to_python(skip_empty_area=False)
-    except InputError:
-        raise
     except Exception as exc:  # calamine raises its own error types for broken zips/XML
-        raise InputError(f"{path}: unreadable Excel file (truncated or corrupt?): {exc}") from None
+        raise _unreadable(path, exc) from None
     source = str(path) if sheet is None else f"{path}[{names[index]}]"
     texts = [[_cell_text(v) for v in r] for r in rows]
     if not any(any(v is not None for v in r) for r in texts):

@@ -15,7 +15,6 @@ synthetic firm data.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from clusteratlas import outputs
 from clusteratlas.i18n import t
 from clusteratlas.model.plan import Plan
-from clusteratlas.units import format_money, format_share
+from clusteratlas.units import format_money, format_share, is_missing
 
 
 @dataclass
@@ -56,19 +55,10 @@ class ReportData:
 # --------------------------------------------------------------------------- formatting
 
 
-def _missing(value: Any) -> bool:
-    if value is None or value is pd.NA:
-        return True
-    try:
-        return bool(isinstance(value, float) and math.isnan(value))
-    except TypeError:
-        return False
-
-
 def format_value(value: Any, unit: str, lang: str = "zh", bound: str | None = None) -> str:
     """A value in canonical ``unit`` for people (``9,761亿元``, ``42.9%``, ``114``), with a
     ``>``/``<`` prefix for bounds."""
-    if _missing(value):
+    if is_missing(value):
         return "—"
     v = float(value)
     if unit == "yuan":
@@ -86,11 +76,11 @@ def format_value(value: Any, unit: str, lang: str = "zh", bound: str | None = No
 
 def format_rate(value: Any) -> str:
     """A growth rate or probability (fraction) as a percentage, ``—`` if missing."""
-    return "—" if _missing(value) else format_share(float(value))
+    return "—" if is_missing(value) else format_share(float(value))
 
 
 def _year(value: Any) -> str:
-    return "—" if _missing(value) else str(int(value))
+    return "—" if is_missing(value) else str(int(value))
 
 
 def _target_text(row: pd.Series, lang: str) -> str:
@@ -127,13 +117,13 @@ def target_rows(targets: pd.DataFrame, lang: str, plan: Plan | None = None) -> l
     for _, row in targets.iterrows():
         unit = str(row["unit"])
         interval = ""
-        if not _missing(row["projected_p10"]):
+        if not is_missing(row["projected_p10"]):
             interval = (
                 f"{format_value(row['projected_p10'], unit, lang)} – "
                 f"{format_value(row['projected_p90'], unit, lang)}"
             )
         latest = format_value(row["latest_value"], unit, lang, row.get("latest_bound"))
-        gap = "—" if _missing(row["gap"]) else format_value(row["gap"], unit, lang)
+        gap = "—" if is_missing(row["gap"]) else format_value(row["gap"], unit, lang)
         rows.append(
             {
                 "id": row["target_id"],
@@ -153,14 +143,14 @@ def target_rows(targets: pd.DataFrame, lang: str, plan: Plan | None = None) -> l
                 "status_class": str(row["status"]).replace(" ", "-"),
                 "synthetic": bool(row["synthetic"]),
                 "actual_source": source_link(
-                    None if _missing(row["actual_source"]) else row["actual_source"], plan, lang
+                    None if is_missing(row["actual_source"]) else row["actual_source"], plan, lang
                 ),
                 "plan_source": source_link(row["source"], plan, lang),
                 "note": note_text(
                     "; ".join(
                         str(x)
                         for x in (_note(row, lang), _proxy_note(row["source"]))
-                        if not _missing(x) and x
+                        if not is_missing(x) and x
                     ),
                     lang,
                     unit,
@@ -175,22 +165,22 @@ def _note(row: pd.Series, lang: str) -> str:
     """The tracker's note; for a target without data, what to import (in ``lang``)."""
     from clusteratlas.analysis.targets import import_hint
 
-    if row["status"] == "no data" and not _missing(row.get("actual_kind")):
-        scope = "" if _missing(row.get("scope")) else str(row["scope"])
+    if row["status"] == "no data" and not is_missing(row.get("actual_kind")):
+        scope = "" if is_missing(row.get("scope")) else str(row["scope"])
         return import_hint(
             str(row["actual_kind"]), lang, indicator=str(row["indicator"]), cluster=scope
         )
-    return "" if _missing(row["note"]) else str(row["note"])
+    return "" if is_missing(row["note"]) else str(row["note"])
 
 
 def _proxy_note(source: Any) -> str:
     """The part of a plan source string after ``;`` (e.g. a measurement caveat)."""
-    text = "" if _missing(source) else str(source)
+    text = "" if is_missing(source) else str(source)
     return text.split(";", 1)[1].strip() if ";" in text else ""
 
 
 def _level_label(plan: Plan, level: Any, lang: str) -> str:
-    if _missing(level):
+    if is_missing(level):
         return "—"
     for lv in plan.levels:
         if lv.id == level:
@@ -222,18 +212,18 @@ def cluster_rows(
         crossing = "—"
         if (
             "crossing_year" in row
-            and _missing(row["crossing_year"])
-            and not _missing(row.get("crossing_p_within"))
+            and is_missing(row["crossing_year"])
+            and not is_missing(row.get("crossing_p_within"))
         ):
             crossing = t("targets.crossing.beyond", lang)
-        elif bool(row.get("crossing_before", False)) and not _missing(row["crossing_year"]):
+        elif bool(row.get("crossing_before", False)) and not is_missing(row["crossing_year"]):
             crossing = t("targets.crossing.before", lang).format(year=int(row["crossing_year"]))
-        elif "crossing_year" in row and not _missing(row["crossing_year"]):
+        elif "crossing_year" in row and not is_missing(row["crossing_year"]):
             crossing = str(int(row["crossing_year"]))
             p10: Any = row.get("crossing_p10")
             p90: Any = row.get("crossing_p90")
-            if not _missing(p10):
-                hi_text = t("targets.crossing.beyond", lang) if _missing(p90) else str(int(p90))
+            if not is_missing(p10):
+                hi_text = t("targets.crossing.beyond", lang) if is_missing(p90) else str(int(p90))
                 if hi_text != str(int(p10)) or crossing != hi_text:
                     crossing += f" ({int(p10)}–{hi_text})"
         basis = row.get("basis")
@@ -251,7 +241,7 @@ def cluster_rows(
                 "share_gdp": format_rate(row.get("share_gdp"))
                 + (
                     ""
-                    if _missing(row.get("share_gdp_published"))
+                    if is_missing(row.get("share_gdp_published"))
                     else " ("
                     + t("clusters.share_gdp.published", lang).format(
                         value=format_rate(row.get("share_gdp_published"))
@@ -259,10 +249,10 @@ def cluster_rows(
                     + ")"
                 ),
                 "growth": format_rate(row.get("revenue_yoy")),
-                "lq": "—" if _missing(row.get("lq")) else f"{float(row['lq']):.2f}",
-                "firms": "—" if _missing(row.get("firms")) else f"{int(row['firms']):,}",
+                "lq": "—" if is_missing(row.get("lq")) else f"{float(row['lq']):.2f}",
+                "firms": "—" if is_missing(row.get("firms")) else f"{int(row['firms']):,}",
                 "crossing": crossing,
-                "crossing_basis": "" if _missing(basis) else t(f"targets.basis.{basis}", lang),
+                "crossing_basis": "" if is_missing(basis) else t(f"targets.basis.{basis}", lang),
                 "synthetic": bool(row.get("synthetic", True)),
                 "partial": bool(row.get("partial", False)),
                 "crossing_synthetic": basis == "monitor" and bool(row.get("synthetic", True)),
@@ -282,14 +272,14 @@ def crossing_rows(plan: Plan, crossings: pd.DataFrame, lang: str) -> list[dict[s
         elif bool(row["already"]):
             year = f"{int(row['crossing_year'])} ({t('targets.crossing.already', lang)})"
             interval = "—"
-        elif _missing(row["crossing_year"]):
-            year = t("targets.crossing.beyond", lang) if not _missing(row["p_within"]) else "—"
+        elif is_missing(row["crossing_year"]):
+            year = t("targets.crossing.beyond", lang) if not is_missing(row["p_within"]) else "—"
             interval = "—"
         else:
             year = str(int(row["crossing_year"]))
             hi = (
                 t("targets.crossing.beyond", lang)
-                if _missing(row["crossing_p90"])
+                if is_missing(row["crossing_p90"])
                 else str(int(row["crossing_p90"]))
             )
             interval = f"{int(row['crossing_p10'])}–{hi}"
@@ -302,7 +292,7 @@ def crossing_rows(plan: Plan, crossings: pd.DataFrame, lang: str) -> list[dict[s
                 "year": year,
                 "interval": interval,
                 "p_within": format_rate(row["p_within"]),
-                "basis": "" if _missing(basis) else t(f"targets.basis.{basis}", lang),
+                "basis": "" if is_missing(basis) else t(f"targets.basis.{basis}", lang),
                 "synthetic": bool(row["synthetic"]),
                 "partial": bool(row.get("partial", False)),
             }
@@ -322,7 +312,7 @@ def fact_rows(facts: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
         _official=[is_official(_link(str(s))["url"]) for s in facts["source"].fillna("")]
     ).sort_values(["_official", "indicator", "year"], ascending=[False, True, True])
     for _, row in ordered.iterrows():
-        note = "" if _missing(row.get("note")) else str(row["note"])
+        note = "" if is_missing(row.get("note")) else str(row["note"])
         rows.append(
             {
                 "indicator": indicator_label(str(row["indicator"]), lang),
@@ -332,7 +322,7 @@ def fact_rows(facts: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
                     row["value"], str(row.get("unit", "")), lang, str(row.get("bound", "="))
                 ),
                 "source": _fact_source(str(row.get("source", "")), lang),
-                "row": "" if _missing(row.get("source_row")) else str(int(row["source_row"])),
+                "row": "" if is_missing(row.get("source_row")) else str(int(row["source_row"])),
                 "note": note if lang == "en" else "",
             }
         )
@@ -356,8 +346,8 @@ def dataset_rows(datasets: pd.DataFrame, lang: str = "en") -> list[dict[str, Any
             {
                 "name": str(row.get("name", "")),
                 "kind": _kind(str(row.get("kind", "")), lang),
-                "rows": "" if _missing(row.get("rows")) else f"{int(row['rows']):,}",
-                "rejected": "" if _missing(row.get("rejected")) else f"{int(row['rejected']):,}",
+                "rows": "" if is_missing(row.get("rows")) else f"{int(row['rows']):,}",
+                "rejected": "" if is_missing(row.get("rejected")) else f"{int(row['rejected']):,}",
                 "synthetic": bool(row.get("synthetic", False)),
                 "source": _file_name(str(row.get("source_file", "")), lang),
                 "hash": str(row.get("content_hash", ""))[:12],
@@ -380,7 +370,7 @@ def _kind(kind: str, lang: str) -> str:
 def _imported(value: Any, lang: str) -> str:
     from clusteratlas.report.words import local_time
 
-    if _missing(value) or value == "":
+    if is_missing(value) or value == "":
         return ""
     try:
         return local_time(pd.Timestamp(value).to_pydatetime(), lang)

@@ -45,29 +45,8 @@ OVERLAP_JS = """
 def text_overlaps(html_path: str | Path, *, width: int = 794) -> list[tuple[str, str, str]]:
     """``(where, text, other text)`` for every pair of overlapping text boxes of the report
     at ``html_path`` as printed (A4 portrait is 794 CSS pixels wide)."""
-    from playwright.sync_api import sync_playwright
+    from clusteratlas.report.pdf import rendered_page
 
-    from clusteratlas.report.pdf import CHROMIUM, CHROMIUM_ARGS
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": width, "height": 1123})
-            page.route(
-                "**/*",
-                lambda route: (
-                    route.continue_()
-                    if route.request.url.startswith(("file:", "data:"))
-                    else route.abort()
-                ),
-            )
-            page.emulate_media(media="print")
-            page.goto(Path(html_path).resolve().as_uri(), wait_until="load")
-            page.wait_for_function(
-                "document.querySelectorAll('.rchart').length === "
-                "document.querySelectorAll('.rchart[data-rendered]').length"
-            )
-            found: list[Any] = page.evaluate(OVERLAP_JS)
-        finally:
-            browser.close()
+    with rendered_page(Path(html_path), width=width, height=1123, print_media=True) as page:
+        found: list[Any] = page.evaluate(OVERLAP_JS)
     return [(str(a), str(b), str(c)) for a, b, c in found]

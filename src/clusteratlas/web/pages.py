@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
@@ -22,10 +21,11 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from clusteratlas.i18n import t
 from clusteratlas.report import charts
-from clusteratlas.units import format_money, format_share
+from clusteratlas.units import format_money, format_share, is_missing
 from clusteratlas.web.precompute import Store, params
 
 if TYPE_CHECKING:
+    from clusteratlas.model.plan import Plan
     from clusteratlas.web.app import State
 
 log = logging.getLogger("clusteratlas.web")
@@ -48,25 +48,16 @@ def _env() -> Environment:
     return env
 
 
-def _missing(v: Any) -> bool:
-    if v is None or v is pd.NA:
-        return True
-    try:
-        return isinstance(v, float) and math.isnan(v)
-    except TypeError:
-        return False
-
-
 def _money(v: Any, lang: str = "zh") -> str:
-    return "—" if _missing(v) else format_money(float(v), lang)
+    return "—" if is_missing(v) else format_money(float(v), lang)
 
 
 def _pct(v: Any) -> str:
-    return "—" if _missing(v) else format_share(float(v))
+    return "—" if is_missing(v) else format_share(float(v))
 
 
 def _numf(v: Any, digits: int = 2) -> str:
-    if _missing(v):
+    if is_missing(v):
         return "—"
     return f"{float(v):,.{digits}f}"
 
@@ -74,6 +65,29 @@ def _numf(v: Any, digits: int = 2) -> str:
 def _lang(request: Request, state: State) -> str:
     lang = request.query_params.get("lang") or state.plan.lang
     return lang if lang in ("zh", "en") else "zh"
+
+
+def _render(
+    env: Environment, plan: Plan, request: Request, template: str, lang: str, **context: Any
+) -> HTMLResponse:
+    """Render ``template`` in ``lang`` with the plan, the language switch and the page's
+    ``context`` (``synthetic`` defaults to False: no synthetic-data banner)."""
+    query = dict(request.query_params)
+    switch = {**query, "lang": "en" if lang == "zh" else "zh"}
+    synthetic = context.pop("synthetic", False)
+    html = env.get_template(template).render(
+        L=lambda key: t(key, lang),
+        lang=lang,
+        html_lang="zh-CN" if lang == "zh" else "en",
+        plan_name=plan.name_zh if lang == "zh" else plan.name_en,
+        plan_id=plan.id,
+        path=request.url.path,
+        lang_switch=f"{request.url.path}?{urlencode(switch)}",
+        q=f"?lang={lang}",
+        synthetic=synthetic,
+        **context,
+    )
+    return HTMLResponse(html)
 
 
 def register_pages(app: FastAPI, state: State) -> None:
@@ -99,22 +113,7 @@ def register_pages(app: FastAPI, state: State) -> None:
         return state.run(command, **parameters)
 
     def render(request: Request, template: str, lang: str, **context: Any) -> HTMLResponse:
-        query = dict(request.query_params)
-        switch = {**query, "lang": "en" if lang == "zh" else "zh"}
-        synthetic = context.pop("synthetic", False)
-        html = env.get_template(template).render(
-            L=lambda key: t(key, lang),
-            lang=lang,
-            html_lang="zh-CN" if lang == "zh" else "en",
-            plan_name=plan.name_zh if lang == "zh" else plan.name_en,
-            plan_id=plan.id,
-            path=request.url.path,
-            lang_switch=f"{request.url.path}?{urlencode(switch)}",
-            q=f"?lang={lang}",
-            synthetic=synthetic,
-            **context,
-        )
-        return HTMLResponse(html)
+        return _render(env, plan, request, template, lang, **context)
 
     def synthetic_of(*frames: pd.DataFrame) -> bool:
         return any(
@@ -188,7 +187,7 @@ def register_pages(app: FastAPI, state: State) -> None:
                     "year": int(r["year"]),
                     # a bound stays a bound: ">3万亿元", never "3万亿元"
                     "actual": _value(r["latest_value"], unit, lang, r.get("latest_bound")),
-                    "actual_year": "" if _missing(r["latest_year"]) else int(r["latest_year"]),
+                    "actual_year": "" if is_missing(r["latest_year"]) else int(r["latest_year"]),
                     "gap": _value(r["gap"], unit, lang),
                     "status": str(r["status"]),
                     "status_label": t(f"targets.status.{r['status']}", lang),
@@ -493,10 +492,10 @@ def register_pages(app: FastAPI, state: State) -> None:
                     "status": str(r["status"]),
                     "status_label": t(f"web.tier.status.{r['status']}", lang),
                     "score": _numf(r["score"], 0)
-                    if not _missing(r["score"])
+                    if not is_missing(r["score"])
                     else (
                         f"{_numf(r['score_low'], 0)}–{_numf(r['score_high'], 0)}"
-                        if not _missing(r["score_low"])
+                        if not is_missing(r["score_low"])
                         else "—"
                     ),
                     "failed": [criterion_text(f, rs, lang) for f in failed],
@@ -507,9 +506,9 @@ def register_pages(app: FastAPI, state: State) -> None:
             {
                 "next": names.get(str(r["next_tier"]), r["next_tier"]),
                 "criterion": "—"
-                if _missing(r["input"])
+                if is_missing(r["input"])
                 else input_label(rs, str(r["input"]), lang),
-                "text": "—" if _missing(r["input"]) else criterion_text(r, rs, lang),
+                "text": "—" if is_missing(r["input"]) else criterion_text(r, rs, lang),
                 "missing": missing_text(r["missing"], rs, lang),
             }
             for r in gaps.to_dict("records")
@@ -577,7 +576,7 @@ def register_pages(app: FastAPI, state: State) -> None:
 def _value(v: Any, unit: str, lang: str, bound: Any = None) -> str:
     from clusteratlas.report.html import format_value
 
-    return format_value(v, unit, lang, None if _missing(bound) else str(bound))
+    return format_value(v, unit, lang, None if is_missing(bound) else str(bound))
 
 
 def _target_text(row: pd.Series, lang: str) -> str:
@@ -591,7 +590,7 @@ def _source_link(source: Any) -> dict[str, str]:
     sources come from the packaged facts), its quoted sentence shown on hover."""
     from clusteratlas.analysis.facts import official_quote
 
-    first = "" if _missing(source) else str(source).split(" ")[0]
+    first = "" if is_missing(source) else str(source).split(" ")[0]
     url = first if first.startswith(("http://", "https://")) else ""
     return {"url": url, "quote": official_quote(url) if url else ""}
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import json
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode
 
 import pandas as pd
 from fastapi import FastAPI, Query, Request
@@ -113,25 +112,12 @@ def register_planner(app: FastAPI, state: State) -> None:
         return await state.run_json("programs")
 
     # ------------------------------------------------------------------ pages
-    from clusteratlas.web.pages import _env, _lang
+    from clusteratlas.web.pages import _env, _lang, _render
 
     env = _env()
 
     def render(request: Request, template: str, lang: str, **context: Any) -> HTMLResponse:
-        query = dict(request.query_params)
-        switch = {**query, "lang": "en" if lang == "zh" else "zh"}
-        html = env.get_template(template).render(
-            L=lambda key: t(key, lang),
-            lang=lang,
-            html_lang="zh-CN" if lang == "zh" else "en",
-            plan_name=plan.name_zh if lang == "zh" else plan.name_en,
-            plan_id=plan.id,
-            path=request.url.path,
-            lang_switch=f"{request.url.path}?{urlencode(switch)}",
-            q=f"?lang={lang}",
-            **context,
-        )
-        return HTMLResponse(html)
+        return _render(env, plan, request, template, lang, **context)
 
     @app.get("/programs", response_class=HTMLResponse, include_in_schema=False)
     def programs_page(request: Request) -> HTMLResponse:
