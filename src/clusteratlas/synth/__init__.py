@@ -260,6 +260,10 @@ the national gross-output/value-added ratio of the 2020 input–output table, it
 manufacturing revenue the real 高技术产业 revenue, and its firms' employment the real urban-unit
 employment (`province_*` rows). Certified 专精特新/小巨人 firms carry the attributes the
 miit-2022 rules check in the year before certification; a few have one attribute unknown.
+Value added is revenue × the class's IO-2020 value-added ratio (with a firm draw), except that
+the 高精尖 firms' value added is scaled by one factor per year so that 高精尖 value added ÷
+Beijing GDP equals the published share (25.1 % 2018, 27.4 % 2020, 30.1 % 2021; interpolated
+between, held outside: `aggregate_value_added_yuan` rows).
 See docs/synthetic.md in the ClusterAtlas documentation.
 """
 
