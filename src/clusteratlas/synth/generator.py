@@ -1155,18 +1155,26 @@ def _firm_year_table(
 # --- calibration -------------------------------------------------------------------------------
 
 
-def calibrate(ctx: Context, firms: pa.Table, rev: np.ndarray, active: np.ndarray) -> pd.DataFrame:
+def calibrate(
+    ctx: Context,
+    firms: pa.Table,
+    rev: np.ndarray,
+    active: np.ndarray,
+    membership: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Rescale core revenues in place so Beijing cluster totals equal the targets.
 
     Clusters are taken in :data:`CALIBRATION_ORDER`; each rescales only its firms not yet
     rescaled, by ``(target − already fixed) / free`` per year. A cluster with no free firm
     (tiny registries) stays uncalibrated (``factor`` NaN, ``status`` ``uncalibrated``).
+    ``membership``: the firms' ``firm_id, cluster`` (classified here when not given).
     Returns ``cluster, year, factor, fixed, free, target, firms, status``.
     """
     from clusteratlas.model.plan import load_plan
 
     plan = load_plan(ctx.plan_id)
-    membership = _membership(ctx, firms)
+    if membership is None:
+        membership = _membership(ctx, firms)
     pos = pd.Series(np.arange(firms.num_rows), index=firms.column("firm_id").to_numpy())
     targets = ctx.cluster_targets.set_index(["cluster", "year"])["revenue"]
     fixed = np.zeros(firms.num_rows, bool)
@@ -1215,17 +1223,21 @@ def _membership(ctx: Context, firms: pa.Table) -> pd.DataFrame:
 
 
 def calibrate_value_added(
-    ctx: Context, firms: pa.Table, firm_years: pa.Table, fy_pos: np.ndarray
+    ctx: Context,
+    firms: pa.Table,
+    firm_years: pa.Table,
+    fy_pos: np.ndarray,
+    membership: pd.DataFrame | None = None,
 ) -> tuple[pa.Table, pd.DataFrame]:
     """Scale the value added of the plan's high-end aggregate (the cluster whose
     ``observed: {share_gdp: …}`` is :data:`HIGH_END_SHARE_INDICATOR`, 高精尖 ``high_end`` in
-    beijing-2441) so that its
-    Beijing value added ÷ GDP equals the published share each year
+    beijing-2441) so that its Beijing value added ÷ GDP equals the published share each year
     (:func:`clusteratlas.synth.targets.value_added_targets`): one factor per year multiplies
     the value added of every member firm-year (each firm's value-added ratio keeps its draw
     and its cluster's IO-2020 ratio relative to the others). A year without a target (no GDP
     fact) takes the factor of the nearest year that has one. Revenue and every other column
-    are unchanged. Returns the table and ``cluster, year, factor, target, firms, status``.
+    are unchanged. ``membership`` as in :func:`calibrate`. Returns the table (value added in
+    yuan) and ``cluster, year, factor, target, firms, status`` (target in yuan).
     """
     from clusteratlas.model.plan import load_plan
 
@@ -1237,7 +1249,8 @@ def calibrate_value_added(
     years = np.asarray(ctx.years)
     fy_year = np.searchsorted(years, firm_years.column("year").to_numpy())
     va = firm_years.column(FIRM_YEAR_COLUMNS["value_added"]).to_numpy(zero_copy_only=False)
-    membership = _membership(ctx, firms) if aggregates else None
+    if aggregates and membership is None:
+        membership = _membership(ctx, firms)
     ids = firms.column("firm_id").to_numpy(zero_copy_only=False)
     scale = np.ones(len(va))
     rows = []
@@ -1466,12 +1479,13 @@ def generate_core(ctx: Context) -> tuple[_Tables, pd.DataFrame, pd.DataFrame]:
     d = _draw_core(ctx, rng)
     firms = _firm_frame(ctx, d)
     rev, active = _revenue(ctx, d, rng)
-    factors = calibrate(ctx, firms, rev, active)
+    membership = _membership(ctx, firms)
+    factors = calibrate(ctx, firms, rev, active, membership)
     ctx.core_revenue = rev.sum(axis=0)
     m = _measures(ctx, d, rev, active, rng)
     tags, tag_pos, cert = _tags(ctx, d, m, rng)
     fy, fy_pos = _firm_year_table(ctx, d, m, rng, cert)
-    fy, va_factors = calibrate_value_added(ctx, firms, fy, fy_pos)
+    fy, va_factors = calibrate_value_added(ctx, firms, fy, fy_pos, membership)
     return _Tables(firms, fy, fy_pos, tags, tag_pos), factors, va_factors
 
 
