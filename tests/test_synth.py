@@ -139,6 +139,49 @@ def test_level_counts_match_facts(beijing_sizes: pd.DataFrame) -> None:
     assert trillion_2020 == {"ngit", "sci_tech_services"}
 
 
+def test_high_end_value_added_share_of_gdp_matches_published(
+    registry: dict[str, object],
+) -> None:
+    """高精尖 value added ÷ Beijing GDP (monitor's GDP rule) is the published share
+    (facts 2018 25.1 %, 2020 27.4 %, 2021 30.1 %) within ±2 points, and near it (held or
+    interpolated) in the other panel years; it was ~50–57 % before value added was calibrated."""
+    from clusteratlas.analysis.shares import gdp_by_year
+    from clusteratlas.classify import classify_firms
+    from clusteratlas.model.plan import load_plan
+
+    firms, fy = registry["firms"], registry["fy"]
+    assert isinstance(firms, pd.DataFrame) and isinstance(fy, pd.DataFrame)
+    members = classify_firms(firms[["firm_id", "industry", "name", "scope"]], load_plan())
+    assert isinstance(members, pd.DataFrame)
+    bj = set(firms.loc[firms["region"].str.startswith("11"), "firm_id"])
+    high_end = members.loc[members["cluster"] == "high_end", "firm_id"]
+    va = fy[fy["firm_id"].isin(set(high_end) & bj)].groupby("year")["value_added(yuan)"].sum()
+    facts = _facts()
+    gdp = gdp_by_year(facts).set_index("year")["gdp"]
+    share = va / gdp.reindex(va.index)
+    published = facts[
+        (facts["indicator"] == "high_end_industry_share_of_gdp") & (facts["bound"] == "=")
+    ].set_index("year")["value"]
+    checked = [y for y in published.index if y in share.index]
+    assert checked == [2018, 2020, 2021]
+    for year in checked:
+        assert abs(share[year] - float(published[year])) <= 0.02, (year, share[year])
+    assert abs(share[2019] - 0.2625) <= 0.02  # interpolated
+    for year in (2022, 2023, 2024):  # the 2021 share held
+        assert abs(share[year] - float(published[2021])) <= 0.02, (year, share[year])
+
+
+def test_value_added_targets_interpolate_and_hold() -> None:
+    from clusteratlas.synth.targets import value_added_targets
+
+    t = value_added_targets([2017, 2018, 2019, 2020, 2021, 2024]).set_index("year")
+    assert t["share"].tolist() == pytest.approx([0.251, 0.251, 0.2625, 0.274, 0.301, 0.301])
+    assert t["share_basis"].tolist() == ["held", "fact", "interpolated", "fact", "fact", "held"]
+    # the 2020 target reproduces the published 9885.8亿元 high-end value added (± rounding)
+    assert t.loc[2020, "value_added"] == pytest.approx(988.58e9, rel=1e-3)
+    assert t.loc[2024, "value_added"] == pytest.approx(0.301 * 4984.31e9)
+
+
 # facts.csv: unicorn_count, little_giant_count_national, specialized_sme_count*
 TAG_FACTS = {  # facts.csv: unicorn_count, little_giant_count_national, specialized_sme_count*
     ("unicorn", 2018): 80,

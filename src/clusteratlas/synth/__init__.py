@@ -113,7 +113,7 @@ def generate(
     sink = Sink(out, fmt, partition)
     per_chunk = max(1, -(-int(chunk_size) // BLOCK))
     try:
-        core, factors = generate_core(ctx)
+        core, factors, va_factors = generate_core(ctx)
         _write(sink, core.firms, core.firm_years, core.fy_pos, core.tags, core.tag_pos)
         del core
         total = n_blocks(ctx)
@@ -130,7 +130,7 @@ def generate(
             )
             del blocks
         sink.close()
-        calibration = _calibration_table(ctx, factors)
+        calibration = _calibration_table(ctx, factors, va_factors)
         calibration_path = out / "calibration.csv"
         calibration.to_csv(calibration_path, index=False, float_format="%.17g")
         readme = out / "SYNTHETIC.md"
@@ -166,11 +166,15 @@ def _write(
         sink.write("tags", tags, tag_prov)
 
 
-def _calibration_table(ctx: Context, factors: pd.DataFrame) -> pd.DataFrame:
+def _calibration_table(
+    ctx: Context, factors: pd.DataFrame, va_factors: pd.DataFrame
+) -> pd.DataFrame:
     """Every calibration target: Beijing cluster revenues (yuan, with the scale factors),
-    tag counts (after ``tag_scale``) and province revenue / high-tech revenue / employment
-    (yuan, persons) with their basis."""
+    the high-end aggregate's value added (yuan; published share of GDP in ``fact_value``,
+    with the value-added scale factors), tag counts (after ``tag_scale``) and province
+    revenue / high-tech revenue / employment (yuan, persons) with their basis."""
     from clusteratlas.synth.national import province_targets
+    from clusteratlas.synth.targets import HIGH_END_SHARE_INDICATOR, value_added_targets
 
     clusters = ctx.cluster_targets.merge(
         factors[["cluster", "year", "factor", "firms", "status"]],
@@ -182,8 +186,27 @@ def _calibration_table(ctx: Context, factors: pd.DataFrame) -> pd.DataFrame:
     tag_rows = ctx.tag_targets.rename(columns={"tag": "target", "count": "value"})
     tag_rows.insert(0, "kind", "tag_count")
     tag_rows["factor"] = ctx.tag_scale
+    shares = value_added_targets(ctx.years)
+    va_rows = pd.DataFrame(
+        {
+            "kind": "aggregate_value_added_yuan",
+            "target": va_factors["cluster"],
+            "year": va_factors["year"],
+            "value": va_factors["target"],
+            "factor": va_factors["factor"],
+            "firms": va_factors["firms"],
+            "status": va_factors["status"],
+        }
+    ).merge(
+        shares[["year", "share", "share_basis"]].rename(
+            columns={"share": "fact_value", "share_basis": "basis"}
+        ),
+        on="year",
+        how="left",
+    )
+    va_rows["indicator"] = HIGH_END_SHARE_INDICATOR
     prov = province_targets(ctx.years)
-    parts = [clusters, tag_rows]
+    parts = [clusters, va_rows, tag_rows]
     for column, kind, basis in (
         ("revenue", "province_revenue_yuan", "gdp_basis"),
         ("high_tech_revenue", "province_high_tech_revenue_yuan", "high_tech_basis"),
@@ -237,6 +260,10 @@ the national gross-output/value-added ratio of the 2020 input–output table, it
 manufacturing revenue the real 高技术产业 revenue, and its firms' employment the real urban-unit
 employment (`province_*` rows). Certified 专精特新/小巨人 firms carry the attributes the
 miit-2022 rules check in the year before certification; a few have one attribute unknown.
+Value added is revenue × the class's IO-2020 value-added ratio (with a firm draw), except that
+the 高精尖 firms' value added is scaled by one factor per year so that 高精尖 value added ÷
+Beijing GDP equals the published share (25.1 % 2018, 27.4 % 2020, 30.1 % 2021; interpolated
+between, held outside: `aggregate_value_added_yuan` rows).
 See docs/synthetic.md in the ClusterAtlas documentation.
 """
 

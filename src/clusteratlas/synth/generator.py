@@ -33,7 +33,13 @@ from clusteratlas.config import DEFAULT_PLAN
 from clusteratlas.errors import ClusterAtlasError
 from clusteratlas.ingest.uscc import CHARSET, ORG_WEIGHTS, WEIGHTS
 from clusteratlas.synth import universe as U
-from clusteratlas.synth.targets import CALIBRATION_ORDER, cluster_targets, tag_targets
+from clusteratlas.synth.targets import (
+    CALIBRATION_ORDER,
+    HIGH_END_SHARE_INDICATOR,
+    cluster_targets,
+    tag_targets,
+    value_added_targets,
+)
 
 BLOCK = 16384
 """Firms per random-stream block of the remainder (chunks are whole numbers of blocks)."""
@@ -1149,32 +1155,36 @@ def _firm_year_table(
 # --- calibration -------------------------------------------------------------------------------
 
 
-def calibrate(ctx: Context, firms: pa.Table, rev: np.ndarray, active: np.ndarray) -> pd.DataFrame:
+def calibrate(
+    ctx: Context,
+    firms: pa.Table,
+    rev: np.ndarray,
+    active: np.ndarray,
+    membership: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Rescale core revenues in place so Beijing cluster totals equal the targets.
 
     Clusters are taken in :data:`CALIBRATION_ORDER`; each rescales only its firms not yet
     rescaled, by ``(target − already fixed) / free`` per year. A cluster with no free firm
     (tiny registries) stays uncalibrated (``factor`` NaN, ``status`` ``uncalibrated``).
+    ``membership``: the firms' ``firm_id, cluster`` (classified here when not given).
     Returns ``cluster, year, factor, fixed, free, target, firms, status``.
     """
-    from clusteratlas.classify import classify_firms
     from clusteratlas.model.plan import load_plan
 
     plan = load_plan(ctx.plan_id)
-    frame = firms.select(["firm_id", "industry", "name", "scope"]).to_pandas()
-    frame = frame.astype("string")
-    membership = classify_firms(frame, plan)
-    assert isinstance(membership, pd.DataFrame)
-    pos = pd.Series(np.arange(len(frame)), index=frame["firm_id"].to_numpy())
+    if membership is None:
+        membership = _membership(ctx, firms)
+    pos = pd.Series(np.arange(firms.num_rows), index=firms.column("firm_id").to_numpy())
     targets = ctx.cluster_targets.set_index(["cluster", "year"])["revenue"]
-    fixed = np.zeros(len(frame), bool)
+    fixed = np.zeros(firms.num_rows, bool)
     rows = []
     plan_ids = {c.id for c in plan.clusters}
     for cluster in CALIBRATION_ORDER:
         if cluster not in plan_ids:
             continue
         ids = membership.loc[membership["cluster"] == cluster, "firm_id"].to_numpy()
-        members = np.zeros(len(frame), bool)
+        members = np.zeros(firms.num_rows, bool)
         members[pos.loc[ids].to_numpy()] = True
         free = members & ~fixed
         for j, year in enumerate(ctx.years):
@@ -1199,6 +1209,84 @@ def calibrate(ctx: Context, firms: pa.Table, rev: np.ndarray, active: np.ndarray
             )
         fixed |= members
     return pd.DataFrame(rows)
+
+
+def _membership(ctx: Context, firms: pa.Table) -> pd.DataFrame:
+    """``firm_id, cluster`` of the firms under the plan's classification rules."""
+    from clusteratlas.classify import classify_firms
+    from clusteratlas.model.plan import load_plan
+
+    frame = firms.select(["firm_id", "industry", "name", "scope"]).to_pandas().astype("string")
+    membership = classify_firms(frame, load_plan(ctx.plan_id))
+    assert isinstance(membership, pd.DataFrame)
+    return membership
+
+
+def calibrate_value_added(
+    ctx: Context,
+    firms: pa.Table,
+    firm_years: pa.Table,
+    fy_pos: np.ndarray,
+    membership: pd.DataFrame | None = None,
+) -> tuple[pa.Table, pd.DataFrame]:
+    """Scale the value added of the plan's high-end aggregate (the cluster whose
+    ``observed: {share_gdp: …}`` is :data:`HIGH_END_SHARE_INDICATOR`, 高精尖 ``high_end`` in
+    beijing-2441) so that its Beijing value added ÷ GDP equals the published share each year
+    (:func:`clusteratlas.synth.targets.value_added_targets`): one factor per year multiplies
+    the value added of every member firm-year (each firm's value-added ratio keeps its draw
+    and its cluster's IO-2020 ratio relative to the others). A year without a target (no GDP
+    fact) takes the factor of the nearest year that has one. Revenue and every other column
+    are unchanged. ``membership`` as in :func:`calibrate`. Returns the table (value added in
+    yuan) and ``cluster, year, factor, target, firms, status`` (target in yuan).
+    """
+    from clusteratlas.model.plan import load_plan
+
+    plan = load_plan(ctx.plan_id)
+    aggregates = [
+        c.id for c in plan.clusters if c.observed.get("share_gdp") == HIGH_END_SHARE_INDICATOR
+    ]
+    targets = value_added_targets(ctx.years).set_index("year")["value_added"]
+    years = np.asarray(ctx.years)
+    fy_year = np.searchsorted(years, firm_years.column("year").to_numpy())
+    va = firm_years.column(FIRM_YEAR_COLUMNS["value_added"]).to_numpy(zero_copy_only=False)
+    if aggregates and membership is None:
+        membership = _membership(ctx, firms)
+    ids = firms.column("firm_id").to_numpy(zero_copy_only=False)
+    scale = np.ones(len(va))
+    rows = []
+    for cluster in aggregates:
+        assert membership is not None
+        member = np.isin(ids, membership.loc[membership["cluster"] == cluster, "firm_id"])
+        row_member = member[fy_pos]
+        sums = np.bincount(fy_year[row_member], weights=va[row_member], minlength=len(years))
+        want = targets.reindex(ctx.years).to_numpy(float)
+        ok = np.isfinite(want) & (sums > 0)
+        factor = np.where(ok, want / np.where(sums > 0, sums, 1.0), np.nan)
+        if ok.any():  # years without a target hold the nearest calibrated year's factor
+            have = np.nonzero(ok)[0]
+            nearest = have[np.abs(np.arange(len(years))[:, None] - have[None, :]).argmin(axis=1)]
+            factor = np.where(ok, factor, factor[nearest])
+        else:
+            factor = np.ones(len(years))
+        scale = np.where(row_member, factor[fy_year], scale)
+        rows += [
+            {
+                "cluster": cluster,
+                "year": int(year),
+                "factor": float(factor[j]),
+                "target": float(want[j]),
+                "firms": int(member.sum()),
+                "status": "calibrated" if ok[j] else ("held" if ok.any() else "uncalibrated"),
+            }
+            for j, year in enumerate(years)
+        ]
+    column = firm_years.schema.get_field_index(FIRM_YEAR_COLUMNS["value_added"])
+    scaled = firm_years.set_column(
+        column, FIRM_YEAR_COLUMNS["value_added"], pa.array(va * scale, pa.float64())
+    )
+    return scaled, pd.DataFrame(
+        rows, columns=["cluster", "year", "factor", "target", "firms", "status"]
+    )
 
 
 def _scale_cells(
@@ -1384,18 +1472,21 @@ def _certification(
     return _Certified(zjtx, giant, main_share, grid)
 
 
-def generate_core(ctx: Context) -> tuple[_Tables, pd.DataFrame]:
-    """The calibrated, tagged Beijing cluster firms and the calibration factors."""
+def generate_core(ctx: Context) -> tuple[_Tables, pd.DataFrame, pd.DataFrame]:
+    """The calibrated, tagged Beijing cluster firms, the revenue calibration factors
+    (:func:`calibrate`) and the value-added ones (:func:`calibrate_value_added`)."""
     rng = np.random.default_rng(np.random.SeedSequence([ctx.seed, 1]))
     d = _draw_core(ctx, rng)
     firms = _firm_frame(ctx, d)
     rev, active = _revenue(ctx, d, rng)
-    factors = calibrate(ctx, firms, rev, active)
+    membership = _membership(ctx, firms)
+    factors = calibrate(ctx, firms, rev, active, membership)
     ctx.core_revenue = rev.sum(axis=0)
     m = _measures(ctx, d, rev, active, rng)
     tags, tag_pos, cert = _tags(ctx, d, m, rng)
     fy, fy_pos = _firm_year_table(ctx, d, m, rng, cert)
-    return _Tables(firms, fy, fy_pos, tags, tag_pos), factors
+    fy, va_factors = calibrate_value_added(ctx, firms, fy, fy_pos, membership)
+    return _Tables(firms, fy, fy_pos, tags, tag_pos), factors, va_factors
 
 
 def generate_block(ctx: Context, block: int) -> _Tables:

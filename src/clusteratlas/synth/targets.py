@@ -345,3 +345,41 @@ def tag_targets(years: list[int]) -> pd.DataFrame:
                 {"tag": path.tag, "year": year, "count": count, "basis": basis, "note": path.note}
             )
     return pd.DataFrame(rows)
+
+
+HIGH_END_SHARE_INDICATOR = "high_end_industry_share_of_gdp"
+"""Published 高精尖产业增加值占地区生产总值比重 (fraction), facts 2018/2020/2021."""
+
+
+def value_added_targets(years: list[int]) -> pd.DataFrame:
+    """Beijing high-end (高精尖, the plan's aggregate) value-added target per year (yuan).
+
+    Target = published share of GDP × Beijing GDP of the same year, GDP chosen exactly as the
+    monitor's ``share_gdp`` chooses it (:func:`clusteratlas.analysis.shares.gdp_by_year`: exact
+    values before bounds). The share is the fact (``basis`` ``fact``), linear between two facts
+    (``interpolated``), or the nearest fact held before the first / after the last (``held``).
+    Years without a GDP fact get a NaN target (the generator holds the nearest year's factor).
+    Columns: ``year, share, share_basis, gdp, value_added`` (share a fraction; gdp, value_added
+    in yuan).
+    """
+    from clusteratlas.analysis.shares import gdp_by_year
+
+    facts = _facts()
+    f = facts[(facts["indicator"] == HIGH_END_SHARE_INDICATOR) & (facts["bound"] == "=")]
+    points = _points(f)
+    known = sorted(points)
+    gdp = gdp_by_year(facts).set_index("year")["gdp"]
+    rows: list[dict[str, object]] = []
+    for year in years:
+        if year in points:
+            share, basis = points[year], "fact"
+        elif year < known[0] or year > known[-1]:
+            share, basis = points[known[0] if year < known[0] else known[-1]], "held"
+        else:
+            share = float(np.interp(year, known, [points[y] for y in known]))
+            basis = "interpolated"
+        g = float(gdp.get(year, np.nan))
+        rows.append(
+            {"year": year, "share": share, "share_basis": basis, "gdp": g, "value_added": share * g}
+        )
+    return pd.DataFrame(rows)
