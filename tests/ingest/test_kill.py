@@ -46,7 +46,8 @@ def test_kill_during_import(tmp_path: Path, when: str) -> None:
     data = tmp_path / "big.csv"
     duckdb.connect().execute(
         f"COPY (SELECT 'F' || CAST(i AS VARCHAR) AS firm_id, 2020 AS year, "
-        f"CAST(i % 100 AS VARCHAR) || '万元' AS revenue, i % 100 AS employees FROM range({rows}) t(i)) "
+        f"CAST(i % 100 AS VARCHAR) || '万元' AS revenue, i % 100 AS employees "
+        f"FROM range({rows}) t(i)) "
         f"TO '{data}' (HEADER)"
     )
     workspace = tmp_path / "ws.duckdb"
