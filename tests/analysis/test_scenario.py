@@ -269,3 +269,16 @@ def test_solve_reaches_each_count_target(base: sc.Baseline) -> None:
     t35 = table[(table["target_id"] == "trillion_clusters_2035") & (table["confidence"] == 0.8)]
     assert t35["needed"].iloc[0] == 8 - t35["already"].iloc[0]
     assert len(t35) == t35["needed"].iloc[0] or not t35["feasible"].all()
+
+
+def test_a_goal_met_to_the_last_digits_is_met() -> None:
+    """A flat path at a calibrated sum that differs from its goal only in the last float
+    digits (parallel sums) meets it: the CLI and the API gave 1.0 and 0.0 for one target."""
+    from clusteratlas.analysis.scenario import at_least
+
+    goal = 1.0e12
+    assert at_least(np.array([goal * (1 - 1e-13), goal, goal * (1 - 1e-6)]), goal).tolist() == [
+        True,
+        True,
+        False,
+    ]
