@@ -35,9 +35,11 @@ import pandas as pd
 from clusteratlas.analysis.scenario_file import Assumptions, Scenario, ScenarioFile
 from clusteratlas.analysis.targets import (
     Trend,
+    at_least,
     draw_increments,
     fit_trend,
     item_seed,
+    meeting,
     simulate_paths,
 )
 from clusteratlas.errors import AnalysisError
@@ -389,28 +391,12 @@ def count_level(target: Target) -> str | None:
     return None
 
 
-#: Relative tolerance of "at or above" / "at most": a calibrated sum equal to its goal (e.g. a
-#: synthetic cluster calibrated to exactly 1万亿元) may differ from it in the last digits with
-#: the order of DuckDB's parallel float sums; without it a flat path met the goal or not by
-#: chance.
-RELATIVE_TOLERANCE = 1e-9
-
-
-def at_least(values: np.ndarray, goal: float) -> np.ndarray:
-    """``values >= goal`` up to :data:`RELATIVE_TOLERANCE` of ``goal``."""
-    return np.asarray(values >= goal - RELATIVE_TOLERANCE * abs(goal))
-
-
 def hits(target: Target, samples: np.ndarray, integer: bool = False) -> np.ndarray:
-    """Samples meeting the target (up to :data:`RELATIVE_TOLERANCE`); ranges count as
-    reached at their lower edge."""
-    x = np.rint(samples) if integer else samples
-    if target.comparator == "<=":
-        assert target.value is not None
-        return np.asarray(x <= target.value + RELATIVE_TOLERANCE * abs(target.value))
-    goal = target.low if target.comparator == "between" else target.value
-    assert goal is not None
-    return at_least(x, goal)
+    """Samples meeting the target (the tracker's :func:`~clusteratlas.analysis.targets.meeting`);
+    ranges count as reached at their lower edge."""
+    if target.comparator == "between":
+        return meeting(samples, ">=", target.low, integer=integer)
+    return meeting(samples, target.comparator, target.value, integer=integer)
 
 
 def target_rows(base: Baseline, run: ScenarioRun) -> list[dict[str, Any]]:

@@ -378,6 +378,49 @@ def project(
     return Projection(int(to_year), central, p10, p50, p90, samples, trend, anchor)
 
 
+#: Relative tolerance of "at or above" / "at most": a sum calibrated to exactly its goal (e.g. a
+#: synthetic cluster calibrated to 1万亿元) differs from it in the last digits with the order of
+#: DuckDB's parallel float sums; without it a flat path met the goal or not by chance.
+RELATIVE_TOLERANCE = 1e-9
+
+
+def at_least(values: np.ndarray, goal: float) -> np.ndarray:
+    """``values >= goal`` up to :data:`RELATIVE_TOLERANCE` of ``goal``."""
+    return np.asarray(values >= goal - RELATIVE_TOLERANCE * abs(goal))
+
+
+def at_most(values: np.ndarray, goal: float) -> np.ndarray:
+    """``values <= goal`` up to :data:`RELATIVE_TOLERANCE` of ``goal``."""
+    return np.asarray(values <= goal + RELATIVE_TOLERANCE * abs(goal))
+
+
+def meeting(
+    samples: np.ndarray,
+    comparator: str,
+    value: float | None = None,
+    low: float | None = None,
+    high: float | None = None,
+    *,
+    integer: bool = False,
+) -> np.ndarray:
+    """Which ``samples`` satisfy the comparator (``integer``: round to counts first), up to
+    :data:`RELATIVE_TOLERANCE`."""
+    x = np.rint(samples) if integer else samples
+    if comparator == ">=":
+        if value is None:
+            raise AnalysisError("'>=' needs a value")
+        return at_least(x, value)
+    if comparator == "<=":
+        if value is None:
+            raise AnalysisError("'<=' needs a value")
+        return at_most(x, value)
+    if comparator == "between":
+        if low is None or high is None:
+            raise AnalysisError("'between' needs low and high")
+        return at_least(x, low) & at_most(x, high)
+    raise AnalysisError(f"unknown comparator {comparator!r}")
+
+
 def probability_meeting(
     samples: np.ndarray,
     comparator: str,
@@ -387,23 +430,8 @@ def probability_meeting(
     *,
     integer: bool = False,
 ) -> float:
-    """Share of ``samples`` that satisfy the comparator (``integer``: round to counts first)."""
-    x = np.rint(samples) if integer else samples
-    if comparator == ">=":
-        if value is None:
-            raise AnalysisError("'>=' needs a value")
-        hits = x >= value
-    elif comparator == "<=":
-        if value is None:
-            raise AnalysisError("'<=' needs a value")
-        hits = x <= value
-    elif comparator == "between":
-        if low is None or high is None:
-            raise AnalysisError("'between' needs low and high")
-        hits = (x >= low) & (x <= high)
-    else:
-        raise AnalysisError(f"unknown comparator {comparator!r}")
-    return float(np.mean(hits))
+    """Share of ``samples`` that satisfy the comparator (see :func:`meeting`)."""
+    return float(np.mean(meeting(samples, comparator, value, low, high, integer=integer)))
 
 
 @dataclass(frozen=True)
@@ -467,7 +495,7 @@ def crossing_year(
         return seen
     trend = fit_trend(s, transform=transform, min_volatility=min_volatility)
     paths = simulate_paths(trend, horizon=horizon, n_sim=n_sim, seed=seed, anchor=anchor)
-    above = paths >= threshold
+    above = at_least(paths, threshold)
     crossed = above.any(axis=1)
     first_k = np.where(crossed, above.argmax(axis=1) + 1, np.iinfo(np.int64).max)
     years = np.where(crossed, trend.last_year + first_k, np.inf)
