@@ -28,6 +28,7 @@ import pandas as pd
 
 from clusteratlas.analysis._tabular import Tabular, like_input, require_columns, to_ibis
 from clusteratlas.analysis.concentration import ellison_glaeser, herfindahl, locational_gini
+from clusteratlas.analysis.growth import compound_rate
 from clusteratlas.errors import AnalysisError
 
 _ORD = "_ca_row_order"
@@ -386,7 +387,7 @@ def cagr(
         start_value=v.sum(where=t[year] == start), end_value=v.sum(where=t[year] == end)
     )
     ok = (agg.start_value > 0) & (agg.end_value >= 0)
-    rate = (agg.end_value / agg.start_value) ** (1.0 / (end - start)) - 1.0
+    rate = compound_rate(agg.start_value, agg.end_value, end - start)
     out = agg.mutate(cagr=ibis.ifelse(ok, rate, ibis.null("float64")))
     return like_input(out, was_pandas)
 
