@@ -48,6 +48,7 @@ from scipy.sparse.linalg import LinearOperator, eigsh
 
 from clusteratlas.analysis._tabular import Tabular, require_columns, to_ibis
 from clusteratlas.errors import AnalysisError
+from clusteratlas.model.schema import FIRM_YEAR_SIZE_MEASURES
 
 __all__ = [
     "DEFAULT_STRATEGIES",
@@ -591,16 +592,7 @@ REGION_LEVELS = {"province": "province", "city": "prefecture", "district": "coun
 #: Fewest regions the faces rank ECI over (below it a ranking means nothing).
 MIN_REGIONS = 10
 #: firm_year columns that can measure an industry's size in a region.
-FIRM_MEASURES = (
-    "revenue",
-    "main_revenue",
-    "value_added",
-    "employees",
-    "rd_spend",
-    "rd_staff",
-    "invention_patents",
-    "exports",
-)
+FIRM_MEASURES = FIRM_YEAR_SIZE_MEASURES
 
 
 def industry_panel(

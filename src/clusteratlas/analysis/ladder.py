@@ -58,6 +58,7 @@ from clusteratlas.analysis.tier_rules import (
 )
 from clusteratlas.config import DEFAULT_RULESET
 from clusteratlas.errors import AnalysisError
+from clusteratlas.model.schema import FIRM_YEAR_MEASURES
 
 __all__ = [
     "FAILED_TYPE",
@@ -68,22 +69,6 @@ __all__ = [
     "screen_table",
 ]
 
-#: per-year numeric columns of the canonical ``firm_year`` table the derivations read.
-FIRM_YEAR_COLUMNS = (
-    "revenue",
-    "main_revenue",
-    "value_added",
-    "employees",
-    "rd_spend",
-    "rd_staff",
-    "invention_patents",
-    "equity_raised",
-    "valuation_usd",
-    "debt_ratio",
-    "net_margin",
-    "exports",
-    "market_share",
-)
 _LAGS = (0, 1, 2)
 
 FAILED_STRUCT = dt.Struct(
@@ -231,7 +216,7 @@ def _wide_table(
             where[spec.column] = "absent"
     fy = firm_years.filter(firm_years.year <= year)
     aggs: dict[str, ir.Value] = {}
-    for name in [c for c in FIRM_YEAR_COLUMNS if c in fy.columns] + extra_fy:
+    for name in [c for c in FIRM_YEAR_MEASURES if c in fy.columns] + extra_fy:
         value = fy[name].cast(_F64)
         for lag in _LAGS:
             aggs[f"{name}__{lag}"] = value.max(where=fy.year == year - lag)

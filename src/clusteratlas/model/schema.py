@@ -356,6 +356,23 @@ TABLES: dict[str, TableSchema] = {
     )
 }
 
+FIRM_YEAR_MEASURES: tuple[str, ...] = tuple(
+    c.name
+    for c in TABLES["firm_year"].columns
+    if not c.key and c.parse == "quantity" and c not in LADDER_ATTRIBUTES
+)
+"""The yearly numeric measures of ``firm_year`` (revenue … market_share; money in yuan, people in
+persons, ratios as fractions), in schema order; the ladder attributes are
+:data:`LADDER_ATTRIBUTES`."""
+
+FIRM_YEAR_SIZE_MEASURES: tuple[str, ...] = tuple(
+    m
+    for m in FIRM_YEAR_MEASURES
+    if TABLES["firm_year"].column(m).unit in ("yuan", "persons", "count")
+)
+"""The additive measures of :data:`FIRM_YEAR_MEASURES` (yuan, persons, counts): those that can
+be summed into the size of an industry or cluster in a region."""
+
 KINDS: dict[str, str] = {t.kind: t.name for t in TABLES.values() if t.kind is not None}
 """CLI kind → table name (observations → observation, firm-years → firm_year, …)."""
 

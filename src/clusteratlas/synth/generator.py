@@ -32,6 +32,7 @@ import pyarrow.compute as pc
 from clusteratlas.config import DEFAULT_PLAN
 from clusteratlas.errors import ClusterAtlasError
 from clusteratlas.ingest.uscc import CHARSET, ORG_WEIGHTS, WEIGHTS
+from clusteratlas.model.schema import FIRM_YEAR_MEASURES, LADDER_ATTRIBUTES, TABLES
 from clusteratlas.synth import universe as U
 from clusteratlas.synth.targets import (
     CALIBRATION_ORDER,
@@ -976,37 +977,12 @@ def _firm_frame(ctx: Context, d: _Draw) -> pa.Table:
     )
 
 
-MONEY = ("revenue", "main_revenue", "value_added", "rd_spend", "equity_raised", "exports")
+_FIRM_YEAR = TABLES["firm_year"]
 FIRM_YEAR_COLUMNS: dict[str, str] = {
     "firm_id": "firm_id",
     "year": "year",
-    "revenue": "revenue(yuan)",
-    "main_revenue": "main_revenue(yuan)",
-    "value_added": "value_added(yuan)",
-    "employees": "employees(persons)",
-    "rd_spend": "rd_spend(yuan)",
-    "rd_staff": "rd_staff(persons)",
-    "invention_patents": "invention_patents(count)",
-    "equity_raised": "equity_raised(yuan)",
-    "valuation_usd": "valuation_usd(usd)",
-    "debt_ratio": "debt_ratio(fraction)",
-    "net_margin": "net_margin(fraction)",
-    "exports": "exports(yuan)",
-    "market_share": "market_share(fraction)",
-    "ip_level": "ip_level",
-    "ip_class1_count": "ip_class1_count",
-    "rd_institution_level": "rd_institution_level",
-    "digital_level": "digital_level",
-    "quality_items": "quality_items",
-    "local_feature_points": "local_feature_points",
-    "product_field_level": "product_field_level",
-    "honours": "honours",
-    "strategic_emerging": "strategic_emerging",
-    "info_system": "info_system",
-    "mgmt_certified": "mgmt_certified",
-    "own_brand": "own_brand",
-    "chain_key_link": "chain_key_link",
-    "priority_field": "priority_field",
+    **{m: f"{m}({_FIRM_YEAR.column(m).unit})" for m in FIRM_YEAR_MEASURES},
+    **{c.name: c.name for c in LADDER_ATTRIBUTES},
     "synthetic": "synthetic",
 }
 """Canonical firm_year column → header written (units in brackets, as the ingest reads them)."""
