@@ -156,7 +156,7 @@ def ibis_monitor(folder: Path) -> Any:
     panel = con.read_parquet(folder / "panel.parquet")
     firm_years = con.read_parquet(folder / "firm_year.parquet")
     gdp = con.read_parquet(folder / "gdp.parquet")
-    return monitor(panel, levels=LEVELS, gdp=gdp, region_totals=firm_years).to_pandas()
+    return monitor(panel, levels=LEVELS, gdp=gdp, region_totals=firm_years)
 
 
 # --------------------------------------------------------------------------- fine grain
@@ -223,6 +223,7 @@ def fine_monitor(path: Path, string_keys: bool = False) -> Any:
         measures=FINE_MEASURES,
         levels=LEVELS,
         region_totals=t,
+        lazy=True,
     )
     return out.to_pyarrow()
 

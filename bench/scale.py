@@ -207,7 +207,7 @@ def ibis_monitor(src: Any, plan: Any) -> Any:
     totals = firm_years.join(firms.select("firm_id", "region"), "firm_id").select(
         "region", "year", "employees"
     )
-    return monitor(panel, levels=plan.levels, region_totals=totals).to_pandas()
+    return monitor(panel, levels=plan.levels, region_totals=totals)
 
 
 def pandas_monitor(folder: Path, plan: Any, stages: dict[str, float] | None = None) -> Any:

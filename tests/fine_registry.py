@@ -111,7 +111,7 @@ def ours(panel: pd.DataFrame, *, separate_totals: bool = False) -> pd.DataFrame:
         if (separate_totals)
         else t
     )
-    out = monitor(t, measures=MEASURES, levels=LEVELS, region_totals=totals)
+    out = monitor(t, measures=MEASURES, levels=LEVELS, region_totals=totals, lazy=True)
     return out.to_pyarrow().to_pandas()
 
 

@@ -66,7 +66,7 @@ def _monitor(root: Path, **options: object) -> pd.DataFrame:
         totals = firm_years.join(firms.select("firm_id", "region"), "firm_id").select(
             "region", "year", "employees"
         )
-        frame = monitor(panel, levels=plan.levels, region_totals=totals).to_pandas()
+        frame = monitor(panel, levels=plan.levels, region_totals=totals)
     return frame.sort_values(["cluster", "region", "year"]).reset_index(drop=True)
 
 

@@ -178,7 +178,7 @@ def test_shift_share_components_sum_to_actual(rows: list[tuple[str, str, int, in
 def test_pandas_and_ibis_inputs_agree(rows: list[tuple[str, str, int, int]]) -> None:
     df = pd.DataFrame(rows, columns=["r", "i", "v0", "v1"])
     lq_pd = location_quotient(df, region="r", industry="i", value="v0")
-    lq_ib = location_quotient(ibis.memtable(df), region="r", industry="i", value="v0")
+    lq_ib = location_quotient(ibis.memtable(df), region="r", industry="i", value="v0", lazy=True)
     assert not isinstance(lq_ib, pd.DataFrame)
     lq_ib_df = lq_ib.to_pandas().sort_values(["r", "i"]).reset_index(drop=True)
     lq_pd_sorted = lq_pd.sort_values(["r", "i"]).reset_index(drop=True)
@@ -186,11 +186,9 @@ def test_pandas_and_ibis_inputs_agree(rows: list[tuple[str, str, int, int]]) -> 
     s = df.rename(columns={"v0": "v"})[["r", "i", "v"]]
     e = df.rename(columns={"v1": "v"})[["r", "i", "v"]]
     ss_pd = shift_share(s, e, region="r", industry="i", value="v").sort_values(["r", "i"])
-    ss_ib = (
-        shift_share(ibis.memtable(s), ibis.memtable(e), region="r", industry="i", value="v")
-        .to_pandas()
-        .sort_values(["r", "i"])
-    )
+    ss_ib = shift_share(
+        ibis.memtable(s), ibis.memtable(e), region="r", industry="i", value="v"
+    ).sort_values(["r", "i"])
     pd.testing.assert_frame_equal(ss_pd.reset_index(drop=True), ss_ib.reset_index(drop=True))
 
 
@@ -415,11 +413,12 @@ def test_monitor_matches_independent_pandas_version() -> None:
     assert (got.share_gdp > 0).all() and (got.share_gdp < 1).all()  # a fraction of GDP
 
 
-def test_monitor_ibis_in_ibis_out_and_national() -> None:
+def test_monitor_ibis_in_pandas_or_lazy_out_and_national() -> None:
     panel, _ = _panel()
-    lazy = monitor(ibis.memtable(panel), levels=LEVELS)
-    assert not isinstance(lazy, pd.DataFrame)
     eager = monitor(panel, levels=LEVELS)
+    pd.testing.assert_frame_equal(monitor(ibis.memtable(panel), levels=LEVELS), eager)
+    lazy = monitor(ibis.memtable(panel), levels=LEVELS, lazy=True)
+    assert not isinstance(lazy, pd.DataFrame)
     pd.testing.assert_frame_equal(lazy.to_pandas(), eager)
     # with national totals: LQ = (e_rc / e_r) / (E_c / E) from the given national figures
     national = pd.DataFrame(

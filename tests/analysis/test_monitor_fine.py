@@ -70,7 +70,7 @@ def test_fine_monitor_scans_the_panel_once_without_windows(panel: pd.DataFrame) 
     reads the panel once and sorts only for the final order (no window function)."""
     con = ibis.duckdb.connect()
     t = con.create_table("the_panel", panel)
-    sql = str(ibis.to_sql(monitor(t, measures=MEASURES, levels=LEVELS, region_totals=t)))
+    sql = str(ibis.to_sql(monitor(t, measures=MEASURES, levels=LEVELS, region_totals=t, lazy=True)))
     assert len(re.findall(r'"the_panel"', sql)) == 1
     assert " OVER " not in sql.upper()
 

@@ -1,8 +1,10 @@
-"""Accept pandas or Ibis, compute once in Ibis, return the caller's kind.
+"""The analysis contract's plumbing: any table in, computed once in Ibis, pandas out.
 
 Analyses are written as Ibis expressions. A pandas DataFrame is wrapped as an Ibis memtable
-(executed by the default DuckDB backend) and the result comes back as pandas; an Ibis table
-stays lazy on whatever backend it lives on (DuckDB workspace, PySpark).
+(executed by the default DuckDB backend); an Ibis table stays on whatever backend it lives on
+(DuckDB workspace, PySpark). :func:`finish` executes the result to pandas, or returns the
+unexecuted expression when the caller asks for ``lazy=True`` (docs/DESIGN.md, "Analysis
+contract").
 """
 
 from __future__ import annotations
@@ -28,8 +30,42 @@ def to_ibis(data: Tabular) -> tuple[ir.Table, bool]:
     raise AnalysisError(f"expected a pandas DataFrame or an Ibis table, got {type(data).__name__}")
 
 
+def finish(result: ir.Table, *, lazy: bool) -> Tabular:
+    """The analysis contract's output: ``result`` executed to pandas, or unexecuted if ``lazy``.
+
+    Parameters
+    ----------
+    result : ibis.expr.types.Table
+        The analysis as one Ibis expression (on the input's backend).
+    lazy : bool
+        Return the expression itself instead of executing it.
+
+    Returns
+    -------
+    pandas.DataFrame or ibis.expr.types.Table
+        A pandas DataFrame unless ``lazy``; then the unexecuted Ibis table.
+    """
+    return result if lazy else result.to_pandas()
+
+
 def like_input(result: ir.Table, was_pandas: bool) -> Tabular:
-    """Execute ``result`` to pandas if the input was pandas; otherwise return it lazily."""
+    """Execute ``result`` to pandas if the input was pandas; otherwise return it lazily.
+
+    The contract of the building blocks that compose into lazy pipelines (``classify_firms``),
+    not of the public analyses (those use :func:`finish`; see docs/DESIGN.md).
+
+    Parameters
+    ----------
+    result : ibis.expr.types.Table
+        The result as one Ibis expression.
+    was_pandas : bool
+        Whether the caller's input was a pandas DataFrame (second item of :func:`to_ibis`).
+
+    Returns
+    -------
+    pandas.DataFrame or ibis.expr.types.Table
+        pandas if the input was pandas, else the unexecuted Ibis table.
+    """
     return result.to_pandas() if was_pandas else result
 
 

@@ -35,7 +35,7 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
-from clusteratlas.analysis._tabular import Tabular, like_input, require_columns, to_ibis
+from clusteratlas.analysis._tabular import Tabular, finish, require_columns, to_ibis
 from clusteratlas.classify import match_members
 from clusteratlas.errors import AnalysisError
 from clusteratlas.geo import haversine_km, within
@@ -114,13 +114,13 @@ def node_table(plan: Plan, chain: str | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["chain", "node", "stage", "name_zh", "name_en", "position"])
 
 
-def assign(firms: Tabular, plan: Plan, *, chain: str | None = None) -> Tabular:
+def assign(firms: Tabular, plan: Plan, *, chain: str | None = None, lazy: bool = False) -> Tabular:
     """Firm × chain node rows: ``firm_id, chain, node, stage, rule`` (the rule that matched).
 
     ``firms`` has the canonical ``firm`` columns (``firm_id``, ``industry``; ``name`` and
     ``scope`` enable keyword rules). Pandas in → pandas out; Ibis in → Ibis out.
     """
-    table, was_pandas = to_ibis(firms)
+    table, _ = to_ibis(firms)
     members = [(f"{ch.id}/{n.id}", n) for ch in _chains(plan, chain) for n in ch.nodes]
     matched = match_members(table, members, member_column="member")
     assert isinstance(matched, ir.Table)
@@ -131,7 +131,7 @@ def assign(firms: Tabular, plan: Plan, *, chain: str | None = None) -> Tabular:
         ]
     )
     out = matched.join(lookup, "member").select("firm_id", "chain", "node", "stage", "rule")
-    return like_input(out, was_pandas)
+    return finish(out, lazy=lazy)
 
 
 def _latest_year(firm_years: ir.Table, year: int | None) -> int:
@@ -173,7 +173,7 @@ def _inputs(
             fy_t = fy_t.mutate(**{column: ibis.null("float64")})
     y = _latest_year(fy_t, year)
     active = _firm_year_frame(fy_t, y).join(firm_t.select("firm_id", "region"), "firm_id")
-    members = assign(firm_t, plan, chain=chain)
+    members = assign(firm_t, plan, chain=chain, lazy=True)
     assert isinstance(members, ir.Table)
     # both materialised once: node metrics, totals, rankings and leaders all read them
     return firm_t, active.cache(), members.cache(), y

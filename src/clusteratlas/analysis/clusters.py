@@ -1,9 +1,9 @@
 """Cluster monitor: size, level, share, growth, LQ, concentration, shift-share, strong, stars.
 
-Every function takes a pandas DataFrame or an Ibis table and returns the same kind: pandas in →
-computed once by DuckDB through an Ibis memtable → pandas out; Ibis in → a lazy Ibis expression
-out (so the same expression runs on the DuckDB workspace or on PySpark). Nothing here loops over
-rows in Python.
+Every function follows the analysis contract (docs/DESIGN.md): it takes pandas DataFrames or
+Ibis tables (DuckDB workspace, PySpark, memtable), builds one Ibis expression, and returns a
+pandas DataFrame — or, with ``lazy=True``, the unexecuted Ibis table on the input's backend. A
+pandas input runs on DuckDB through an Ibis memtable. Nothing here loops over rows in Python.
 
 Units: money in yuan, people in persons, shares and growth rates as fractions (0.05 = 5 %),
 location quotients and concentration indices are dimensionless.
@@ -26,7 +26,7 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
-from clusteratlas.analysis._tabular import Tabular, like_input, require_columns, to_ibis
+from clusteratlas.analysis._tabular import Tabular, finish, require_columns, to_ibis
 from clusteratlas.analysis.concentration import ellison_glaeser, herfindahl, locational_gini
 from clusteratlas.analysis.growth import compound_rate
 from clusteratlas.errors import AnalysisError
@@ -81,11 +81,12 @@ def _rows_in(data: Tabular) -> tuple[ir.Table, bool]:
     return to_ibis(data)
 
 
-def _rows_out(result: ir.Table, was_pandas: bool) -> Tabular:
-    """Inverse of :func:`_rows_in`: pandas in input order, or the lazy Ibis table."""
-    if not was_pandas:
-        return result
-    return result.order_by(_ORD).drop(_ORD).to_pandas()
+def _rows_out(result: ir.Table, was_pandas: bool, *, lazy: bool) -> Tabular:
+    """Inverse of :func:`_rows_in`: the contract's output (:func:`finish`), pandas input's rows
+    kept in their input order."""
+    if was_pandas:
+        result = result.order_by(_ORD).drop(_ORD) if not lazy else result.drop(_ORD)
+    return finish(result, lazy=lazy)
 
 
 def _float(col: ir.Value) -> ir.FloatingValue:
@@ -108,6 +109,7 @@ def location_quotient(
     value: str,
     group: str | None = None,
     national: Tabular | None = None,
+    lazy: bool = False,
 ) -> Tabular:
     """Location quotient of each region × industry row (column ``lq``, dimensionless).
 
@@ -149,7 +151,7 @@ def location_quotient(
     out = _attach(out, gtot, g)
     lq = _safe_div(out[value], out._lq_rt) / _safe_div(out._lq_it, out._lq_gt)
     out = out.mutate(lq=lq).drop("_lq_rt", "_lq_it", "_lq_gt")
-    return _rows_out(out, was_pandas)
+    return _rows_out(out, was_pandas, lazy=lazy)
 
 
 # --------------------------------------------------------------------------- strong clusters
@@ -163,6 +165,7 @@ def strong_clusters(
     employment: str,
     establishments: str,
     lq: str,
+    lazy: bool = False,
 ) -> Tabular:
     """Flag strong clusters by the U.S. Cluster Mapping percentile rules.
 
@@ -199,7 +202,7 @@ def strong_clusters(
         significant=((x > out._sc_q50) & size_ok).fill_null(False),
         qualifying=((x > out._sc_q25) & size_ok).fill_null(False),
     ).drop("_sc_q25", "_sc_q50", "_sc_q75", "_sc_q90", "_sc_e25", "_sc_f25")
-    return _rows_out(out, was_pandas)
+    return _rows_out(out, was_pandas, lazy=lazy)
 
 
 # --------------------------------------------------------------------------- shift-share
@@ -212,6 +215,7 @@ def shift_share(
     region: str,
     industry: str,
     value: str,
+    lazy: bool = False,
 ) -> Tabular:
     """Classic (Dunn 1960) shift-share decomposition of each region × industry change.
 
@@ -229,7 +233,7 @@ def shift_share(
     Also returns ``start`` (e0) and ``end`` (e1). Where the industry had no national value at
     the start, g_i is undefined; every region then has e0 = 0 and the e0-terms are 0.
     """
-    s, was_pandas = to_ibis(start)
+    s, _ = to_ibis(start)
     e, _ = to_ibis(end)
     require_columns(s, [region, industry, value], "shift_share start")
     require_columns(e, [region, industry, value], "shift_share end")
@@ -255,7 +259,7 @@ def shift_share(
         regional=(t.end - t.start) - e0gi,
         actual=t.end - t.start,
     ).drop("_ss_n0", "_ss_n1", "_ss_t0", "_ss_t1")
-    return like_input(t, was_pandas)
+    return finish(t, lazy=lazy)
 
 
 # --------------------------------------------------------------------------- sizes, levels, growth
@@ -269,6 +273,7 @@ def cluster_sizes(
     year: str = "year",
     firm: str = "firm_id",
     measures: Sequence[str] = ("revenue", "value_added", "employees"),
+    lazy: bool = False,
 ) -> Tabular:
     """Sum each of ``measures`` per region × cluster × year, plus ``firms`` (a count).
 
@@ -278,7 +283,7 @@ def cluster_sizes(
     the measures' units (revenue/value added in yuan, employees in persons); NULL measures are
     ignored (a group whose values are all NULL gives NULL).
     """
-    t, was_pandas = to_ibis(panel)
+    t, _ = to_ibis(panel)
     measures = list(measures)
     require_columns(t, [region, cluster, year, firm, *measures], "cluster_sizes panel")
     if "firms" in measures:
@@ -287,7 +292,7 @@ def cluster_sizes(
     out = t.group_by([cluster, region, year]).aggregate(
         **{m: _float(t[m]).sum() for m in measures}, firms=t[firm].count()
     )
-    return like_input(out, was_pandas)
+    return finish(out, lazy=lazy)
 
 
 def _threshold_pairs(thresholds: Iterable[Any]) -> list[tuple[str, float]]:
@@ -317,6 +322,7 @@ def levels(
     thresholds: Iterable[Any],
     column: str = "level",
     below: str = "below",
+    lazy: bool = False,
 ) -> Tabular:
     """Assign each row the id of the highest level whose threshold ``value`` reaches.
 
@@ -331,7 +337,7 @@ def levels(
     v = _float(t[value])
     expr = ibis.cases(*[(v >= thr, ident) for ident, thr in pairs], else_=below)
     out = t.mutate(**{column: ibis.ifelse(v.isnull(), ibis.null("string"), expr)})
-    return _rows_out(out, was_pandas)
+    return _rows_out(out, was_pandas, lazy=lazy)
 
 
 def growth(
@@ -341,6 +347,7 @@ def growth(
     year: str,
     value: str,
     column: str | None = None,
+    lazy: bool = False,
 ) -> Tabular:
     """Year-on-year growth of ``value`` within each ``by`` group (fraction: 0.05 = +5 %).
 
@@ -359,7 +366,7 @@ def growth(
         prev_y == t[year] - 1, _safe_div(t[value], prev_v) - 1.0, ibis.null("float64")
     )
     out = t.mutate(**{column or f"{value}_yoy": yoy})
-    return _rows_out(out, was_pandas)
+    return _rows_out(out, was_pandas, lazy=lazy)
 
 
 def cagr(
@@ -370,6 +377,7 @@ def cagr(
     value: str,
     start: int,
     end: int,
+    lazy: bool = False,
 ) -> Tabular:
     """Compound annual growth rate of ``value`` from year ``start`` to ``end`` per ``by`` group.
 
@@ -379,7 +387,7 @@ def cagr(
     """
     if end <= start:
         raise AnalysisError(f"cagr: end year {end} must be after start year {start}")
-    t, was_pandas = to_ibis(data)
+    t, _ = to_ibis(data)
     by = list(by)
     require_columns(t, [*by, year, value], "cagr")
     v = _float(t[value])
@@ -389,7 +397,7 @@ def cagr(
     ok = (agg.start_value > 0) & (agg.end_value >= 0)
     rate = compound_rate(agg.start_value, agg.end_value, end - start)
     out = agg.mutate(cagr=ibis.ifelse(ok, rate, ibis.null("float64")))
-    return like_input(out, was_pandas)
+    return finish(out, lazy=lazy)
 
 
 # --------------------------------------------------------------------------- stars
@@ -406,6 +414,7 @@ def stars(
     top: float = 0.10,
     specialisation: float = 2.0,
     size_within_cluster: bool = True,
+    lazy: bool = False,
 ) -> Tabular:
     """European Cluster Observatory star rating of each region × cluster row.
 
@@ -432,7 +441,7 @@ def stars(
     if not 0 < top < 1:
         raise AnalysisError(f"stars: top must be a fraction in (0, 1), got {top}")
     if lq is None:
-        t = location_quotient(t, region=region, industry=cluster, value=employment)
+        t = location_quotient(t, region=region, industry=cluster, value=employment, lazy=True)
         lq = "lq"
     if region_total is None:
         rt = t.group_by(region).aggregate(_st_rt=_float(t[employment]).sum())
@@ -459,7 +468,7 @@ def stars(
         + t.focus_star.cast("int8")
     )
     drop = ["_st_size", "_st_focus"] + (["_st_rt"] if region_total is None else [])
-    return _rows_out(t.drop(*drop), was_pandas)
+    return _rows_out(t.drop(*drop), was_pandas, lazy=lazy)
 
 
 # --------------------------------------------------------------------------- monitor
@@ -482,6 +491,7 @@ def monitor(
     region_totals: Tabular | None = None,
     national: Tabular | None = None,
     national_total: Tabular | None = None,
+    lazy: bool = False,
 ) -> Tabular:
     """The cluster monitor: one row per cluster × region × year.
 
@@ -513,7 +523,7 @@ def monitor(
     ``cluster, region, year`` order. For an Arrow result call ``.to_pyarrow()`` (or
     ``.to_pyarrow_batches()``) on the lazy result: no pandas copy is made.
     """
-    t, was_pandas = to_ibis(panel)
+    t, _ = to_ibis(panel)
     measures = list(measures)
     for needed, what in ((lq_measure, "lq_measure"), (level_measure, "level_measure")):
         if needed not in measures:
@@ -583,7 +593,7 @@ def monitor(
         cols += ["share_gdp"]
     cols += [f"{m}_yoy" for m in flows] + ["lq"]
     out = out.select(cols).order_by(keys)
-    return like_input(out, was_pandas)
+    return finish(out, lazy=lazy)
 
 
 def _region_totals(

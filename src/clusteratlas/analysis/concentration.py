@@ -1,8 +1,8 @@
 """Concentration indices: Herfindahl, Ellison–Glaeser γ, locational Gini.
 
-Same conventions as :mod:`clusteratlas.analysis.clusters` (pandas in → pandas out, Ibis in →
-lazy Ibis out, one Ibis expression, no loops over rows). All indices are dimensionless; the
-``value`` they weight by is usually employees (persons) or revenue (yuan).
+Same contract as :mod:`clusteratlas.analysis.clusters` (pandas or Ibis in, one Ibis expression,
+pandas out or the Ibis table with ``lazy=True``, no loops over rows). All indices are
+dimensionless; the ``value`` they weight by is usually employees (persons) or revenue (yuan).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import ibis
 import ibis.expr.types as ir
 
-from clusteratlas.analysis._tabular import Tabular, like_input, require_columns, to_ibis
+from clusteratlas.analysis._tabular import Tabular, finish, require_columns, to_ibis
 
 __all__ = ["ellison_glaeser", "herfindahl", "locational_gini"]
 
@@ -42,6 +42,7 @@ def herfindahl(
     group: str | Sequence[str],
     firm: str,
     value: str,
+    lazy: bool = False,
 ) -> Tabular:
     """Herfindahl–Hirschman index of firm shares within each group, on the 0–1 scale.
 
@@ -50,7 +51,7 @@ def herfindahl(
     NULL for a group whose total is 0. Returns ``group`` columns, ``hhi`` and ``n_firms``
     (firms with a non-NULL value).
     """
-    t, was_pandas = to_ibis(data)
+    t, _ = to_ibis(data)
     groups = [group] if isinstance(group, str) else list(group)
     require_columns(t, [*groups, firm, value], "herfindahl")
     t = t.filter(t[value].notnull())
@@ -60,7 +61,7 @@ def herfindahl(
         _h_v2=(f._h_v * f._h_v).sum(), _h_t=f._h_v.sum(), n_firms=f[firm].count()
     )
     out = g.select(*groups, hhi=g._h_v2 / (g._h_t * g._h_t).nullif(0.0), n_firms=g.n_firms)
-    return like_input(out, was_pandas)
+    return finish(out, lazy=lazy)
 
 
 def ellison_glaeser(
@@ -70,6 +71,7 @@ def ellison_glaeser(
     region: str,
     firm: str,
     value: str,
+    lazy: bool = False,
 ) -> Tabular:
     """Ellison–Glaeser (1997) agglomeration index γ per industry from firm-level rows.
 
@@ -87,7 +89,7 @@ def ellison_glaeser(
     Regions where the industry is absent contribute ``x_r²`` to G; this is computed as
     ``Σ_all x_r² + Σ_present (s_r² − 2 s_r x_r)`` so no region × industry grid is built.
     """
-    t, was_pandas = to_ibis(data)
+    t, _ = to_ibis(data)
     require_columns(t, [industry, region, firm, value], "ellison_glaeser")
     t = t.filter(t[value].notnull())
     x = _shares(t, [region], value, "_eg_x").select(region, "_eg_x")
@@ -104,7 +106,7 @@ def ellison_glaeser(
     one_minus_h = (1.0 - out.eg_h).nullif(0.0)
     gamma = (out.eg_g / (1.0 - out._sx2).nullif(0.0) - out.eg_h) / one_minus_h
     out = out.mutate(gamma=gamma).select(industry, "eg_g", "eg_h", "gamma", "n_firms")
-    return like_input(out, was_pandas)
+    return finish(out, lazy=lazy)
 
 
 def locational_gini(
@@ -113,6 +115,7 @@ def locational_gini(
     region: str,
     industry: str,
     value: str,
+    lazy: bool = False,
 ) -> Tabular:
     """Krugman's locational Gini coefficient of each industry across regions (0 ≤ G < 1).
 
@@ -127,7 +130,7 @@ def locational_gini(
 
     Returns ``industry``, ``gini`` and ``n_regions`` (regions with the industry).
     """
-    t, was_pandas = to_ibis(data)
+    t, _ = to_ibis(data)
     require_columns(t, [region, industry, value], "locational_gini")
     t = t.filter(t[value].notnull())
     x = _shares(t, [region], value, "_lg_x").select(region, "_lg_x")
@@ -139,4 +142,4 @@ def locational_gini(
     j = j.mutate(_lg_cum=j._lg_s.sum().over(w))
     j = j.mutate(_lg_term=j._lg_x * (2.0 * j._lg_cum - j._lg_s))
     out = j.group_by(industry).aggregate(gini=1.0 - j._lg_term.sum(), n_regions=j[region].count())
-    return like_input(out, was_pandas)
+    return finish(out, lazy=lazy)
