@@ -53,6 +53,7 @@ ANALYSIS_MODULES = (
 #: public functions that return an Ibis table on purpose: the lazy building blocks that other
 #: analyses (and the DuckDB/PySpark pipelines) compose before anything is executed
 LAZY_BUILDING_BLOCKS = {
+    "chains.chain_inputs",
     "complexity.industry_panel",
     "ladder.screen_table",
     "statistics.statistics_panel",

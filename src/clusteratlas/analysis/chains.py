@@ -161,9 +161,32 @@ def _firm_year_frame(firm_years: ir.Table, year: int) -> ir.Table:
     )
 
 
-def _inputs(
+def chain_inputs(
     firms: Tabular, firm_years: Tabular, plan: Plan, chain: str | None, year: int | None
 ) -> tuple[ir.Table, ir.Table, ir.Table, int]:
+    """The inputs every chain analysis reads, checked and cached once (lazy Ibis building block).
+
+    Parameters
+    ----------
+    firms : pandas.DataFrame or Ibis table
+        Canonical ``firm`` rows: ``firm_id, industry, region`` (+ ``name``, ``scope``).
+    firm_years : pandas.DataFrame or Ibis table
+        Canonical ``firm_year`` rows: ``firm_id, year, revenue`` (yuan); ``rd_spend`` (yuan)
+        and ``invention_patents`` (count) are NULL when absent.
+    plan : Plan
+        The plan whose chains define the nodes.
+    chain : str or None
+        One chain id, or None for every chain of the plan.
+    year : int or None
+        The year to read; None = the latest year in ``firm_years``.
+
+    Returns
+    -------
+    tuple of (Ibis table, Ibis table, Ibis table, int)
+        ``(firms, active, members, year)``: the firm table; the firm-years of ``year`` joined
+        with the firm's region (revenue in yuan), cached; :func:`assign` of the firms to the
+        chain's nodes, cached; and the year used.
+    """
     firm_t, _ = to_ibis(firms)
     fy_t, _ = to_ibis(firm_years)
     require_columns(firm_t, ["firm_id", "industry", "region"], "chains: firms")
@@ -199,7 +222,7 @@ def nodes(
     first) and, with ``supply_edges``, ``local_sourcing`` (share of the node's in-region
     customers' purchases bought from suppliers in the region).
     """
-    firm_t, active, members, y = _inputs(firms, firm_years, plan, chain, year)
+    firm_t, active, members, y = chain_inputs(firms, firm_years, plan, chain, year)
     rows = members.join(active, "firm_id")
     in_r = within(rows.region, region)
     # membership has one row per firm × node, so counting rows counts distinct firms
@@ -326,7 +349,7 @@ def leaders(
     ``node_share, size, reach, innovation, score, leader`` (True when the thresholds hold).
     Up to ``top`` firms per chain, leaders first.
     """
-    firm_t, active, members, _ = _inputs(firms, firm_years, plan, chain, year)
+    firm_t, active, members, _ = chain_inputs(firms, firm_years, plan, chain, year)
     rows = members.join(active, "firm_id").filter(lambda t: within(t.region, region))
     node_rev = rows.group_by(["chain", "node"]).aggregate(node_revenue=rows.revenue.sum())
     rows = rows.join(node_rev, ["chain", "node"])
@@ -430,7 +453,7 @@ def attraction_candidates(
     unknown = set(w) - set(DEFAULT_ATTRACT_WEIGHTS)
     if unknown:
         raise AnalysisError(f"unknown attraction weight(s): {', '.join(sorted(unknown))}")
-    firm_t, active, members, y = _inputs(firms, firm_years, plan, chain, year)
+    firm_t, active, members, y = chain_inputs(firms, firm_years, plan, chain, year)
     region_t = _region_points(regions)
     target = region_t.filter(region_t.code == region).to_pandas()
     if target.empty or pd.isna(target["lon"].iloc[0]):

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from clusteratlas.analysis._tabular import Tabular, require_columns, to_ibis
-from clusteratlas.analysis.chains import _inputs, node_table
+from clusteratlas.analysis.chains import chain_inputs, node_table
 from clusteratlas.analysis.statistics import Basis
 from clusteratlas.errors import AnalysisError
 from clusteratlas.geo import region_prefix
@@ -63,7 +63,7 @@ def capacity(
     plus per node ``specialist`` (member id or empty) and ``gap`` ('', 'weak', 'missing').
     """
     members = group_members(region_groups, group)
-    _, active, node_members, y = _inputs(firms, firm_years, plan, chain, year)
+    _, active, node_members, y = chain_inputs(firms, firm_years, plan, chain, year)
     prefixes = pd.DataFrame(
         {"member": members, "prefix": [region_prefix(m) for m in members]}
     ).assign(plen=lambda d: d["prefix"].str.len())
