@@ -77,6 +77,23 @@ def unit_factor(unit: str) -> tuple[str, float]:
     ('yuan', 10000.0)
     >>> unit_factor("100 million CNY (亿元)")
     ('yuan', 100000000.0)
+
+    Parameters
+    ----------
+    unit : str
+        A unit label as written in a header or cell (``万元``, ``亿元``, ``persons``, ``万人``,
+        ``%``, ``100 million CNY (亿元)``, …); case and spaces are ignored.
+
+    Returns
+    -------
+    tuple of (str, float)
+        The canonical unit (``yuan``, ``persons``, ``fraction``, ``count``, …) and the factor
+        that converts one ``unit`` into it (万元 → 10,000 yuan; % → 0.01 of a share 0–1).
+
+    Examples
+    --------
+    >>> unit_factor("%")
+    ('fraction', 0.01)
     """
     key = _norm(unit)
     if key in _UNITS:
@@ -85,7 +102,18 @@ def unit_factor(unit: str) -> tuple[str, float]:
 
 
 def known_units() -> list[str]:
-    """All unit labels understood by :func:`unit_factor` (normalised form)."""
+    """All unit labels understood by :func:`unit_factor` (normalised form).
+
+    Returns
+    -------
+    list of str
+        Every unit label :func:`unit_factor` accepts, normalised (lower case, no spaces).
+
+    Examples
+    --------
+    >>> "万元" in known_units() and "%" in known_units()
+    True
+    """
     return sorted(_UNITS)
 
 
@@ -121,6 +149,31 @@ def parse_quantity(cell: str | float | int, unit: str | None = None) -> Quantity
     ``cell`` may carry its own unit suffix (``"3.5亿元"``) or take ``unit`` from the column;
     a suffix overrides ``unit``. Bounds: ``>30000``/``突破3万亿`` → ``>``; ``4-5`` → range.
     Raises ``ValueError`` with the reason if the cell is not a number in a known unit.
+
+    Parameters
+    ----------
+    cell : str, float or int
+        The cell: a number with an optional unit suffix (``3.5亿元``, ``27.4%``), a bound
+        (``>30000``, ``突破3万亿``) or a range (``4-5``).
+    unit : str or None
+        The column's unit (from its header), used when the cell states none; None = the cell
+        must carry its unit or be a plain number in canonical units.
+
+    Returns
+    -------
+    Quantity
+        ``value`` in canonical units (money in yuan, people in persons, shares as fractions
+        0–1), its ``unit`` and how to read it (``bound``: ``=``, ``>``, ``<`` or ``range`` with
+        ``low``/``high``).
+
+    Examples
+    --------
+    >>> parse_quantity("3.5亿元")
+    Quantity(value=350000000.0, unit='yuan', bound='=', low=None, high=None)
+    >>> parse_quantity(">30000", "亿元").bound
+    '>'
+    >>> parse_quantity("4-5", "%")
+    Quantity(value=0.045, unit='fraction', bound='range', low=0.04, high=0.05)
     """
     if isinstance(cell, bool):
         raise ValueError(f"not a number: {cell!r}")
@@ -156,7 +209,23 @@ def parse_quantity(cell: str | float | int, unit: str | None = None) -> Quantity
 
 
 def is_missing(value: object) -> bool:
-    """True for a value a table shows as ``—``: None, ``pd.NA`` or a float NaN."""
+    """True for a value a table shows as ``—``: None, ``pd.NA`` or a float NaN.
+
+    Parameters
+    ----------
+    value : object
+        A table cell.
+
+    Returns
+    -------
+    bool
+        True for None, ``pd.NA`` or a float NaN; False for anything else (0 included).
+
+    Examples
+    --------
+    >>> is_missing(float("nan")), is_missing(None), is_missing(0.0)
+    (True, True, False)
+    """
     if value is None or value is pd.NA:
         return True
     try:
@@ -171,7 +240,33 @@ def _trim(number: float, digits: int) -> str:
 
 
 def format_money(yuan: float | None, lang: str = "zh", digits: int = 1) -> str:
-    """Format yuan for people: ``1.2万亿元`` / ``4,028亿元`` (zh) or ``CNY 1.2 tn`` (en)."""
+    """Format yuan for people: ``1.2万亿元`` / ``4,028亿元`` (zh) or ``CNY 1.2 tn`` (en).
+
+    Parameters
+    ----------
+    yuan : float or None
+        An amount in yuan (元); None or NaN prints as ``—``.
+    lang : str
+        ``zh`` (万元 / 亿元 / 万亿元) or ``en`` (CNY with k / m / bn / tn).
+    digits : int
+        Decimal places of the scaled number.
+
+    Returns
+    -------
+    str
+        The amount for people to read.
+
+    Examples
+    --------
+    >>> format_money(1.2e12)
+    '1.2万亿元'
+    >>> format_money(4028e8)
+    '4,028亿元'
+    >>> format_money(1.2e12, lang="en")
+    'CNY 1.2 tn'
+    >>> format_money(None)
+    '—'
+    """
     if yuan is None or (isinstance(yuan, float) and math.isnan(yuan)):
         return "—"
     size = abs(yuan)
@@ -193,14 +288,56 @@ def format_money(yuan: float | None, lang: str = "zh", digits: int = 1) -> str:
 
 
 def format_share(fraction: float | None, digits: int = 1) -> str:
-    """Format a fraction (0–1) as a percentage: ``0.274`` → ``27.4%``."""
+    """Format a fraction (0–1) as a percentage: ``0.274`` → ``27.4%``.
+
+    Parameters
+    ----------
+    fraction : float or None
+        A share 0–1 (or a growth rate as a fraction); None or NaN prints as ``—``.
+    digits : int
+        Decimal places of the percentage.
+
+    Returns
+    -------
+    str
+        The share in % (``27.4%``).
+
+    Examples
+    --------
+    >>> format_share(0.274)
+    '27.4%'
+    >>> format_share(None)
+    '—'
+    """
     if fraction is None or (isinstance(fraction, float) and math.isnan(fraction)):
         return "—"
     return f"{fraction * 100:.{digits}f}%"
 
 
 def format_persons(persons: float | None, lang: str = "zh") -> str:
-    """Format a head-count: ``12.3万人`` (zh, ≥ 10,000) or ``123,000 persons`` (en)."""
+    """Format a head-count: ``12.3万人`` (zh, ≥ 10,000) or ``123,000 persons`` (en).
+
+    Parameters
+    ----------
+    persons : float or None
+        A head-count in persons; None or NaN prints as ``—``.
+    lang : str
+        ``zh`` (人 / 万人) or ``en`` (persons).
+
+    Returns
+    -------
+    str
+        The head-count for people to read.
+
+    Examples
+    --------
+    >>> format_persons(123000)
+    '12.3万人'
+    >>> format_persons(800)
+    '800人'
+    >>> format_persons(123000, lang="en")
+    '123,000 persons'
+    """
     if persons is None or (isinstance(persons, float) and math.isnan(persons)):
         return "—"
     if lang == "zh":

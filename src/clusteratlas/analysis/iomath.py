@@ -139,6 +139,29 @@ def technical_coefficients(Z: pd.DataFrame, x: pd.Series) -> pd.DataFrame:
     same money unit. ``a_ij`` is yuan of input i per yuan of j's output. Sectors with zero
     output and no inputs get a zero column; zero output with inputs, or negative output,
     raises :class:`AnalysisError`.
+
+    Parameters
+    ----------
+    Z : pandas.DataFrame
+        Square intermediate-flow matrix, sectors × sectors (row i supplies column j), in one
+        money unit (万元 in the NBS tables, or yuan).
+    x : pandas.Series
+        Gross output per sector, indexed like ``Z``, in the same money unit.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``A``, labelled like ``Z``: input of i per unit of j's output (dimensionless; yuan per
+        yuan).
+
+    Examples
+    --------
+    >>> Z = pd.DataFrame([[10.0, 20.0], [30.0, 40.0]], index=["a", "b"], columns=["a", "b"])
+    >>> x = pd.Series([100.0, 200.0], index=["a", "b"])
+    >>> technical_coefficients(Z, x)
+         a    b
+    a  0.1  0.1
+    b  0.3  0.2
     """
     Zf = _square(Z, "Z")
     xs = _vector(x, Zf.index, "x")
@@ -152,6 +175,27 @@ def allocation_coefficients(Z: pd.DataFrame, x: pd.Series) -> pd.DataFrame:
     ``b_ij`` is the share of i's output sold to j as intermediate input (M&B §12.1).
     Zero-output sectors follow :func:`technical_coefficients` (zero row, or an error if the
     sector still delivers).
+
+    Parameters
+    ----------
+    Z : pandas.DataFrame
+        Square intermediate-flow matrix (row i supplies column j), in one money unit (万元 or
+        yuan).
+    x : pandas.Series
+        Gross output per sector, indexed like ``Z``, in the same money unit.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``B``, labelled like ``Z``: share (0–1) of i's output sold to j as intermediate input.
+
+    Examples
+    --------
+    >>> Z = pd.DataFrame([[10.0, 20.0], [30.0, 40.0]], index=["a", "b"], columns=["a", "b"])
+    >>> allocation_coefficients(Z, pd.Series([100.0, 200.0], index=["a", "b"]))
+          a    b
+    a  0.10  0.2
+    b  0.15  0.2
     """
     Zf = _square(Z, "Z")
     xs = _vector(x, Zf.index, "x")
@@ -196,6 +240,24 @@ def leontief_inverse(A: pd.DataFrame) -> pd.DataFrame:
     ``l_ij`` is the output of i needed per unit of final demand for j. Computed by LU
     factorisation of ``I − A`` and a solve against the identity (stable for large tables).
     Raises :class:`AnalysisError` if ``I − A`` is singular or ``A`` is not productive.
+
+    Parameters
+    ----------
+    A : pandas.DataFrame
+        Square input coefficients (:func:`technical_coefficients`, yuan per yuan).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``L``, labelled like ``A``: output of i (yuan) per yuan of final demand for j.
+
+    Examples
+    --------
+    >>> A = pd.DataFrame([[0.1, 0.1], [0.3, 0.2]], index=["a", "b"], columns=["a", "b"])
+    >>> leontief_inverse(A).round(4)
+            a       b
+    a  1.1594  0.1449
+    b  0.4348  1.3043
     """
     return _inverse_of_i_minus(_square(A, "A"), "Leontief inverse")
 
@@ -205,6 +267,16 @@ def ghosh_inverse(B: pd.DataFrame) -> pd.DataFrame:
 
     ``g_ij`` is the output of j enabled per unit of primary input into i. Equals
     ``x̂⁻¹ L x̂`` for ``B`` and ``L`` of the same table (tested).
+
+    Parameters
+    ----------
+    B : pandas.DataFrame
+        Square allocation coefficients (:func:`allocation_coefficients`, shares 0–1).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``G``, labelled like ``B``: output of j (yuan) per yuan of primary input into i.
     """
     return _inverse_of_i_minus(_square(B, "B"), "Ghosh inverse")
 
@@ -218,6 +290,24 @@ def output_multipliers(L: pd.DataFrame) -> pd.Series:
     """Simple output multipliers: column sums of ``L`` (M&B §6.2.1).
 
     Total output (all sectors, yuan) per yuan of final demand for each sector's product.
+
+    Parameters
+    ----------
+    L : pandas.DataFrame
+        Leontief inverse (:func:`leontief_inverse`).
+
+    Returns
+    -------
+    pandas.Series
+        ``output_multiplier`` per sector: yuan of total output per yuan of final demand.
+
+    Examples
+    --------
+    >>> L = pd.DataFrame([[1.2, 0.1], [0.4, 1.3]], index=["a", "b"], columns=["a", "b"])
+    >>> output_multipliers(L)
+    a    1.6
+    b    1.4
+    Name: output_multiplier, dtype: float64
     """
     Lf = _square(L, "L")
     return pd.Series(Lf.to_numpy().sum(axis=0), index=Lf.columns, name="output_multiplier")
@@ -229,6 +319,20 @@ def input_multipliers(L: pd.DataFrame, coefficients: pd.Series) -> pd.Series:
     ``c_j`` is the input per unit of j's output (value added per yuan of output, persons per
     yuan of output...); the result is that input needed in the whole economy per unit of
     final demand for j (M&B §6.2.2–6.2.3), in units of ``c`` per money unit of ``L``'s table.
+
+    Parameters
+    ----------
+    L : pandas.DataFrame
+        Leontief inverse (:func:`leontief_inverse`).
+    coefficients : pandas.Series
+        Primary input per unit of each sector's output, indexed like ``L`` (value added per yuan
+        of output, a share 0–1; or persons per 万元 of output for employment).
+
+    Returns
+    -------
+    pandas.Series
+        ``multiplier`` per sector: that input needed in the whole economy per unit of final
+        demand for the sector (unit of ``coefficients``).
     """
     Lf = _square(L, "L")
     c = _vector(coefficients, Lf.index, "coefficients")
@@ -241,7 +345,26 @@ def input_multipliers(L: pd.DataFrame, coefficients: pd.Series) -> pd.Series:
 
 
 def classify_quadrants(backward: np.ndarray, forward: np.ndarray) -> np.ndarray:
-    """Linkage class per sector from normalised backward/forward linkages (:data:`QUADRANTS`)."""
+    """Linkage class per sector from normalised backward/forward linkages (:data:`QUADRANTS`).
+
+    Parameters
+    ----------
+    backward : numpy.ndarray
+        Normalised backward linkages (mean 1 over sectors; dimensionless).
+    forward : numpy.ndarray
+        Normalised forward linkages, same length.
+
+    Returns
+    -------
+    numpy.ndarray
+        One of :data:`QUADRANTS` per sector: ``key`` (both > 1), ``backward_oriented``,
+        ``forward_oriented`` or ``weak``.
+
+    Examples
+    --------
+    >>> classify_quadrants(np.array([1.2, 0.8, 1.1]), np.array([1.1, 0.9, 0.7]))
+    array(['key', 'weak', 'backward_oriented'], dtype='<U17')
+    """
     return np.select(
         [(backward > 1) & (forward > 1), backward > 1, forward > 1],
         ["key", "backward_oriented", "forward_oriented"],
@@ -268,6 +391,20 @@ def linkages(Z: pd.DataFrame, x: pd.Series) -> pd.DataFrame:
     One factorisation of ``I − A``; G's row sums are ``(L x)_i / x_i`` (G = x̂⁻¹ L x̂), so G
     is never formed. Zero-output sectors (no flows) are left out of the computation and
     reported with NaN linkages.
+
+    Parameters
+    ----------
+    Z : pandas.DataFrame
+        Square intermediate-flow matrix (row i supplies column j), in one money unit (万元 or
+        yuan).
+    x : pandas.Series
+        Gross output per sector, indexed like ``Z``, in the same money unit.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per sector with the columns listed above (``output`` in the unit of ``x``; the
+        linkages dimensionless).
     """
     Zf = _square(Z, "Z")
     xs = _vector(x, Zf.index, "x")
@@ -329,6 +466,21 @@ def service_intensity(A: pd.DataFrame, L: pd.DataFrame, kind: pd.Series) -> pd.D
     * ``total`` — Σ_{i service} (L − I)_ij: service output induced in the economy, directly
       and indirectly, per yuan of final demand for j (the delivered unit itself excluded);
     * ``indirect`` — total − direct.
+
+    Parameters
+    ----------
+    A : pandas.DataFrame
+        Input coefficients (yuan per yuan).
+    L : pandas.DataFrame
+        Leontief inverse of ``A``.
+    kind : pandas.Series
+        ``goods`` or ``services`` per sector, indexed like ``A``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per sector: ``kind``, ``direct``, ``direct_share`` (share 0–1), ``indirect``,
+        ``total`` (yuan of service inputs per yuan of output or final demand).
     """
     Af = _square(A, "A")
     Lf = _square(L, "L")
