@@ -82,7 +82,27 @@ def node_status(firms: np.ndarray, lq: np.ndarray, rules: NodeRules = NodeRules(
     """The status of chain nodes from their regional firm counts and revenue LQs (see
     ``docs/chains.md``): ``missing`` (no firm), ``strong`` (LQ ≥ ``strong_lq`` and at least
     ``min_firms_strong`` firms), ``weak`` (LQ < ``weak_lq``, or LQ undefined), else
-    ``present``; the first rule that applies wins."""
+    ``present``; the first rule that applies wins.
+
+    Parameters
+    ----------
+    firms : numpy.ndarray
+        Firms per node in the region (count).
+    lq : numpy.ndarray
+        Revenue location quotient per node (dimensionless; NaN when undefined).
+    rules : NodeRules
+        The thresholds.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``missing``, ``strong``, ``weak`` or ``present`` per node.
+
+    Examples
+    --------
+    >>> node_status(np.array([0, 4, 1, 2]), np.array([np.nan, 1.5, 0.5, 1.0]))
+    array(['missing', 'strong', 'weak', 'present'], dtype='<U7')
+    """
     firms = np.asarray(firms)
     lq = np.asarray(lq, dtype="float64")
     return np.select(
@@ -105,7 +125,20 @@ def _chains(plan: Plan, chain: str | None) -> list[Chain]:
 
 
 def node_table(plan: Plan, chain: str | None = None) -> pd.DataFrame:
-    """The chain templates as rows: ``chain, node, stage, name_zh, name_en, position``."""
+    """The chain templates as rows: ``chain, node, stage, name_zh, name_en, position``.
+
+    Parameters
+    ----------
+    plan : Plan
+        The plan whose chain templates are listed.
+    chain : str or None
+        One chain id, or None for every chain.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per chain node, in template order.
+    """
     rows = [
         (ch.id, n.id, n.stage, n.name_zh, n.name_en, i)
         for ch in _chains(plan, chain)
@@ -118,7 +151,23 @@ def assign(firms: Tabular, plan: Plan, *, chain: str | None = None, lazy: bool =
     """Firm × chain node rows: ``firm_id, chain, node, stage, rule`` (the rule that matched).
 
     ``firms`` has the canonical ``firm`` columns (``firm_id``, ``industry``; ``name`` and
-    ``scope`` enable keyword rules). Pandas in → pandas out; Ibis in → Ibis out.
+    ``scope`` enable keyword rules). Pandas or Ibis in; pandas out, or Ibis with ``lazy=True``.
+
+    Parameters
+    ----------
+    firms : pandas.DataFrame or Ibis table
+        Canonical ``firm`` rows.
+    plan : Plan
+        The plan whose chain node rules are applied.
+    chain : str or None
+        One chain id, or None for every chain.
+    lazy : bool
+        Return the unexecuted Ibis table instead of pandas (analysis contract).
+
+    Returns
+    -------
+    pandas.DataFrame (Ibis table if ``lazy``)
+        One row per firm × node matched.
     """
     table, _ = to_ibis(firms)
     members = [(f"{ch.id}/{n.id}", n) for ch in _chains(plan, chain) for n in ch.nodes]
@@ -221,6 +270,32 @@ def nodes(
     the data), ``share_of_national, lq, status, top_firms`` (up to ``top`` names, largest
     first) and, with ``supply_edges``, ``local_sourcing`` (share of the node's in-region
     customers' purchases bought from suppliers in the region).
+
+    Parameters
+    ----------
+    firms : pandas.DataFrame or Ibis table
+        Canonical ``firm`` rows (``firm_id, industry, region, name, scope``).
+    firm_years : pandas.DataFrame or Ibis table
+        Canonical ``firm_year`` rows (``firm_id, year, revenue`` in yuan).
+    plan : Plan
+        The plan whose chains are analysed.
+    region : str
+        GB/T 2260 region code (a prefecture or province includes its districts).
+    year : int or None
+        Year; None = the latest in ``firm_years``.
+    chain : str or None
+        One chain id, or None for every chain.
+    rules : NodeRules
+        Status thresholds (LQ, firm count).
+    supply_edges : pandas.DataFrame, Ibis table or None
+        ``supplier, customer, year, value`` (yuan) purchase edges; adds ``local_sourcing``.
+    top : int
+        Number of firm names in ``top_firms``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per chain node with the columns above.
     """
     firm_t, active, members, y = chain_inputs(firms, firm_years, plan, chain, year)
     rows = members.join(active, "firm_id")
@@ -314,7 +389,19 @@ def _local_sourcing(
 
 
 def coverage(node_metrics: pd.DataFrame) -> pd.DataFrame:
-    """Per chain: node counts by status and ``coverage`` (status-weighted mean, 0–1)."""
+    """Per chain: node counts by status and ``coverage`` (status-weighted mean, 0–1).
+
+    Parameters
+    ----------
+    node_metrics : pandas.DataFrame
+        The output of :func:`nodes`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per chain: node counts by status (``strong``, ``present``, ``weak``,
+        ``missing``) and ``coverage`` (share 0–1).
+    """
     require_columns(node_metrics, ["chain", "node", "status"], "chains.coverage")
     frame = node_metrics.assign(_w=node_metrics["status"].map(STATUS_WEIGHT))
     counts = pd.crosstab(frame["chain"], frame["status"]).reindex(
@@ -348,6 +435,33 @@ def leaders(
     Columns: ``chain, rank, firm_id, name, node`` (its largest node), ``revenue`` (yuan),
     ``node_share, size, reach, innovation, score, leader`` (True when the thresholds hold).
     Up to ``top`` firms per chain, leaders first.
+
+    Parameters
+    ----------
+    firms : pandas.DataFrame or Ibis table
+        Canonical ``firm`` rows.
+    firm_years : pandas.DataFrame or Ibis table
+        Canonical ``firm_year`` rows (revenue and R&D spending in yuan, invention patents a
+        count).
+    plan : Plan
+        The plan whose chains are analysed.
+    region : str
+        GB/T 2260 region code.
+    year : int or None
+        Year; None = the latest in ``firm_years``.
+    chain : str or None
+        One chain id, or None for every chain.
+    rules : LeaderRules
+        Thresholds (revenue in yuan, node share 0–1) and score weights.
+    supply_edges : pandas.DataFrame, Ibis table or None
+        ``supplier, customer, year, value`` (yuan) edges; feed the ``reach`` component.
+    top : int
+        Firms listed per chain.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Up to ``top`` rows per chain with the columns above (components and score 0–1).
     """
     firm_t, active, members, _ = chain_inputs(firms, firm_years, plan, chain, year)
     rows = members.join(active, "firm_id").filter(lambda t: within(t.region, region))
@@ -443,6 +557,36 @@ def attraction_candidates(
     tag up to ``year``, see :data:`TIER_SCORE`), ``proximity`` = exp(−``distance_km``/500).
     ``score`` = Σ ``weights`` × component (default :data:`DEFAULT_ATTRACT_WEIGHTS`).
     ``regions`` is the region table (code, lon, lat; default: packaged reference data).
+
+    Parameters
+    ----------
+    firms : pandas.DataFrame or Ibis table
+        Canonical ``firm`` rows.
+    firm_years : pandas.DataFrame or Ibis table
+        Canonical ``firm_year`` rows (revenue, R&D spending in yuan).
+    plan : Plan
+        The plan whose chain is analysed.
+    chain, node : str
+        The chain id and the node to attract firms to.
+    region : str
+        GB/T 2260 code of the attracting region (its firms are excluded).
+    year : int or None
+        Year; None = the latest in ``firm_years``.
+    tags : pandas.DataFrame, Ibis table or None
+        ``firm_tag`` rows (``firm_id, year, tag``; only ``source == "certified"`` counts).
+    regions : pandas.DataFrame, Ibis table or None
+        Region table with ``code, lon, lat`` (degrees); None = packaged reference data.
+    weights : dict of str to float or None
+        Weight per component; None = :data:`DEFAULT_ATTRACT_WEIGHTS`.
+    limit : int
+        Most rows returned.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per candidate, best first: ``rank``, firm columns, ``revenue`` (yuan),
+        ``growth`` (fraction), ``rd_intensity`` (share), ``distance_km`` (km), the components
+        (0–1) and ``score``.
     """
     the_chain = plan.chain(chain)
     if node not in {n.id for n in the_chain.nodes}:

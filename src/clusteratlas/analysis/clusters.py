@@ -126,6 +126,24 @@ def location_quotient(
     ``data`` has one row per region × industry (duplicates are *not* summed: each row gets its
     own LQ). ``lq`` is NULL where a denominator is 0 or the industry is missing from
     ``national``.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame or Ibis table
+        One row per region × industry with ``region``, ``industry``, ``value`` (and ``group``).
+    region, industry, value : str
+        Column names; ``value`` is e.g. employees (persons) or revenue (yuan).
+    group : str or None
+        Column naming each industry's reference group (e.g. the cluster type); None = one group.
+    national : pandas.DataFrame, Ibis table or None
+        National totals per industry (``industry``, ``value`` and ``group``), same unit.
+    lazy : bool
+        Return the unexecuted Ibis table instead of pandas (analysis contract).
+
+    Returns
+    -------
+    pandas.DataFrame (Ibis table if ``lazy``)
+        The rows of ``data`` (pandas input: in input order) with ``lq`` added (dimensionless).
     """
     t, was_pandas = _rows_in(data)
     g = [group] if group else []
@@ -180,6 +198,27 @@ def strong_clusters(
     Quantiles are taken per ``industry`` over the regions with employment > 0, with linear
     interpolation (numpy default / type 7). Rows with a NULL LQ are never flagged.
     ``employment`` in persons, ``establishments`` a count.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame or Ibis table
+        One row per region × industry with the four columns below.
+    region, industry : str
+        Key columns.
+    employment : str
+        Employment column (persons).
+    establishments : str
+        Establishment count column.
+    lq : str
+        Location quotient column (dimensionless, e.g. from :func:`location_quotient`).
+    lazy : bool
+        Return the unexecuted Ibis table instead of pandas (analysis contract).
+
+    Returns
+    -------
+    pandas.DataFrame (Ibis table if ``lazy``)
+        The rows of ``data`` with boolean ``strong``, ``strong10``, ``significant``,
+        ``qualifying``.
     """
     t, was_pandas = _rows_in(data)
     require_columns(t, [region, industry, employment, establishments, lq], "strong_clusters")
@@ -232,6 +271,21 @@ def shift_share(
 
     Also returns ``start`` (e0) and ``end`` (e1). Where the industry had no national value at
     the start, g_i is undefined; every region then has e0 = 0 and the e0-terms are 0.
+
+    Parameters
+    ----------
+    start, end : pandas.DataFrame or Ibis table
+        ``region``, ``industry``, ``value`` rows at the first and the last date.
+    region, industry, value : str
+        Column names; ``value`` e.g. employees (persons) or revenue (yuan).
+    lazy : bool
+        Return the unexecuted Ibis table instead of pandas (analysis contract).
+
+    Returns
+    -------
+    pandas.DataFrame (Ibis table if ``lazy``)
+        One row per region × industry: ``start``, ``end``, ``national``, ``industry_mix``,
+        ``regional``, ``actual`` (all in the unit of ``value``).
     """
     s, _ = to_ibis(start)
     e, _ = to_ibis(end)
@@ -282,6 +336,24 @@ def cluster_sizes(
     number of firms. Rows whose ``cluster`` is NULL (unclassified firms) are left out. Sums keep
     the measures' units (revenue/value added in yuan, employees in persons); NULL measures are
     ignored (a group whose values are all NULL gives NULL).
+
+    Parameters
+    ----------
+    panel : pandas.DataFrame or Ibis table
+        Firm × year × cluster rows with ``region``, ``cluster``, ``year``, ``firm`` and the
+        ``measures``.
+    region, cluster, year, firm : str
+        Column names.
+    measures : sequence of str
+        Columns to sum (revenue and value added in yuan, employees in persons).
+    lazy : bool
+        Return the unexecuted Ibis table instead of pandas (analysis contract).
+
+    Returns
+    -------
+    pandas.DataFrame (Ibis table if ``lazy``)
+        One row per region × cluster × year: the summed ``measures`` (their units) and
+        ``firms`` (count).
     """
     t, _ = to_ibis(panel)
     measures = list(measures)
@@ -330,6 +402,26 @@ def levels(
     e.g. ``[("trillion", 1e12), ("hundred_billion", 1e11)]``, or plan ``Level`` objects
     (``.id``, ``.threshold``). A value ≥ 1e12 gets ``"trillion"``, ≥ 1e11 ``"hundred_billion"``,
     otherwise ``below``; NULL values get NULL.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame or Ibis table
+        Rows with a ``value`` column.
+    value : str
+        The column compared with the thresholds (revenue in yuan for the plan's levels).
+    thresholds : iterable of (str, float) pairs or plan ``Level`` objects
+        Level ids and their thresholds in the unit of ``value``.
+    column : str
+        Name of the added column.
+    below : str
+        Id given to values under the lowest threshold.
+    lazy : bool
+        Return the unexecuted Ibis table instead of pandas (analysis contract).
+
+    Returns
+    -------
+    pandas.DataFrame (Ibis table if ``lazy``)
+        The rows of ``data`` (pandas input: in input order) with ``column`` added (text).
     """
     t, was_pandas = _rows_in(data)
     require_columns(t, [value], "levels")
@@ -355,6 +447,26 @@ def growth(
     year of a group, when the previous row is not year − 1 (a gap), or when the previous value
     is 0/NULL. ``data`` has one row per group × year. The column is ``<value>_yoy`` unless
     ``column`` is given.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame or Ibis table
+        One row per group × year.
+    by : sequence of str
+        Group columns.
+    year : str
+        Year column (integer years).
+    value : str
+        The measure (any unit: yuan, persons, …).
+    column : str or None
+        Name of the added column; None = ``<value>_yoy``.
+    lazy : bool
+        Return the unexecuted Ibis table instead of pandas (analysis contract).
+
+    Returns
+    -------
+    pandas.DataFrame (Ibis table if ``lazy``)
+        The rows of ``data`` (pandas input: in input order) with the growth (fraction/year).
     """
     t, was_pandas = _rows_in(data)
     by = list(by)
@@ -384,6 +496,27 @@ def cagr(
     Returns one row per group with ``start_value``, ``end_value`` (unit of ``value``) and
     ``cagr = (end_value / start_value)^(1 / (end − start)) − 1`` (fraction per year); NULL when
     either year is missing or ``start_value`` ≤ 0 or ``end_value`` < 0.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame or Ibis table
+        Rows per group × year (several rows of a group-year are summed).
+    by : sequence of str
+        Group columns.
+    year : str
+        Year column.
+    value : str
+        The measure (any unit: yuan, persons, …).
+    start, end : int
+        First and last year (``end > start``).
+    lazy : bool
+        Return the unexecuted Ibis table instead of pandas (analysis contract).
+
+    Returns
+    -------
+    pandas.DataFrame (Ibis table if ``lazy``)
+        One row per group: ``by`` columns, ``start_value``, ``end_value`` (unit of ``value``)
+        and ``cagr`` (fraction per year), the rate of :func:`clusteratlas.analysis.growth.cagr`.
     """
     if end <= start:
         raise AnalysisError(f"cagr: end year {end} must be after start year {start}")
@@ -435,6 +568,33 @@ def stars(
       the sum of the clusters in ``data`` for that region.
 
     Adds ``focus`` and ``stars`` (0–3). Rows with employment ≤ 0 get no stars.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame or Ibis table
+        One row per region × cluster.
+    region, cluster : str
+        Key columns.
+    employment : str
+        Employment column (persons).
+    lq : str or None
+        Column holding the LQ (dimensionless); None = computed here.
+    region_total : str or None
+        Column holding the region's all-industry employment (persons); None = sum of ``data``.
+    top : float
+        Share 0–1 of the top rows that earn the size and focus stars (0.1 = top 10 %).
+    specialisation : float
+        LQ at or above which the specialisation star is given.
+    size_within_cluster : bool
+        Rank size within each cluster category (ECO) instead of over all rows.
+    lazy : bool
+        Return the unexecuted Ibis table instead of pandas (analysis contract).
+
+    Returns
+    -------
+    pandas.DataFrame (Ibis table if ``lazy``)
+        The rows of ``data`` with ``size_star``, ``specialisation_star``, ``focus_star``
+        (bool), ``focus`` (share 0–1), ``stars`` (0–3) and ``lq`` if it was computed.
     """
     t, was_pandas = _rows_in(data)
     require_columns(t, [region, cluster, employment, lq, region_total], "stars")
@@ -522,6 +682,38 @@ def monitor(
     hash join on ``year − 1`` (no window sort); the only sort is the final
     ``cluster, region, year`` order. For an Arrow result call ``.to_pyarrow()`` (or
     ``.to_pyarrow_batches()``) on the lazy result: no pandas copy is made.
+
+    Parameters
+    ----------
+    panel : pandas.DataFrame or Ibis table
+        Firm-year × cluster rows (see above).
+    region, cluster, year, firm : str
+        Column names of ``panel``.
+    measures : sequence of str
+        Columns summed per cluster × region × year (revenue, value added in yuan; employees in
+        persons).
+    levels : iterable of (str, float) pairs or plan ``Level`` objects
+        Size levels, thresholds in yuan of ``level_measure``.
+    gdp : pandas.DataFrame, Ibis table or None
+        ``region, year, <gdp_column>`` (yuan); gives ``share_gdp``.
+    lq_measure, level_measure, gdp_measure : str
+        The measures used for the LQ (employees), the level (revenue) and the GDP share
+        (value added).
+    gdp_column : str
+        GDP column of ``gdp`` (yuan).
+    region_totals : pandas.DataFrame, Ibis table or None
+        ``region, year, <lq_measure>``: the regions' all-industry totals.
+    national, national_total : pandas.DataFrame, Ibis table or None
+        National cluster totals and national all-industry totals (both or neither).
+    lazy : bool
+        Return the unexecuted Ibis table instead of pandas (analysis contract).
+
+    Returns
+    -------
+    pandas.DataFrame (Ibis table if ``lazy``)
+        One row per cluster × region × year, ordered by them, with the columns above (sums in
+        yuan / persons, ``firms`` a count, growth and ``share_gdp`` as fractions, ``lq``
+        dimensionless).
     """
     t, _ = to_ibis(panel)
     measures = list(measures)

@@ -421,6 +421,27 @@ def complexity(
     coinciding eigenvalues, no ECI spread) raises :class:`AnalysisError` naming the period and
     the reason instead of returning numbers that mean nothing; otherwise those cases are
     RuntimeWarnings.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame or Ibis table
+        Long table with ``region``, ``industry``, ``value`` (and ``year``) columns.
+    region, industry, value : str
+        Column names; ``value`` non-negative (revenue in yuan, employment in persons, …).
+    year : str or None
+        Year column; None = one period.
+    rca_cutoff : float
+        RCA at or above which a region is specialised (``m = 1``).
+    min_regions : int
+        Fewest regions a period needs (fewer raises :class:`AnalysisError`).
+    require_identified : bool
+        Raise instead of warning when ECI/PCI are not identified.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (year ×) region × industry with the columns above (``value`` in its unit,
+        the indices dimensionless, ``density`` 0–1).
     """
     what = "complexity"
     cutoff = _check_cutoff(rca_cutoff)
@@ -462,6 +483,20 @@ def proximity(
     specialised (RCA ≥ ``rca_cutoff``) in the more ubiquitous of the two industries that are
     also specialised in the other. All rows of ``data`` are pooled (filter a year first).
     Returns a square pandas DataFrame indexed and columned by the sorted industry codes.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame or Ibis table
+        Long table with ``region``, ``industry`` and ``value`` columns.
+    region, industry, value : str
+        Column names; ``value`` non-negative (yuan, persons, …).
+    rca_cutoff : float
+        RCA at or above which a region is specialised.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Square industry × industry matrix of ``φ`` (0–1).
     """
     what = "proximity"
     cutoff = _check_cutoff(rca_cutoff)
@@ -534,6 +569,33 @@ def opportunities(
     :data:`DEFAULT_STRATEGIES`. Rows are sorted by the first strategy's rank. Industries
     without a PCI (no region specialised in them, possible with ``rca_cutoff > 1``) are left
     out.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame or Ibis table
+        Long table with ``region``, ``industry``, ``value`` (and ``year``) columns.
+    region, industry, value : str
+        Column names; ``value`` non-negative (yuan, persons, …).
+    target_region : Any
+        The region (a value of the ``region`` column) to rank industries for.
+    year : str or None
+        Year column; None = one period.
+    rca_cutoff : float
+        RCA at or above which a region is specialised.
+    weights : mapping or None
+        Strategy name → ``{"density", "pci", "cog"}`` weights; None = :data:`DEFAULT_STRATEGIES`.
+    at_year : Any
+        The period used when ``year`` is given; None = the latest.
+    min_regions : int
+        Fewest regions the period needs.
+    require_identified : bool
+        Raise instead of warning when ECI/PCI are not identified.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per industry absent from ``target_region`` (``value`` in its unit, ``rca``,
+        ``density`` 0–1, ``distance``, ``pci``, ``cog``, ``score_<name>``, ``rank_<name>``).
     """
     what = "opportunities"
     strategies = _strategy_weights(weights)
@@ -616,6 +678,26 @@ def industry_panel(
     level: 6-digit GB/T 2260 codes are rolled up (``110105`` → ``110100`` / ``110000``) and
     codes coarser than the level (a province code at city level) or not GB/T 2260 are left
     out; ``None`` keeps the codes as they are (mixed levels). Returns an Ibis expression.
+
+    Parameters
+    ----------
+    firms : Ibis table or None
+        Canonical ``firm`` table (``firm_id, region, industry``).
+    firm_years : Ibis table or None
+        Canonical ``firm_year`` table; ``indicator`` must be one of :data:`FIRM_MEASURES`.
+    observations : Ibis table or None
+        Canonical ``observation`` table, used when ``firms``/``firm_years`` are not given.
+    indicator : str
+        The measure (``revenue`` in yuan, ``employees`` in persons, …).
+    level : str
+        Industry level: ``class`` (4 digits), ``group`` (3) or ``division`` (2).
+    region_level : str or None
+        ``province``, ``city``/``prefecture``, ``district``/``county``, or None (as is).
+
+    Returns
+    -------
+    Ibis table
+        Unexecuted ``region, industry, year, value`` rows (``value`` in the indicator's unit).
     """
     if level not in LEVEL_DIGITS:
         raise AnalysisError(f"level must be one of {list(LEVEL_DIGITS)}, got {level!r}")

@@ -50,6 +50,24 @@ def herfindahl(
     rows within a group are summed first). Between ``1/n`` (n equal firms) and 1 (one firm);
     NULL for a group whose total is 0. Returns ``group`` columns, ``hhi`` and ``n_firms``
     (firms with a non-NULL value).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame or Ibis table
+        Firm rows with the ``group`` columns, ``firm`` and ``value``.
+    group : str or sequence of str
+        Column(s) defining the groups (e.g. region × year, or cluster).
+    firm : str
+        Firm id column.
+    value : str
+        The size measure (revenue in yuan, employees in persons).
+    lazy : bool
+        Return the unexecuted Ibis table instead of pandas (analysis contract).
+
+    Returns
+    -------
+    pandas.DataFrame (Ibis table if ``lazy``)
+        One row per group: ``group`` columns, ``hhi`` (0–1) and ``n_firms`` (count).
     """
     t, _ = to_ibis(data)
     groups = [group] if isinstance(group, str) else list(group)
@@ -88,6 +106,22 @@ def ellison_glaeser(
     γ is NULL when H = 1 (a single firm) or when all activity is in one region.
     Regions where the industry is absent contribute ``x_r²`` to G; this is computed as
     ``Σ_all x_r² + Σ_present (s_r² − 2 s_r x_r)`` so no region × industry grid is built.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame or Ibis table
+        Firm rows with ``industry``, ``region``, ``firm`` and ``value``.
+    industry, region, firm : str
+        Column names.
+    value : str
+        The size measure (employees in persons, as in the paper; or revenue in yuan).
+    lazy : bool
+        Return the unexecuted Ibis table instead of pandas (analysis contract).
+
+    Returns
+    -------
+    pandas.DataFrame (Ibis table if ``lazy``)
+        One row per industry: ``eg_g``, ``eg_h``, ``gamma`` (dimensionless) and ``n_firms``.
     """
     t, _ = to_ibis(data)
     require_columns(t, [industry, region, firm, value], "ellison_glaeser")
@@ -129,6 +163,22 @@ def locational_gini(
     no value in the industry (LQ 0) add nothing to the sum, so only present rows are needed.
 
     Returns ``industry``, ``gini`` and ``n_regions`` (regions with the industry).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame or Ibis table
+        Rows with ``region``, ``industry`` and ``value`` (several rows of a pair are summed).
+    region, industry : str
+        Column names.
+    value : str
+        The size measure (employees in persons, revenue in yuan).
+    lazy : bool
+        Return the unexecuted Ibis table instead of pandas (analysis contract).
+
+    Returns
+    -------
+    pandas.DataFrame (Ibis table if ``lazy``)
+        One row per industry: ``gini`` (0–1) and ``n_regions`` (count).
     """
     t, _ = to_ibis(data)
     require_columns(t, [region, industry, value], "locational_gini")

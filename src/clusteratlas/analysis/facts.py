@@ -42,7 +42,18 @@ OBSERVATION_COLUMNS = [
 
 def plan_facts(plan: Plan) -> pd.DataFrame:
     """The packaged facts of ``plan``'s region and the regions inside it (empty when none
-    are packaged for that region)."""
+    are packaged for that region).
+
+    Parameters
+    ----------
+    plan : Plan
+        The plan whose region's facts are wanted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The packaged fact rows (values in their canonical unit: yuan, persons, fraction 0–1).
+    """
     from clusteratlas.geo import region_prefix
     from clusteratlas.refdata import beijing_facts
 
@@ -54,7 +65,18 @@ def plan_facts(plan: Plan) -> pd.DataFrame:
 def facts_to_load(facts: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``(kept, superseded)``: one fact per indicator × region × year (latest ``as_of``, then
     latest ``vintage``, then file order) as observation rows (:data:`OBSERVATION_COLUMNS`),
-    and the facts it superseded (all packaged columns)."""
+    and the facts it superseded (all packaged columns).
+
+    Parameters
+    ----------
+    facts : pandas.DataFrame
+        Packaged fact rows (:func:`plan_facts`).
+
+    Returns
+    -------
+    tuple of (pandas.DataFrame, pandas.DataFrame)
+        ``(kept, superseded)``.
+    """
     if facts.empty:
         return pd.DataFrame(columns=OBSERVATION_COLUMNS), facts
     ranked = facts.assign(
@@ -72,7 +94,20 @@ def load_plan_facts(workspace: object, plan: Plan) -> tuple[int, int, int]:
     """Import ``plan``'s packaged facts into ``workspace`` as dataset ``beijing-facts``
     (idempotent: the workspace skips a re-import of the same content). Returns ``(rows
     loaded, facts superseded, rows the importer rejected)``; all 0 when no facts are
-    packaged for the plan region."""
+    packaged for the plan region.
+
+    Parameters
+    ----------
+    workspace : Workspace
+        An open, writable workspace.
+    plan : Plan
+        The plan whose facts are imported.
+
+    Returns
+    -------
+    tuple of (int, int, int)
+        Rows loaded, facts superseded, rows rejected.
+    """
     kept, superseded = facts_to_load(plan_facts(plan))
     if kept.empty:
         return 0, 0, 0
@@ -102,14 +137,36 @@ def _quotes() -> dict[str, str]:
 
 def official_quote(url: str) -> str:
     """The quoted sentence(s) of the official page ``url`` (several joined by `` | ``;
-    ``""`` when it is not one)."""
+    ``""`` when it is not one).
+
+    Parameters
+    ----------
+    url : str
+        A source URL of a packaged fact.
+
+    Returns
+    -------
+    str
+        The quote, or ``""``.
+    """
     return _quotes().get(url.strip(), "")
 
 
 def workspace_facts(workspace: object) -> pd.DataFrame:
     """The facts loaded into ``workspace`` (dataset ``beijing-facts``): ``indicator, region,
     year, value, unit, bound, source, official`` (``official``: the source is an official
-    page); empty when none are loaded."""
+    page); empty when none are loaded.
+
+    Parameters
+    ----------
+    workspace : Workspace or source
+        An open workspace.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The loaded facts (``value`` in ``unit``: yuan, persons, fraction 0–1).
+    """
     table = workspace.table("observation")  # type: ignore[attr-defined]
     rows = table.filter(table.dataset == FACTS_DATASET).to_pandas()
     columns = ["indicator", "region", "year", "value", "unit", "bound", "source"]
@@ -118,7 +175,18 @@ def workspace_facts(workspace: object) -> pd.DataFrame:
 
 
 def facts_summary(workspace: object) -> str | None:
-    """One line on the facts loaded into ``workspace`` (``None`` when there are none)."""
+    """One line on the facts loaded into ``workspace`` (``None`` when there are none).
+
+    Parameters
+    ----------
+    workspace : Workspace or source
+        An open workspace.
+
+    Returns
+    -------
+    str or None
+        The summary line.
+    """
     facts = workspace_facts(workspace)
     if facts.empty:
         return None

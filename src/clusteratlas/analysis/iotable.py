@@ -59,6 +59,16 @@ def sector_map(scheme: str | None = None) -> pd.DataFrame:
     Columns: ``io_scheme`` (``nbs-42``, ``nbs-153``...), ``io_code``, ``name_zh``, ``kind``
     (goods/services), ``section`` (GB/T 4754 section letter), ``gbt_codes`` (space-separated
     GB/T 4754-2017 division or group codes), ``note``.
+
+    Parameters
+    ----------
+    scheme : str or None
+        Keep one IO scheme (``nbs-42``, ``nbs-153``, …); None = all.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per IO sector with the columns above.
     """
     path = resources.files("clusteratlas.refdata") / "io_sector_map.csv"
     frame = pd.read_csv(str(path), dtype={"io_code": str, "gbt_codes": str}, keep_default_na=False)

@@ -604,6 +604,28 @@ def screen_table(
     ``keep`` names firm columns (e.g. ``region``) carried into the result; ``tiers`` limits
     the output to these tier ids (all tiers are still compiled for prerequisites);
     ``details=False`` leaves ``failed``/``missing`` empty (smaller query, for counts).
+
+    Parameters
+    ----------
+    firms : pandas.DataFrame or Ibis table
+        Canonical ``firm`` rows (plus optional ruleset inputs).
+    firm_years : pandas.DataFrame or Ibis table
+        Canonical ``firm_year`` rows (money in yuan, people in persons, shares 0–1).
+    year : int
+        The year screened (earlier years feed the "近2年/近三年" inputs).
+    ruleset : str, path or Ruleset
+        Ruleset name (``miit-2022``), YAML path, or a loaded ruleset.
+    tiers : sequence of str or None
+        Tier ids kept in the output; None = all.
+    keep : sequence of str
+        Firm columns carried into the result.
+    details : bool
+        Fill ``failed``/``missing`` (False: a smaller query for counts).
+
+    Returns
+    -------
+    Ibis table
+        The unexecuted screening, one row per firm × tier (columns of :func:`screen`).
     """
     rs = load_ruleset(ruleset)
     f, _ = to_ibis(firms)
@@ -656,6 +678,26 @@ def screen(
     rank, status ('eligible'|'ineligible'|'undetermined'), eligible (bool), score (float; NaN
     where the tier has no score or a score input is missing), score_low, score_high, failed
     (list of dicts, see the module docstring), missing (list of input names)``.
+
+    Parameters
+    ----------
+    firms : pandas.DataFrame or Ibis table
+        Canonical ``firm`` rows (plus optional ruleset inputs).
+    firm_years : pandas.DataFrame or Ibis table
+        Canonical ``firm_year`` rows (money in yuan, people in persons, shares 0–1).
+    year : int
+        The year screened.
+    ruleset : str, path or Ruleset
+        Ruleset name (``miit-2022``), YAML path, or a loaded ruleset.
+    tiers : sequence of str or None
+        Tier ids kept in the output; None = all.
+    keep : sequence of str
+        Firm columns carried into the result.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per firm × tier with the columns above (``score`` in points).
     """
     return screen_table(
         firms, firm_years, year=year, ruleset=ruleset, tiers=tiers, keep=keep
@@ -684,6 +726,20 @@ def gaps(
     required, unit, actual, gap`` (canonical units; ``gap`` is the shortfall) — plus ``missing``
     (inputs still unknown for the next tier); an undetermined next tier with nothing failed
     gives one row with ``criterion`` NULL.
+
+    Parameters
+    ----------
+    screened : pandas.DataFrame or Ibis table
+        The result of :func:`screen` or :func:`screen_table`.
+    track : str
+        The ruleset track whose tiers form the ladder (``ladder``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per firm × failed criterion of its next tier (``required``, ``actual`` and
+        ``gap`` in the criterion's canonical ``unit``: yuan, persons, fraction 0–1, count),
+        ordered by firm, year and criterion.
     """
     s = _as_table(screened)
     s = s.filter(s.track == track)
@@ -748,6 +804,24 @@ def pipeline(
 
     ``years`` defaults to every year present in ``firm_years``; ``by`` names a firm column
     (e.g. ``region``) to count within. One query for all years.
+
+    Parameters
+    ----------
+    firms : pandas.DataFrame or Ibis table
+        Canonical ``firm`` rows.
+    firm_years : pandas.DataFrame or Ibis table
+        Canonical ``firm_year`` rows (money in yuan, people in persons).
+    years : sequence of int or None
+        Years screened; None = every year in ``firm_years``.
+    ruleset : str, path or Ruleset
+        Ruleset name, YAML path, or a loaded ruleset.
+    by : str or None
+        Firm column to count within (e.g. ``region``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per year × (by ×) tier: firm counts per status and in total.
     """
     fy, _ = to_ibis(firm_years)
     if years is None:
@@ -787,6 +861,21 @@ def compare_certified(
     ``tp/fp/fn/tn`` take ``eligible`` as the prediction; ``possible`` counts firms not ruled
     out (eligible or undetermined) and ``recall_possible`` is the share of certified firms not
     ruled out. Precision/recall are NaN where undefined.
+
+    Parameters
+    ----------
+    screened : pandas.DataFrame or Ibis table
+        The result of :func:`screen` or :func:`screen_table`.
+    firm_tag : pandas.DataFrame or Ibis table
+        Canonical ``firm_tag`` rows (``firm_id, year, tag, source``).
+    year_offset : int
+        Years between the screened data and the certification list.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per tier × year: ``tp``, ``fp``, ``fn``, ``tn``, ``possible`` (counts),
+        ``precision``, ``recall``, ``recall_possible`` (shares 0–1).
     """
     s = _as_table(screened)
     tags, _ = to_ibis(firm_tag)

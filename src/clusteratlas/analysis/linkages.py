@@ -157,6 +157,19 @@ def cluster_linkages(table: IOTable | str, plan: Plan | str | Path = DEFAULT_PLA
     BL/FL. ``output`` (yuan) is the national gross output of the reached sectors, not the
     cluster's size in the plan region. ``plan``: a :class:`Plan`, a plan name or a YAML path.
     Rows follow the plan's cluster order.
+
+    Parameters
+    ----------
+    table : IOTable or str
+        An input–output table or the name of a packaged one (``china-2020-42``).
+    plan : Plan, str or Path
+        The plan, a plan name or a plan YAML path.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per cluster: the output-weighted linkages (dimensionless), ``output`` (yuan),
+        ``key_output_share`` (share 0–1), ``coverage`` and ``quadrant``.
     """
     iot = IOTable.load(table) if isinstance(table, str) else table
     if isinstance(plan, str | Path):

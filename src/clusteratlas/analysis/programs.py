@@ -316,7 +316,20 @@ RULES: dict[str, Callable[[KpiMeasure, ProgramInputs], Measured]] = {
 
 
 def status_of(kpi: ProgramKpi, measured: Measured) -> str:
-    """``met`` / ``not met`` / ``measured`` / ``no data`` / ``not measurable``."""
+    """``met`` / ``not met`` / ``measured`` / ``no data`` / ``not measurable``.
+
+    Parameters
+    ----------
+    kpi : ProgramKpi
+        The KPI with its target.
+    measured : Measured
+        What the data say about it.
+
+    Returns
+    -------
+    str
+        The KPI's status.
+    """
     if measured.actual is None:
         if kpi.measure.kind == "unmeasured" or kpi.measure.imports:
             return "not measurable"
@@ -332,7 +345,21 @@ def status_of(kpi: ProgramKpi, measured: Measured) -> str:
 
 
 def programs_table(plan: Plan, data: ProgramInputs) -> pd.DataFrame:
-    """One row per program KPI (:data:`PROGRAM_COLUMNS`), canonical units (``unit``)."""
+    """One row per program KPI (:data:`PROGRAM_COLUMNS`), canonical units (``unit``).
+
+    Parameters
+    ----------
+    plan : Plan
+        The plan whose programs are listed.
+    data : ProgramInputs
+        The workspace data the KPIs are measured on.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per program KPI: target and actual in the KPI's canonical ``unit`` (yuan,
+        persons, count, fraction 0–1) and the status.
+    """
     rows = []
     for program in plan.programs:
         for kpi in program.kpis:
@@ -373,11 +400,35 @@ def programs_table(plan: Plan, data: ProgramInputs) -> pd.DataFrame:
 
 
 def workspace_programs(workspace: Any, plan: Plan) -> pd.DataFrame:
-    """:func:`programs_table` on a workspace (firm data, tags, observations as available)."""
+    """:func:`programs_table` on a workspace (firm data, tags, observations as available).
+
+    Parameters
+    ----------
+    workspace : Workspace or source
+        An open workspace.
+    plan : Plan
+        The plan.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The :func:`programs_table`.
+    """
     return programs_table(plan, ProgramInputs(workspace, plan))
 
 
 def measured_programs(table: pd.DataFrame) -> int:
-    """How many programs have at least one measured KPI (``actual`` not null)."""
+    """How many programs have at least one measured KPI (``actual`` not null).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The output of :func:`programs_table`.
+
+    Returns
+    -------
+    int
+        Number of programs with a measured KPI.
+    """
     measured = table[table["actual"].notna()]
     return int(measured["program"].nunique()) if len(measured) else 0

@@ -27,7 +27,20 @@ from clusteratlas.model.plan import Plan
 
 
 def group_members(region_groups: Tabular | None, group: str) -> list[str]:
-    """Top-level member codes of ``group`` (members not contained in another member)."""
+    """Top-level member codes of ``group`` (members not contained in another member).
+
+    Parameters
+    ----------
+    region_groups : pandas.DataFrame, Ibis table or None
+        ``group, region`` rows; None = packaged reference data.
+    group : str
+        Group id (e.g. ``jingjinji``).
+
+    Returns
+    -------
+    list of str
+        Sorted GB/T 2260 codes of the group's top-level members.
+    """
     if region_groups is None:
         from clusteratlas.refdata import region_groups as packaged
 
@@ -61,6 +74,29 @@ def capacity(
 ) -> pd.DataFrame:
     """One row per chain node × group member: ``revenue, firms, share_of_group, lq``,
     plus per node ``specialist`` (member id or empty) and ``gap`` ('', 'weak', 'missing').
+
+    Parameters
+    ----------
+    firms : pandas.DataFrame or Ibis table
+        Canonical ``firm`` rows.
+    firm_years : pandas.DataFrame or Ibis table
+        Canonical ``firm_year`` rows (revenue in yuan).
+    plan : Plan
+        The plan whose chains define the nodes.
+    group : str
+        Region group id (e.g. ``jingjinji``).
+    region_groups : pandas.DataFrame, Ibis table or None
+        ``group, region`` rows; None = packaged reference data.
+    year : int or None
+        Year; None = the latest in ``firm_years``.
+    chain : str or None
+        One chain id, or None for every chain.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Revenue in yuan, ``firms`` a count, ``share_of_group`` a share 0–1, ``lq``
+        dimensionless.
     """
     members = group_members(region_groups, group)
     _, active, node_members, y = chain_inputs(firms, firm_years, plan, chain, year)
@@ -155,6 +191,26 @@ def workspace_capacity(
     On statistics the members' node revenue is the sum of the region × industry cells whose
     codes the node's code rules take (keyword-only nodes stay empty) and ``firms`` is NULL (a
     cell is not a firm). Adds ``synthetic`` and ``data_basis``.
+
+    Parameters
+    ----------
+    workspace : Workspace or source
+        An open workspace (or a read-only source with the same tables).
+    plan : Plan
+        The plan whose chains define the nodes.
+    group : str
+        Region group id.
+    chain : str or None
+        One chain id, or None for every chain.
+    year : int or None
+        Year; None = the latest with data.
+    basis : {"registry", "statistics"} or None
+        The data basis; None = chosen by :func:`~clusteratlas.analysis.statistics.choose_basis`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The :func:`capacity` table (revenue in yuan) with ``synthetic`` and ``data_basis``.
     """
     from clusteratlas.analysis.panel import datasets_synthetic
     from clusteratlas.analysis.statistics import choose_basis, statistics_registry

@@ -34,7 +34,25 @@ _BOUND_RANK = {"=": 0, "range": 1, ">": 2, "<": 2}
 
 def share_of_gdp(value_added: Any, gdp: Any) -> Any:
     """Value added ÷ GDP (both yuan, same region and year) as a fraction; NaN where GDP is 0
-    or missing. Scalars or arrays."""
+    or missing. Scalars or arrays.
+
+    Parameters
+    ----------
+    value_added : float or array
+        Value added (yuan).
+    gdp : float or array
+        GDP of the same region and year (yuan).
+
+    Returns
+    -------
+    float or array
+        The share 0–1 (NaN where GDP is 0 or missing).
+
+    Examples
+    --------
+    >>> share_of_gdp(1.2e11, 4.8e12)
+    0.025
+    """
     va = np.asarray(value_added, dtype=float)
     den = np.asarray(gdp, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -43,14 +61,41 @@ def share_of_gdp(value_added: Any, gdp: Any) -> Any:
 
 
 def share_of_value_added(part: Any, whole: Any) -> Any:
-    """Value added of a part ÷ value added of the whole (yuan, same region, year, vintage)."""
+    """Value added of a part ÷ value added of the whole (yuan, same region, year, vintage).
+
+    Parameters
+    ----------
+    part : float or array
+        Value added of the part (yuan).
+    whole : float or array
+        Value added of the whole (yuan).
+
+    Returns
+    -------
+    float or array
+        The share 0–1.
+    """
     return share_of_gdp(part, whole)
 
 
 def gdp_by_year(observations: Tabular, *, indicator: str = "gdp") -> pd.DataFrame:
     """``region, year, gdp`` (yuan): one GDP per region and year from an observation table
     (all-industry rows, targets left out; exact values before ranges before bounds, then
-    file order)."""
+    file order).
+
+    Parameters
+    ----------
+    observations : pandas.DataFrame or Ibis table
+        Canonical ``observation`` rows (``region, industry, year, indicator, value, bound``;
+        value in yuan).
+    indicator : str
+        The GDP indicator name.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``region, year, gdp`` (yuan).
+    """
     frame = to_pandas(observations)
     rows = frame[frame["indicator"] == indicator]
     if "industry" in rows.columns:
@@ -77,7 +122,24 @@ def published_shares(
 ) -> pd.Series:
     """``share_gdp_published`` for each monitor row: the published share of GDP of the row's
     cluster (its ``observed['share_gdp']`` indicator) in the row's year at ``region``; NaN
-    where none is published."""
+    where none is published.
+
+    Parameters
+    ----------
+    monitor_frame : pandas.DataFrame
+        Monitor rows (``cluster``, ``year``).
+    observations : pandas.DataFrame or Ibis table
+        Canonical ``observation`` rows.
+    plan : Plan
+        The plan whose clusters name the published indicators.
+    region : str
+        GB/T 2260 code the shares are published for.
+
+    Returns
+    -------
+    pandas.Series
+        The published share (0–1) per row of ``monitor_frame``, NaN where none.
+    """
     from clusteratlas.analysis.targets import observation_actuals
 
     indicators = {c.id: c.observed["share_gdp"] for c in plan.clusters if "share_gdp" in c.observed}

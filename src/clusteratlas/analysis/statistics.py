@@ -66,7 +66,18 @@ STATUS_UNMEASURABLE = "not measurable from statistics"
 
 def unmeasurable(plan: Plan) -> list[str]:
     """Clusters of ``plan`` that code-level statistics cannot size: no code rule of their own
-    and (for aggregates) no included cluster that has one."""
+    and (for aggregates) no included cluster that has one.
+
+    Parameters
+    ----------
+    plan : Plan
+        The plan.
+
+    Returns
+    -------
+    list of str
+        Cluster ids, in plan order.
+    """
     coded = {c.id for c in plan.clusters if not c.includes and c.codes}
     out = []
     for cluster in plan.clusters:
@@ -157,7 +168,18 @@ def statistics_registry(observations: Tabular) -> tuple[ir.Table, ir.Table]:
     registry (e.g. :func:`clusteratlas.analysis.regions.capacity`): one pseudo-firm per
     region × industry cell (``firm_id, region, industry``) and its yearly ``revenue,
     value_added, employees`` (yuan / persons). The finest industry codes and the finest
-    regions of the table are used, so nothing is counted twice."""
+    regions of the table are used, so nothing is counted twice.
+
+    Parameters
+    ----------
+    observations : pandas.DataFrame or Ibis table
+        Canonical ``observation`` rows (money in yuan, people in persons).
+
+    Returns
+    -------
+    tuple of (Ibis table, Ibis table)
+        ``(firms, firm_years)``, unexecuted.
+    """
     table, _ = to_ibis(observations)
     cells = _cells(_finest_regions(_finest(_stat_rows(table))))
     firms = cells.select("firm_id", "region", "industry").distinct()
@@ -174,7 +196,29 @@ def statistics_panel(
     years: Sequence[int] | None = None,
 ) -> ir.Table:
     """The monitor panel from statistics (lazy Ibis): ``firm_id, year, region, industry,
-    cluster, revenue, value_added, employees, establishments`` — see the module docstring."""
+    cluster, revenue, value_added, employees, establishments`` — see the module docstring.
+
+    Parameters
+    ----------
+    observations : pandas.DataFrame or Ibis table
+        Canonical ``observation`` rows (money in yuan, people in persons).
+    plan : Plan
+        The plan whose clusters classify the industry codes.
+    geography : {"plan", "firm"}
+        ``plan``: one region, the observations at it (or summed from the regions inside it);
+        ``firm``: every region as imported.
+    region : str or None
+        GB/T 2260 code: the region reported (``plan``; default the plan's) or the one kept
+        with the regions inside it (``firm``; default all).
+    years : sequence of int or None
+        Years kept; None = all.
+
+    Returns
+    -------
+    Ibis table
+        The unexecuted panel (revenue and value added in yuan, employees in persons,
+        establishments a count).
+    """
     table, _ = to_ibis(observations)
     rows = _finest(_stat_rows(table))
     if geography == "plan":
@@ -203,6 +247,20 @@ def statistics_monitor(
     ``firms``/``firms_yoy`` are the summed ``establishments`` indicator (NULL without one);
     every cluster of the plan appears for each region × year, keyword-only clusters with
     NULL sizes and ``status = 'not measurable from statistics'`` (others ``'measured'``).
+
+    Parameters
+    ----------
+    panel : pandas.DataFrame or Ibis table
+        The output of :func:`statistics_panel`.
+    plan : Plan
+        The plan.
+    gdp : pandas.DataFrame or None
+        ``region, year, gdp`` (yuan) for ``share_gdp``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The monitor table (sums in yuan / persons, shares and growth 0–1) plus ``status``.
     """
     from clusteratlas.analysis.panel import cluster_monitor
 
@@ -232,7 +290,24 @@ def _count(table: ir.Table) -> int:
 
 def covers(workspace: Any, plan: Plan, basis: Basis, region: str | None = None) -> bool:
     """Whether the workspace has data of ``basis`` inside ``region`` (default: the plan's):
-    firm-years of firms located there (registry) or industry-coded statistics (statistics)."""
+    firm-years of firms located there (registry) or industry-coded statistics (statistics).
+
+    Parameters
+    ----------
+    workspace : Workspace or source
+        An open workspace.
+    plan : Plan
+        The plan (its region is the default).
+    basis : {"registry", "statistics"}
+        The data basis asked about.
+    region : str or None
+        GB/T 2260 code; None = the plan's region.
+
+    Returns
+    -------
+    bool
+        Whether data of ``basis`` exists there.
+    """
     code = region or plan.region
     if basis == "registry":
         fy = workspace.table("firm_year")
@@ -248,7 +323,24 @@ def choose_basis(
     workspace: Any, plan: Plan, basis: Basis | None = None, region: str | None = None
 ) -> Basis:
     """``basis`` if given (checked), else the one that covers the plan region: the registry
-    when it does, else statistics. Raises :class:`WorkspaceError` saying what to import."""
+    when it does, else statistics. Raises :class:`WorkspaceError` saying what to import.
+
+    Parameters
+    ----------
+    workspace : Workspace or source
+        An open workspace.
+    plan : Plan
+        The plan.
+    basis : {"registry", "statistics"} or None
+        The basis asked for; None = chosen.
+    region : str or None
+        GB/T 2260 code; None = the plan's region.
+
+    Returns
+    -------
+    {"registry", "statistics"}
+        The basis to use.
+    """
     if basis not in (None, "registry", "statistics"):
         raise AnalysisError(f"basis must be 'registry' or 'statistics', got {basis!r}")
     code = region or plan.region
