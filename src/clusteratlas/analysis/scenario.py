@@ -168,6 +168,33 @@ def baseline(
     ``observations``: the plan region's observation actuals (``indicator, year, value``) for the
     high-end share of GDP and GDP. ``va_ratios``: value added / revenue per cluster (fraction).
     ``horizon``: last year (default: the plan's last target year).
+
+    Parameters
+    ----------
+    plan : Plan
+        The plan whose targets and clusters are simulated.
+    sizes : pandas.DataFrame
+        Cluster size series (value in yuan), as above.
+    tracked : pandas.DataFrame
+        The tracker's table.
+    observations : pandas.DataFrame or None
+        Observation actuals of the plan region (GDP in yuan, shares 0–1).
+    va_ratios : dict of str to float or None
+        Value added / revenue per cluster (share 0–1); a cluster without one takes the
+        median of the others (0.35 when none is given).
+    horizon : int or None
+        Last simulated year.
+    assumptions : Assumptions or None
+        Model assumptions; None = defaults.
+    n_sim : int
+        Number of simulated paths.
+    seed : int
+        Random seed.
+
+    Returns
+    -------
+    Baseline
+        The per-cluster starting points (yuan), growth and spread, and the paths' shocks.
     """
     assumptions = assumptions or Assumptions()
     end = int(horizon or max((t.year for t in plan.targets), default=2035))
@@ -297,7 +324,18 @@ def _series(observations: pd.DataFrame, indicator: str) -> pd.Series:
 
 
 def growth_weights(base: ClusterBase) -> np.ndarray:
-    """The weights ``w_t = exp(λ ε_t − λ²/2)`` of a fixed-growth path (mean 1, > 0)."""
+    """The weights ``w_t = exp(λ ε_t − λ²/2)`` of a fixed-growth path (mean 1, > 0).
+
+    Parameters
+    ----------
+    base : ClusterBase
+        One cluster's baseline.
+
+    Returns
+    -------
+    numpy.ndarray
+        Weights per path and year (dimensionless).
+    """
     sigma = base.trend.sigma
     lam = sigma / max(abs(base.trend.slope), sigma)
     eps = base.shocks / sigma
@@ -308,7 +346,22 @@ def cluster_paths(
     base: ClusterBase, scenario: Scenario, years: Sequence[int]
 ) -> tuple[np.ndarray, np.ndarray]:
     """``(values, project part)`` of one cluster in a scenario, shape ``(n_sim, len(years))``,
-    yuan. The cluster's latest actual year (if shown) takes the observed value."""
+    yuan. The cluster's latest actual year (if shown) takes the observed value.
+
+    Parameters
+    ----------
+    base : ClusterBase
+        One cluster's baseline.
+    scenario : Scenario
+        The scenario's adjustments.
+    years : sequence of int
+        The simulated years.
+
+    Returns
+    -------
+    tuple of (numpy.ndarray, numpy.ndarray)
+        Simulated values and their project part, yuan, shape ``(n_sim, len(years))``.
+    """
     adj = scenario.adjustment(base.cluster)
     if adj.growth is not None:
         factors = np.exp(math.log1p(adj.growth) * growth_weights(base))
@@ -356,7 +409,20 @@ class ScenarioRun:
 
 
 def run_one(base: Baseline, scenario: Scenario) -> ScenarioRun:
-    """Simulate every cluster of ``base`` under ``scenario``."""
+    """Simulate every cluster of ``base`` under ``scenario``.
+
+    Parameters
+    ----------
+    base : Baseline
+        The shared baseline.
+    scenario : Scenario
+        One scenario.
+
+    Returns
+    -------
+    ScenarioRun
+        Simulated revenue paths per cluster (yuan) and the derived series.
+    """
     values, added = {}, {}
     for cluster, cb in base.clusters.items():
         values[cluster], added[cluster] = cluster_paths(cb, scenario, base.years)
@@ -365,7 +431,20 @@ def run_one(base: Baseline, scenario: Scenario) -> ScenarioRun:
 
 def level_counts(base: Baseline, run: ScenarioRun) -> dict[str, np.ndarray]:
     """Per level id: the number of top-level clusters *at* that level (its highest level
-    reached) per path and year, ``(n_sim, years)``."""
+    reached) per path and year, ``(n_sim, years)``.
+
+    Parameters
+    ----------
+    base : Baseline
+        The shared baseline (levels and thresholds in yuan).
+    run : ScenarioRun
+        One scenario's simulation.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        Counts per level id, shape ``(n_sim, years)``.
+    """
     levels = base.plan.levels_desc()
     members = base.top_level()
     out = {lv: np.zeros((base.n_sim, len(base.years))) for lv, _ in levels}
@@ -383,6 +462,18 @@ def level_counts(base: Baseline, run: ScenarioRun) -> dict[str, np.ndarray]:
 
 
 def count_level(target: Target) -> str | None:
+    """The level id a count target counts clusters at (``万亿级`` → its level), or None.
+
+    Parameters
+    ----------
+    target : Target
+        A plan target.
+
+    Returns
+    -------
+    str or None
+        The level id when ``target`` counts clusters (unit ``count``) at a level, else None.
+    """
     ref = target.actual
     if target.unit != "count":
         return None
@@ -393,14 +484,42 @@ def count_level(target: Target) -> str | None:
 
 def hits(target: Target, samples: np.ndarray, integer: bool = False) -> np.ndarray:
     """Samples meeting the target (the tracker's :func:`~clusteratlas.analysis.targets.meeting`);
-    ranges count as reached at their lower edge."""
+    ranges count as reached at their lower edge.
+
+    Parameters
+    ----------
+    target : Target
+        A plan target (value in its canonical unit: yuan, fraction 0–1, count).
+    samples : numpy.ndarray
+        Simulated values in the same unit.
+    integer : bool
+        Compare as whole numbers (counts).
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean per sample.
+    """
     if target.comparator == "between":
         return meeting(samples, ">=", target.low, integer=integer)
     return meeting(samples, target.comparator, target.value, integer=integer)
 
 
 def target_rows(base: Baseline, run: ScenarioRun) -> list[dict[str, Any]]:
-    """Each plan target's probability and median in the scenario (see the module doc)."""
+    """Each plan target's probability and median in the scenario (see the module doc).
+
+    Parameters
+    ----------
+    base : Baseline
+        The shared baseline.
+    run : ScenarioRun
+        One scenario's simulation.
+
+    Returns
+    -------
+    list of dict
+        One row per target: probability (0–1) and median (the target's unit).
+    """
     year_index = {y: j for j, y in enumerate(base.years)}
     counts = level_counts(base, run)
     thresholds = dict(base.plan.levels_desc())
@@ -462,6 +581,28 @@ def share_effect(
     ``ρ`` (``local_supplier_share``) stays in the region and ``h`` (``high_end_share``) of that
     is itself high-end. ``S' = (S·G + Σ ΔVA (1 + (k−1)ρh)) / (G + Σ ΔVA (1 + (k−1)ρ))``.
     Fractions in and out; ``gdp`` and revenues in yuan.
+
+    Parameters
+    ----------
+    share : numpy.ndarray
+        High-end share of GDP before (0–1).
+    gdp : numpy.ndarray
+        GDP (yuan).
+    delta_revenue : dict of str to numpy.ndarray
+        Change of each cluster's revenue (yuan).
+    va_ratio : dict of str to float
+        Value added / revenue per cluster (0–1).
+    va_type1 : dict of str to float
+        Type-I value-added multiplier ``k`` per cluster (dimensionless).
+    local_supplier_share : float
+        ``ρ``, share 0–1 of suppliers' value added that stays in the region.
+    high_end_share : float
+        ``h``, share 0–1 of that local value added that is high-end.
+
+    Returns
+    -------
+    numpy.ndarray
+        The share of GDP after (0–1).
     """
     high = share * gdp
     total = gdp.copy()
@@ -535,7 +676,22 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 def run(base: Baseline, spec: ScenarioFile, *, solve_targets: bool = False) -> ScenarioResult:
     """Run every scenario of ``spec`` on ``base``: per-cluster p10/p50/p90 per year, counts per
     level, each target's probability; with ``solve_targets`` also
-    :func:`clusteratlas.analysis.scenario_solve.solve`."""
+    :func:`clusteratlas.analysis.scenario_solve.solve`.
+
+    Parameters
+    ----------
+    base : Baseline
+        The shared baseline.
+    spec : ScenarioFile
+        The scenarios (:func:`~clusteratlas.analysis.scenario_file.load_scenarios`).
+    solve_targets : bool
+        Also solve what it takes to reach the count targets.
+
+    Returns
+    -------
+    ScenarioResult
+        Tables per scenario (values in yuan, probabilities 0–1).
+    """
     target_parts, cluster_parts, count_parts, meta = [], [], [], []
     for scenario in spec.scenarios:
         result = run_one(base, scenario)
@@ -603,7 +759,19 @@ def _solve(base: Baseline) -> pd.DataFrame:
 
 def inputs_table(base: Baseline) -> pd.DataFrame:
     """Per cluster the inputs scenarios start from: ``cluster, basis, last_year, last_value
-    (yuan), trend_growth, sigma, va_ratio, va_type1, synthetic``."""
+    (yuan), trend_growth, sigma, va_ratio, va_type1, synthetic``.
+
+    Parameters
+    ----------
+    base : Baseline
+        The shared baseline.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per cluster (``last_value`` in yuan; growth, ``sigma`` and ratios as
+        fractions).
+    """
     return pd.DataFrame(
         [
             {
@@ -626,7 +794,26 @@ def reached_count(
     base: Baseline, counts: dict[str, np.ndarray], level: str, threshold: float, j: int
 ) -> np.ndarray:
     """Clusters at ``level`` *or above* per path in year index ``j`` (a count target of 万亿级
-    is met by clusters at that level; higher levels count too)."""
+    is met by clusters at that level; higher levels count too).
+
+    Parameters
+    ----------
+    base : Baseline
+        The shared baseline.
+    counts : dict of str to numpy.ndarray
+        :func:`level_counts` of a run.
+    level : str
+        Level id.
+    threshold : float
+        The level's threshold (yuan).
+    j : int
+        Year index.
+
+    Returns
+    -------
+    numpy.ndarray
+        Count per path.
+    """
     total = np.zeros(base.n_sim)
     for level_id, value in base.plan.levels_desc():
         if value >= threshold:
@@ -641,7 +828,22 @@ def cluster_sizes(plan: Plan, monitor: pd.DataFrame, observations: pd.DataFrame)
     """Each cluster's size series for scenarios (yuan): the tracker's choice
     (:func:`~clusteratlas.analysis.targets.cluster_series`: the real observed series where the
     plan maps one), falling back to the monitor's series where the real one has a single year
-    (no trend can be fitted to one point)."""
+    (no trend can be fitted to one point).
+
+    Parameters
+    ----------
+    plan : Plan
+        The plan.
+    monitor : pandas.DataFrame
+        The cluster monitor at the plan region (revenue in yuan).
+    observations : pandas.DataFrame
+        Canonical ``observation`` rows.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``cluster, year, value`` (yuan), ``synthetic``, ``basis``.
+    """
     from clusteratlas.analysis.targets import cluster_series
 
     chosen = cluster_series(plan, monitor=monitor, observations=observations)
@@ -667,7 +869,28 @@ def workspace_baseline(
 ) -> Baseline:
     """:func:`baseline` from a workspace: the cluster monitor at the plan region (sizes and
     value-added ratios of the latest year), the observation table (share of GDP, GDP) and the
-    tracker's table for the targets scenarios do not move."""
+    tracker's table for the targets scenarios do not move.
+
+    Parameters
+    ----------
+    workspace : Workspace or source
+        An open workspace.
+    plan : Plan
+        The plan.
+    horizon : int or None
+        Last simulated year.
+    assumptions : Assumptions or None
+        Model assumptions; None = defaults.
+    n_sim : int
+        Number of simulated paths.
+    seed : int
+        Random seed.
+
+    Returns
+    -------
+    Baseline
+        As :func:`baseline`.
+    """
     from clusteratlas.analysis.panel import workspace_monitor, workspace_targets
     from clusteratlas.analysis.targets import observation_actuals
 

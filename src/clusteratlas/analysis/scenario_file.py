@@ -141,6 +141,18 @@ def load_scenarios(source: str | Path | dict[str, Any], plan: Plan) -> ScenarioF
 
     Raises :class:`InputError` naming the scenario, field and value; unknown cluster and node
     ids list the valid ones.
+
+    Parameters
+    ----------
+    source : str, Path or dict
+        A path, YAML/JSON text or a mapping.
+    plan : Plan
+        The plan whose cluster and node ids the file may name.
+
+    Returns
+    -------
+    ScenarioFile
+        The checked scenarios (growth as fractions, money in yuan).
     """
     data, label = _read(source)
     try:

@@ -57,6 +57,22 @@ def required_growth(base: ClusterBase, threshold: float, year: int, confidence: 
 
     Reaching needs ``ln(1+g) · Σ w_t ≥ ln(threshold / latest)``; the answer uses the
     ``(1 − confidence)`` quantile of ``Σ w_t`` over the paths. 0 when already there.
+
+    Parameters
+    ----------
+    base : ClusterBase
+        One cluster's baseline (latest value in yuan).
+    threshold : float
+        The size to reach (yuan).
+    year : int
+        The year to reach it by.
+    confidence : float
+        Probability wanted (0–1).
+
+    Returns
+    -------
+    float
+        Growth per year (fraction).
     """
     if base.last_value >= threshold:
         return 0.0
@@ -78,6 +94,20 @@ def solve(base: Baseline, confidences: Sequence[float] = CONFIDENCES) -> pd.Data
     The per-cluster probability is raised together (bisection) until the joint probability of
     the count reaching the target's lower edge is at least ``confidence``; ``feasible`` is False
     when even 99.5 % per cluster or every candidate does not get there.
+
+    Parameters
+    ----------
+    base : Baseline
+        The shared baseline.
+    confidences : sequence of float
+        Probabilities wanted (0–1).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per count target × confidence × chosen cluster (``rank`` 0 and no cluster
+        when none is chosen): ``latest_value`` (yuan), growth rates (fractions),
+        ``probability`` reached (0–1) and ``feasible``.
     """
     rows: list[dict[str, Any]] = []
     thresholds = dict(base.plan.levels_desc())

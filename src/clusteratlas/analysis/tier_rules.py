@@ -92,7 +92,25 @@ _UNIT_ALIASES: dict[str, tuple[str, float]] = {
 
 
 def threshold_unit(unit: str) -> tuple[str, float]:
-    """``(canonical_unit, factor)`` for a threshold unit such as ``万元``, ``%`` or ``years``."""
+    """``(canonical_unit, factor)`` for a threshold unit such as ``万元``, ``%`` or ``years``.
+
+    Parameters
+    ----------
+    unit : str
+        A unit as written in a ruleset (``万元``, ``亿元``, ``%``, ``persons``, ``years``, …).
+
+    Returns
+    -------
+    tuple of (str, float)
+        The canonical unit (yuan, fraction, persons, years, …) and the factor into it.
+
+    Examples
+    --------
+    >>> threshold_unit("万元")
+    ('yuan', 10000.0)
+    >>> threshold_unit("%")
+    ('fraction', 0.01)
+    """
     if unit in _UNIT_ALIASES:
         return _UNIT_ALIASES[unit]
     return unit_factor(unit)
@@ -430,7 +448,18 @@ class Ruleset(_Model):
 
 
 def iter_nodes(node: Condition) -> list[Condition]:
-    """``node`` and all its descendants, ``when`` conditions included (pre-order)."""
+    """``node`` and all its descendants, ``when`` conditions included (pre-order).
+
+    Parameters
+    ----------
+    node : Condition
+        The root of a condition tree.
+
+    Returns
+    -------
+    list of Condition
+        The nodes in pre-order.
+    """
     out = [node]
     if node.when is not None:
         out.extend(iter_nodes(node.when))
@@ -442,7 +471,18 @@ def iter_nodes(node: Condition) -> list[Condition]:
 def criterion_names(nodes: Sequence[Condition]) -> dict[int, str]:
     """The name of every condition node (keyed by ``id(node)``), as ``failed`` reports it:
     its ``id``, else its input, score group, tier or kind, suffixed ``_2``, ``_3`` … when taken.
-    ``nodes`` is a tier's condition tree in pre-order (``when`` conditions excluded)."""
+    ``nodes`` is a tier's condition tree in pre-order (``when`` conditions excluded).
+
+    Parameters
+    ----------
+    nodes : sequence of Condition
+        A tier's condition tree in pre-order.
+
+    Returns
+    -------
+    dict of int to str
+        ``id(node)`` → criterion name.
+    """
     used = {n.id for n in nodes if n.id}
     names: dict[int, str] = {}
     for node in nodes:
@@ -460,7 +500,18 @@ def criterion_names(nodes: Sequence[Condition]) -> dict[int, str]:
 
 
 def ruleset_names() -> list[str]:
-    """Ids of the rulesets packaged with ClusterAtlas (``analysis/rulesets/*.yaml``)."""
+    """Ids of the rulesets packaged with ClusterAtlas (``analysis/rulesets/*.yaml``).
+
+    Returns
+    -------
+    list of str
+        Sorted ruleset ids.
+
+    Examples
+    --------
+    >>> "miit-2022" in ruleset_names()
+    True
+    """
     folder = resources.files("clusteratlas.analysis") / "rulesets"
     return sorted(p.name[: -len(".yaml")] for p in folder.iterdir() if p.name.endswith(".yaml"))
 
@@ -469,6 +520,16 @@ def load_ruleset(name_or_path: str | Path | Ruleset = DEFAULT_RULESET) -> Rulese
     """Load a packaged ruleset by id (``miit-2022``) or a YAML file by path.
 
     Raises :class:`PlanError` naming the file, the field and the rule broken.
+
+    Parameters
+    ----------
+    name_or_path : str, Path or Ruleset
+        A packaged ruleset id, a YAML path, or a ruleset (returned as is).
+
+    Returns
+    -------
+    Ruleset
+        The checked ruleset (thresholds in canonical units: yuan, persons, fraction 0–1).
     """
     if isinstance(name_or_path, Ruleset):
         return name_or_path
