@@ -59,6 +59,28 @@ def build_panel(
     ``"firm"`` keeps every firm under its own region (e.g. its district).
     ``years`` and ``region`` (a code; with ``"firm"`` geography its sub-regions are included)
     filter the rows.
+
+    Parameters
+    ----------
+    firms : pandas.DataFrame or Ibis table
+        Canonical ``firm`` rows.
+    firm_years : pandas.DataFrame or Ibis table
+        Canonical ``firm_year`` rows (revenue and value added in yuan, employees in persons).
+    plan : Plan
+        The plan whose clusters classify the firms.
+    measures : sequence of str
+        ``firm_year`` columns carried into the panel.
+    geography : {"plan", "firm"}
+        How firms' regions are reported (above).
+    years : sequence of int or None
+        Years kept; None = all.
+    region : str or None
+        GB/T 2260 code kept; None = all.
+
+    Returns
+    -------
+    Ibis table
+        The unexecuted panel, one row per firm × year × cluster (measures in their units).
     """
     f, _ = to_ibis(firms)
     fy, _ = to_ibis(firm_years)
@@ -92,7 +114,22 @@ def build_panel(
 
 
 def panel_from_workspace(workspace: Any, plan: Plan, **kwargs: Any) -> ir.Table:
-    """:func:`build_panel` on a workspace's ``firm`` and ``firm_year`` tables (lazy Ibis)."""
+    """:func:`build_panel` on a workspace's ``firm`` and ``firm_year`` tables (lazy Ibis).
+
+    Parameters
+    ----------
+    workspace : Workspace or source
+        An open workspace.
+    plan : Plan
+        The plan.
+    **kwargs
+        Passed to :func:`build_panel`.
+
+    Returns
+    -------
+    Ibis table
+        The unexecuted panel.
+    """
     try:
         firms = workspace.table("firm")
         firm_years = workspace.table("firm_year")
@@ -105,7 +142,20 @@ def panel_from_workspace(workspace: Any, plan: Plan, **kwargs: Any) -> ir.Table:
 
 def gdp_table(observations: Tabular, *, indicator: str = "gdp") -> pd.DataFrame:
     """``region, year, gdp`` (yuan) from an observation table: one GDP per region and year,
-    the same one the tracker uses (:func:`clusteratlas.analysis.shares.gdp_by_year`)."""
+    the same one the tracker uses (:func:`clusteratlas.analysis.shares.gdp_by_year`).
+
+    Parameters
+    ----------
+    observations : pandas.DataFrame or Ibis table
+        Canonical ``observation`` rows (GDP in yuan).
+    indicator : str
+        The GDP indicator name.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``region, year, gdp`` (yuan).
+    """
     from clusteratlas.analysis.shares import gdp_by_year
 
     return gdp_by_year(observations, indicator=indicator)
@@ -123,6 +173,22 @@ def cluster_monitor(
     One row per cluster × region × year: ``<measures>`` (yuan / persons), ``firms``, ``level``
     (plan level id or ``below``), ``share_gdp`` (value added / GDP, fraction; when ``gdp`` is
     given), ``<measure>_yoy`` growth (fraction) and ``lq``.
+
+    Parameters
+    ----------
+    panel : pandas.DataFrame or Ibis table
+        The panel (:func:`build_panel`).
+    plan : Plan
+        The plan whose levels (yuan) are applied.
+    gdp : pandas.DataFrame or None
+        ``region, year, gdp`` (yuan).
+    measures : sequence of str
+        Measures summed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The monitor table described above.
     """
     from clusteratlas.analysis.clusters import monitor
 
@@ -164,6 +230,28 @@ def with_crossings(
     ``region``: the one region the rows report). Returns ``(monitor rows with
     crossing_year/_p10/_p90, crossing_before, crossing_p_within (share of paths crossing
     within 30 years) and basis, crossings table)``.
+
+    Parameters
+    ----------
+    monitor_frame : pandas.DataFrame
+        The monitor table (revenue in yuan).
+    plan : Plan
+        The plan (top level threshold in yuan).
+    observations : pandas.DataFrame, Ibis table or None
+        Canonical ``observation`` rows holding the clusters' observed series.
+    synthetic : bool
+        Whether the monitor's data are synthetic.
+    n_sim : int
+        Simulated paths of the projection.
+    seed : int
+        Random seed.
+    region : str or None
+        The one region the rows report; None = the plan region.
+
+    Returns
+    -------
+    tuple of (pandas.DataFrame, pandas.DataFrame)
+        The monitor rows with the crossing columns, and the crossings table.
     """
     from clusteratlas.analysis.targets import cluster_crossings, cluster_series
 
@@ -188,7 +276,20 @@ def with_crossings(
 
 
 def datasets_synthetic(workspace: Any, table: str) -> tuple[list[str], bool]:
-    """The dataset ids in ``table`` and whether any of them is marked synthetic."""
+    """The dataset ids in ``table`` and whether any of them is marked synthetic.
+
+    Parameters
+    ----------
+    workspace : Workspace or source
+        An open workspace.
+    table : str
+        A canonical table name.
+
+    Returns
+    -------
+    tuple of (list of str, bool)
+        Dataset ids and whether any is synthetic.
+    """
     used = workspace.table(table).select("dataset").distinct().to_pandas()["dataset"]
     names = sorted(str(v) for v in used.dropna())
     info = workspace.datasets()
@@ -230,6 +331,32 @@ def workspace_monitor(
     basis with ``geography="plan"`` it picks the one region reported. Raises
     :class:`WorkspaceError` when the workspace holds no data of the basis, naming what to
     import.
+
+    Parameters
+    ----------
+    workspace : Workspace or source
+        An open workspace.
+    plan : Plan
+        The plan.
+    geography : {"plan", "firm"}
+        How firms' regions are reported (:func:`build_panel`).
+    years : sequence of int or None
+        Years kept; None = all.
+    region : str or None
+        GB/T 2260 code of the rows kept; None = all.
+    crossings : bool
+        Add the projected crossing of the top level.
+    n_sim : int
+        Simulated paths of the projection.
+    seed : int
+        Random seed.
+    basis : {"registry", "statistics"} or None
+        The data basis; None = chosen.
+
+    Returns
+    -------
+    tuple of (pandas.DataFrame, dict)
+        The monitor table (sums in yuan / persons, shares and growth 0–1) and its provenance.
     """
     from clusteratlas.analysis.shares import published_shares
     from clusteratlas.analysis.statistics import (
@@ -314,6 +441,27 @@ def workspace_targets(
     firm data or industry statistics, the monitor at the plan region on the basis that covers
     it (``cluster_size``/``cluster_count`` actuals, source ``cluster monitor (<basis>)``,
     flagged synthetic when the data are) and the ``firm_tag`` counts.
+
+    Parameters
+    ----------
+    workspace : Workspace or source
+        An open workspace.
+    plan : Plan
+        The plan whose targets are tracked.
+    as_of : int or None
+        Last year of actuals used; None = all.
+    n_sim : int
+        Simulated paths of the projection.
+    seed : int
+        Random seed.
+    monitor_frame : pandas.DataFrame or None
+        A monitor table already computed (saves recomputing it).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The tracker's table: one row per target (values in the target's unit: yuan, count,
+        share 0–1; probabilities 0–1).
     """
     from clusteratlas.analysis.targets import assemble_actuals, observation_actuals, track
 
@@ -360,7 +508,18 @@ def workspace_targets(
 def firm_data_complete(workspace: Any) -> bool:
     """True when every dataset in ``firm`` and ``firm_year`` declares ``coverage =
     'complete'`` (issue 12): only then do firm sums stand for the plan region. Partial
-    data (the default) never becomes a city-wide plan actual."""
+    data (the default) never becomes a city-wide plan actual.
+
+    Parameters
+    ----------
+    workspace : Workspace or source
+        An open workspace.
+
+    Returns
+    -------
+    bool
+        Whether the firm data declare complete coverage.
+    """
     names = {
         *datasets_synthetic(workspace, "firm")[0],
         *datasets_synthetic(workspace, "firm_year")[0],
@@ -384,7 +543,26 @@ def with_data_coverage(
     rows) of the same indicator in the latest year both exist ("your data covers X % of the
     facts"); NaN where they share no year. An official series a cluster maps as its
     ``observed`` measure (医药健康 → ``medicine_health_industry_scale``) is compared with that
-    cluster's firm sum."""
+    cluster's firm sum.
+
+    Parameters
+    ----------
+    tracked : pandas.DataFrame
+        The tracker's table.
+    plan : Plan
+        The plan.
+    monitor_frame : pandas.DataFrame
+        The monitor table (yuan).
+    synthetic : bool
+        Whether the firm data are synthetic.
+    official : pandas.DataFrame
+        Official actuals (values in the indicator's unit).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``tracked`` with ``data_coverage`` (share 0–1) and ``data_coverage_year``.
+    """
     from clusteratlas.analysis.targets import actual_key, monitor_actuals
     from clusteratlas.i18n import t as label
 
