@@ -162,7 +162,34 @@ def clusters(
     ``level``, ``share_gdp`` (fraction), ``revenue_yoy`` (fraction), ``lq``, the projected
     crossing year of the plan's top level, ``synthetic``, ``data_basis`` (``registry`` or
     ``statistics``; ``basis=None`` picks the one covering the plan region) and ``status``.
-    Latest year only unless ``year`` or ``all_years``."""
+    Latest year only unless ``year`` or ``all_years``.
+
+    Parameters
+    ----------
+    workspace : str, os.PathLike, Workspace or None
+        Workspace path or open workspace; None = the default workspace.
+    plan : str, Path or Plan
+        Built-in plan name, plan YAML path or a loaded plan.
+    year : int or None
+        Year shown; None = the latest (unless ``all_years``).
+    all_years : bool
+        Show every year.
+    region : str or None
+        GB/T 2260 code of the rows kept; None = all.
+    geography : {"plan", "firm"}
+        How firms' regions are reported (plan region vs every firm's own region).
+    n_sim : int
+        Simulated paths of the projection.
+    seed : int
+        Random seed.
+    basis : {"registry", "statistics"} or None
+        Data basis; None = the one covering the plan region.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The monitor table (yuan, persons, shares and growth as fractions 0–1).
+    """
     from clusteratlas.analysis.panel import workspace_monitor
 
     the_plan = _plan(plan)
@@ -193,7 +220,29 @@ def targets(
 ) -> pd.DataFrame:
     """The plan target tracker (``clusteratlas targets``): per target the latest actual,
     gap, required growth, projection (p10/p50/p90), probability of meeting it and status.
-    ``facts=True`` uses the packaged Beijing facts instead of the workspace."""
+    ``facts=True`` uses the packaged Beijing facts instead of the workspace.
+
+    Parameters
+    ----------
+    workspace : str, os.PathLike, Workspace or None
+        Workspace path or open workspace; None = the default workspace.
+    plan : str, Path or Plan
+        Built-in plan name, plan YAML path or a loaded plan.
+    as_of : int or None
+        Last year of actuals used; None = all.
+    facts : bool
+        Use the packaged Beijing facts instead of the workspace.
+    n_sim : int
+        Simulated paths of the projection.
+    seed : int
+        Random seed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per plan target (values in the target's unit: yuan, count, share 0–1;
+        probabilities 0–1).
+    """
     from clusteratlas.analysis.targets import assemble_actuals, track
 
     the_plan = _plan(plan)
@@ -219,7 +268,28 @@ def chains(
 ) -> pd.DataFrame:
     """Chain nodes in a region (``clusteratlas chains``): firms, revenue (yuan), growth,
     share of national, LQ, status (strong/present/weak/missing) and top firms; with
-    ``summary`` the per-chain coverage (same as :func:`coverage`)."""
+    ``summary`` the per-chain coverage (same as :func:`coverage`).
+
+    Parameters
+    ----------
+    workspace : str, os.PathLike, Workspace or None
+        Workspace path or open workspace; None = the default workspace.
+    plan : str, Path or Plan
+        Built-in plan name, plan YAML path or a loaded plan.
+    chain : str or None
+        One chain id; None = every chain of the plan.
+    region : str or None
+        GB/T 2260 region code; None = the plan's region.
+    year : int or None
+        Year; None = the latest with data.
+    summary : bool
+        Return the per-chain coverage instead of the nodes.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per chain node (revenue in yuan, growth and shares 0–1), or per chain.
+    """
     from clusteratlas.analysis import chains as chains_mod
 
     the_plan = _plan(plan)
@@ -247,7 +317,26 @@ def coverage(
     region: str | None = None,
     year: int | None = None,
 ) -> pd.DataFrame:
-    """Per chain: node counts by status and ``coverage`` (0–1) — ``chains --summary``."""
+    """Per chain: node counts by status and ``coverage`` (0–1) — ``chains --summary``.
+
+    Parameters
+    ----------
+    workspace : str, os.PathLike, Workspace or None
+        Workspace path or open workspace; None = the default workspace.
+    plan : str, Path or Plan
+        Built-in plan name, plan YAML path or a loaded plan.
+    chain : str or None
+        One chain id; None = every chain of the plan.
+    region : str or None
+        GB/T 2260 region code; None = the plan's region.
+    year : int or None
+        Year; None = the latest with data.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per chain: node counts by status and ``coverage`` (0–1).
+    """
     return chains(workspace, plan, chain=chain, region=region, year=year, summary=True)
 
 
@@ -262,7 +351,30 @@ def attract(
     limit: int = 20,
 ) -> pd.DataFrame:
     """Attraction candidates (招商) for a chain node (``clusteratlas attract``): firms outside
-    ``region`` with each score component (0–1) and the total score."""
+    ``region`` with each score component (0–1) and the total score.
+
+    Parameters
+    ----------
+    workspace : str, os.PathLike, Workspace or None
+        Workspace path or open workspace; None = the default workspace.
+    plan : str, Path or Plan
+        Built-in plan name, plan YAML path or a loaded plan.
+    chain : str
+        Chain id.
+    node : str
+        Node id of the chain.
+    region : str or None
+        GB/T 2260 region code; None = the plan's region.
+    year : int or None
+        Year; None = the latest with data.
+    limit : int
+        Most candidates returned.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Candidates best first (revenue in yuan, distance in km, components and score 0–1).
+    """
     from clusteratlas.analysis import chains as chains_mod
 
     the_plan = _plan(plan)
@@ -294,7 +406,28 @@ def regions(
     """Where each chain node's capacity sits across a region group (``clusteratlas
     regions``): revenue (yuan), firms, share of group, LQ, specialist and gap, on the firm
     registry or on statistics (``basis``; default: the one covering the plan region; column
-    ``data_basis``)."""
+    ``data_basis``).
+
+    Parameters
+    ----------
+    workspace : str, os.PathLike, Workspace or None
+        Workspace path or open workspace; None = the default workspace.
+    plan : str, Path or Plan
+        Built-in plan name, plan YAML path or a loaded plan.
+    group : str
+        Region group id (``jingjinji``).
+    chain : str or None
+        One chain id; None = every chain of the plan.
+    year : int or None
+        Year; None = the latest with data.
+    basis : {"registry", "statistics"} or None
+        Data basis; None = the one covering the plan region.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per chain node × member (revenue in yuan, share of group 0–1, LQ).
+    """
     from clusteratlas.analysis.regions import workspace_capacity
 
     the_plan = _plan(plan)
@@ -333,6 +466,38 @@ def ladder(
     (GB/T 2260; 110000 = all of Beijing, 110100 = the prefecture, else exact), ``status``
     (screen) and ``firm`` (firm id) filter; ``limit`` keeps the first rows (by firm id);
     ``lang`` names the tiers (default: the plan's language).
+
+    Parameters
+    ----------
+    workspace : str, os.PathLike, Workspace or None
+        Workspace path or open workspace; None = the default workspace.
+    plan : str, Path or Plan
+        Built-in plan name, plan YAML path or a loaded plan.
+    tier : str, list of str or None
+        Tier id(s) kept; None = all.
+    region : str or None
+        GB/T 2260 code filter; None = all.
+    year : int or None
+        Year; None = the latest with data.
+    view : {"screen", "gaps", "pipeline", "compare"}
+        Which table.
+    status : str or None
+        Keep one status (``screen``).
+    ruleset : str or None
+        Ruleset id or path; None = the plan's ``tier_ruleset``.
+    year_offset : int
+        Years between the data and the certified list (``compare``).
+    firm : str or None
+        Keep one firm id.
+    limit : int or None
+        Keep the first rows (by firm id); None = all.
+    lang : str or None
+        Language of the tier names (``zh``/``en``); None = the plan's.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The view's table (criteria in canonical units: yuan, persons, fraction 0–1).
     """
     from clusteratlas.analysis import ladder as ladder_mod
     from clusteratlas.analysis.tier_rules import load_ruleset
@@ -476,7 +641,37 @@ def complexity(
     diversity, ubiquity, eci, pci, density, coi, cog``), ``region`` (ECI per region) or
     ``industry`` (PCI per industry); the value column is named after ``indicator``;
     ``top`` keeps the first N rows per year. Refuses (AnalysisError, no table) when a year
-    has fewer than ``MIN_REGIONS`` regions or its ECI/PCI are not identified."""
+    has fewer than ``MIN_REGIONS`` regions or its ECI/PCI are not identified.
+
+    Parameters
+    ----------
+    workspace : str, os.PathLike, Workspace or None
+        Workspace path or open workspace; None = the default workspace.
+    plan : str, Path or Plan
+        Built-in plan name, plan YAML path or a loaded plan.
+    level : {"division", "group", "class"}
+        GB/T 4754 industry level (2, 3 or 4 digits).
+    year : int or None
+        Only this year; None = every year.
+    indicator : str
+        Size measure: a ``firm_year`` column (``revenue`` in yuan, ``employees`` in persons, …)
+        or an observation indicator.
+    region_level : {"province", "city", "district"}
+        The one region level (aliases ``prefecture``, ``county``).
+    source : {"auto", "firms", "observations"}
+        Data source; ``auto`` = firms when they hold ``indicator``, else observations.
+    by : {"pair", "region", "industry"}
+        Rows per region × industry, per region (ECI) or per industry (PCI).
+    rca_cutoff : float
+        RCA at or above which a region is specialised.
+    top : int or None
+        Rows kept per year; None = all.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The complexity table (value in the indicator's unit; indices dimensionless).
+    """
     from clusteratlas.analysis import complexity as cx
 
     lang = _plan(plan).lang
@@ -547,7 +742,39 @@ def opportunities(
     (``strategy`` first: low_hanging_fruit, balanced, long_jump), best first; ``name`` is
     the industry's name; ``top`` rows (None: all). ``region_level`` (province, city or
     district) defaults to the level of ``region``'s code (``110108`` → district); the
-    ranking is refused like :func:`complexity`'s."""
+    ranking is refused like :func:`complexity`'s.
+
+    Parameters
+    ----------
+    workspace : str, os.PathLike, Workspace or None
+        Workspace path or open workspace; None = the default workspace.
+    plan : str, Path or Plan
+        Built-in plan name, plan YAML path or a loaded plan.
+    region : str
+        GB/T 2260 code of the region ranked for.
+    level : {"division", "group", "class"}
+        GB/T 4754 industry level (2, 3 or 4 digits).
+    year : int or None
+        Year; None = the latest with data.
+    indicator : str
+        Size measure: a ``firm_year`` column (``revenue`` in yuan, ``employees`` in persons, …)
+        or an observation indicator.
+    region_level : str or None
+        ``province``, ``city`` or ``district``; None = the level of ``region``'s code.
+    source : {"auto", "firms", "observations"}
+        Data source; ``auto`` = firms when they hold ``indicator``, else observations.
+    strategy : str
+        Strategy ranked first (``low_hanging_fruit``, ``balanced``, ``long_jump``).
+    rca_cutoff : float
+        RCA at or above which a region is specialised.
+    top : int or None
+        Rows kept; None = all.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Industries best first (``density`` 0–1, ``pci``, ``cog``, scores and ranks).
+    """
     from clusteratlas.analysis.complexity import DEFAULT_STRATEGIES, MIN_REGIONS
     from clusteratlas.analysis.complexity import opportunities as opps
     from clusteratlas.errors import AnalysisError
@@ -598,7 +825,26 @@ def linkages(
 ) -> pd.DataFrame:
     """Input–output linkages (``clusteratlas linkages``) of a packaged IO table: per sector
     (or plan cluster) backward/forward linkage indices, quadrant, multipliers and service
-    intensity; output in yuan. Reads packaged tables only (the workspace is unused)."""
+    intensity; output in yuan. Reads packaged tables only (the workspace is unused).
+
+    Parameters
+    ----------
+    workspace : str, os.PathLike, Workspace or None
+        Workspace path or open workspace; None = the default workspace.
+    plan : str, Path or Plan
+        Built-in plan name, plan YAML path or a loaded plan.
+    table : str
+        Packaged IO table name.
+    by : {"sector", "cluster"}
+        Rows per IO sector or per plan cluster.
+    block : {"auto", "domestic", "total"}
+        Which flows of the table (domestic or total use); ``auto`` = the table's default.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Linkage indices (dimensionless), multipliers, service intensity; output in yuan.
+    """
     from clusteratlas.analysis.iotable import IOTable
     from clusteratlas.analysis.linkages import cluster_linkages
 
@@ -627,7 +873,28 @@ def scenario(
     Carlo. Returns a :class:`~clusteratlas.analysis.scenario.ScenarioResult`: ``targets``
     (probability, p50), ``clusters`` (revenue p10/p50/p90, yuan), ``counts`` (clusters per
     level), ``scenarios`` (what was run) and with ``solve`` the "what it takes" table;
-    ``result.to_dict()`` is the JSON shape of ``--format json``."""
+    ``result.to_dict()`` is the JSON shape of ``--format json``.
+
+    Parameters
+    ----------
+    file : str, Path, dict or ScenarioFile
+        The scenarios: a YAML/JSON path or text, a mapping or a parsed file.
+    workspace : str, os.PathLike, Workspace or None
+        Workspace path or open workspace; None = the default workspace.
+    plan : str, Path or Plan
+        Built-in plan name, plan YAML path or a loaded plan.
+    seed : int
+        Random seed.
+    n_sim : int
+        Simulated paths.
+    solve : bool
+        Also solve what it takes to reach the count targets.
+
+    Returns
+    -------
+    ScenarioResult
+        The tables described above (yuan, probabilities 0–1).
+    """
     from clusteratlas.analysis.scenario import run, workspace_baseline
     from clusteratlas.analysis.scenario_file import ScenarioFile, load_scenarios
 
@@ -660,7 +927,20 @@ def programs(workspace: Any = None, plan: PlanArg = DEFAULT_PLAN) -> pd.DataFram
     """The plan's programs (``clusteratlas programs``; the Beijing plan's eight projects 八大
     工程): one row per KPI — ``program, name_zh, name_en, kpi, target, actual, year, status``
     plus the KPI's names, unit, comparator, source, note and ``synthetic``. KPIs the data
-    cannot measure have ``status = not measurable`` and say what to import."""
+    cannot measure have ``status = not measurable`` and say what to import.
+
+    Parameters
+    ----------
+    workspace : str, os.PathLike, Workspace or None
+        Workspace path or open workspace; None = the default workspace.
+    plan : str, Path or Plan
+        Built-in plan name, plan YAML path or a loaded plan.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per program KPI (target and actual in the KPI's ``unit``).
+    """
     from clusteratlas.analysis.programs import workspace_programs
 
     the_plan = _plan(plan)
@@ -670,7 +950,20 @@ def programs(workspace: Any = None, plan: PlanArg = DEFAULT_PLAN) -> pd.DataFram
 
 def datasets(workspace: Any = None, plan: PlanArg = DEFAULT_PLAN) -> pd.DataFrame:
     """The workspace's dataset registry (``clusteratlas status``): ``name, kind, rows,
-    rejected, source_file, content_hash, imported_at, synthetic``."""
+    rejected, source_file, content_hash, imported_at, synthetic``.
+
+    Parameters
+    ----------
+    workspace : str, os.PathLike, Workspace or None
+        Workspace path or open workspace; None = the default workspace.
+    plan : str, Path or Plan
+        Unused (same parameters as every command).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per dataset (``rows`` a count).
+    """
     with _workspace(workspace) as ws:
         frame = ws.datasets()
     return frame.drop(columns=[c for c in ("columns", "table") if c in frame.columns])
@@ -678,7 +971,20 @@ def datasets(workspace: Any = None, plan: PlanArg = DEFAULT_PLAN) -> pd.DataFram
 
 def drop_dataset(dataset: str, workspace: str | os.PathLike[str] | None = None) -> dict[str, Any]:
     """Remove ``dataset`` and its rows from the workspace in one transaction
-    (``clusteratlas drop``): ``{"dataset", "kind", "table", "rows"}`` (rows removed)."""
+    (``clusteratlas drop``): ``{"dataset", "kind", "table", "rows"}`` (rows removed).
+
+    Parameters
+    ----------
+    dataset : str
+        Dataset id.
+    workspace : str, os.PathLike or None
+        Workspace path; None = the default workspace.
+
+    Returns
+    -------
+    dict
+        ``dataset``, ``kind``, ``table`` and ``rows`` removed.
+    """
     from clusteratlas.workspace import default_path, open_workspace
 
     path = Path(workspace) if workspace is not None else default_path()
@@ -695,7 +1001,18 @@ def drop_dataset(dataset: str, workspace: str | os.PathLike[str] | None = None) 
 
 
 def workspace_mtime(workspace: str | os.PathLike[str] | None) -> float:
-    """Modification time of a workspace file and its WAL (for result caches)."""
+    """Modification time of a workspace file and its WAL (for result caches).
+
+    Parameters
+    ----------
+    workspace : str, os.PathLike or None
+        Workspace path; None = the default workspace.
+
+    Returns
+    -------
+    float
+        Latest modification time (seconds since the epoch; 0.0 when absent).
+    """
     path = workspace_path(workspace)
     times = [p.stat().st_mtime for p in (path, path.with_name(path.name + ".wal")) if p.exists()]
     return max(times) if times else 0.0

@@ -117,6 +117,21 @@ def keyword_alternatives(keywords: Sequence[str]) -> dict[str, list[str]]:
     (人工智能 + 智能网联 → 人工智能网联, up to :data:`MAX_ALTERNATIVE_CHARS` characters),
     and every alternative stands for all keywords that are substrings of it. Then a keyword
     occurs in a text exactly when it is contained in one of the scan's matches.
+
+    Parameters
+    ----------
+    keywords : sequence of str
+        The keywords of the rules (Chinese text).
+
+    Returns
+    -------
+    dict of str to list of str
+        Each scan alternative → the keywords it contains.
+
+    Examples
+    --------
+    >>> keyword_alternatives(["人工智能", "智能网联"])["人工智能网联"]
+    ['人工智能', '智能网联']
     """
     words = sorted({w for w in keywords if w})
     found = set(words)
@@ -138,7 +153,22 @@ def keyword_alternatives(keywords: Sequence[str]) -> dict[str, list[str]]:
 @ibis.udf.scalar.builtin
 def regexp_extract_all(text: str, pattern: str, group: int) -> list[str]:  # type: ignore[empty-body]
     """Every match of ``pattern`` in ``text`` (capture ``group``): a DuckDB and Spark SQL
-    built-in of the same name and arguments."""
+    built-in of the same name and arguments.
+
+    Parameters
+    ----------
+    text : str
+        The text searched.
+    pattern : str
+        Regular expression.
+    group : int
+        Capture group returned.
+
+    Returns
+    -------
+    list of str
+        The matches, left to right, not overlapping.
+    """
 
 
 def _keyword_matches(
@@ -233,6 +263,22 @@ def match_members(
     ``scope`` (经营范围) for keyword rules. Returns one row per firm × member with ``rule``
     (the strongest matching rule, see module docstring) — pandas in, pandas out; Ibis in,
     Ibis out.
+
+    Parameters
+    ----------
+    firms : pandas.DataFrame or Ibis table
+        Canonical ``firm`` rows.
+    members : sequence of (str, MemberRules)
+        Member ids and their rules.
+    firm_id : str
+        Firm id column.
+    member_column : str
+        Name of the output column holding the member id.
+
+    Returns
+    -------
+    pandas.DataFrame or Ibis table
+        Firm × member rows, the kind of ``firms`` (a building block of lazy pipelines).
     """
     table, was_pandas = to_ibis(firms)
     require_columns(table, [firm_id, "industry"], "classify")
@@ -284,6 +330,21 @@ def classify_firms(firms: Tabular, plan: Plan, *, firm_id: str = "firm_id") -> T
 
     Aggregate clusters (``includes``) receive the distinct firms of the clusters they include
     (``'*'``: all non-aggregate clusters), with rule ``includes:<cluster>`` of the first one.
+
+    Parameters
+    ----------
+    firms : pandas.DataFrame or Ibis table
+        Canonical ``firm`` rows (``firm_id, industry`` and optionally ``name``, ``scope``).
+    plan : Plan
+        The plan whose clusters classify the firms.
+    firm_id : str
+        Firm id column.
+
+    Returns
+    -------
+    pandas.DataFrame or Ibis table
+        ``firm_id, cluster, rule`` rows, the kind of ``firms``: the lazy monitor panel composes
+        it (docs/DESIGN.md, "Analysis contract").
     """
     table, was_pandas = to_ibis(firms)
     direct: list[tuple[str, MemberRules]] = [(c.id, c) for c in plan.clusters if not c.includes]
