@@ -194,7 +194,8 @@ def targets(
     """The plan target tracker (``clusteratlas targets``): per target the latest actual,
     gap, required growth, projection (p10/p50/p90), probability of meeting it and status.
     ``facts=True`` uses the packaged Beijing facts instead of the workspace."""
-    from clusteratlas.analysis.targets import assemble_actuals, track
+    from clusteratlas.analysis.actuals import assemble_actuals
+    from clusteratlas.analysis.targets import track
 
     the_plan = _plan(plan)
     if facts:

@@ -165,7 +165,7 @@ def with_crossings(
     crossing_year/_p10/_p90, crossing_before, crossing_p_within (share of paths crossing
     within 30 years) and basis, crossings table)``.
     """
-    from clusteratlas.analysis.targets import cluster_crossings, cluster_series
+    from clusteratlas.analysis.crossings import cluster_crossings, cluster_series
 
     series = cluster_series(
         plan,
@@ -315,7 +315,8 @@ def workspace_targets(
     it (``cluster_size``/``cluster_count`` actuals, source ``cluster monitor (<basis>)``,
     flagged synthetic when the data are) and the ``firm_tag`` counts.
     """
-    from clusteratlas.analysis.targets import assemble_actuals, observation_actuals, track
+    from clusteratlas.analysis.actuals import assemble_actuals, observation_actuals
+    from clusteratlas.analysis.targets import track
 
     observations = workspace.table("observation").to_pandas()
     synthetic = True
@@ -385,7 +386,7 @@ def with_data_coverage(
     facts"); NaN where they share no year. An official series a cluster maps as its
     ``observed`` measure (医药健康 → ``medicine_health_industry_scale``) is compared with that
     cluster's firm sum."""
-    from clusteratlas.analysis.targets import actual_key, monitor_actuals
+    from clusteratlas.analysis.actuals import actual_key, monitor_actuals
     from clusteratlas.i18n import t as label
 
     firm = monitor_actuals(monitor_frame, plan, synthetic=synthetic)

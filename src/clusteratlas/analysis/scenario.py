@@ -32,8 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from clusteratlas.analysis.scenario_file import Assumptions, Scenario, ScenarioFile
-from clusteratlas.analysis.targets import (
+from clusteratlas.analysis.projection import (
     Trend,
     at_least,
     draw_increments,
@@ -42,6 +41,7 @@ from clusteratlas.analysis.targets import (
     meeting,
     simulate_paths,
 )
+from clusteratlas.analysis.scenario_file import Assumptions, Scenario, ScenarioFile
 from clusteratlas.errors import AnalysisError
 from clusteratlas.model.plan import Plan, Target
 
@@ -392,7 +392,7 @@ def count_level(target: Target) -> str | None:
 
 
 def hits(target: Target, samples: np.ndarray, integer: bool = False) -> np.ndarray:
-    """Samples meeting the target (the tracker's :func:`~clusteratlas.analysis.targets.meeting`);
+    """Samples meeting the target (the tracker's :func:`~clusteratlas.analysis.projection.meeting`);
     ranges count as reached at their lower edge."""
     if target.comparator == "between":
         return meeting(samples, ">=", target.low, integer=integer)
@@ -642,7 +642,7 @@ def cluster_sizes(plan: Plan, monitor: pd.DataFrame, observations: pd.DataFrame)
     (:func:`~clusteratlas.analysis.targets.cluster_series`: the real observed series where the
     plan maps one), falling back to the monitor's series where the real one has a single year
     (no trend can be fitted to one point)."""
-    from clusteratlas.analysis.targets import cluster_series
+    from clusteratlas.analysis.crossings import cluster_series
 
     chosen = cluster_series(plan, monitor=monitor, observations=observations)
     counts = chosen.groupby("cluster")["year"].nunique()
@@ -668,8 +668,8 @@ def workspace_baseline(
     """:func:`baseline` from a workspace: the cluster monitor at the plan region (sizes and
     value-added ratios of the latest year), the observation table (share of GDP, GDP) and the
     tracker's table for the targets scenarios do not move."""
+    from clusteratlas.analysis.actuals import observation_actuals
     from clusteratlas.analysis.panel import workspace_monitor, workspace_targets
-    from clusteratlas.analysis.targets import observation_actuals
 
     monitor, provenance = workspace_monitor(workspace, plan, crossings=False)
     observations = workspace.table("observation").to_pandas()

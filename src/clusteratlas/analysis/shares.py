@@ -78,7 +78,7 @@ def published_shares(
     """``share_gdp_published`` for each monitor row: the published share of GDP of the row's
     cluster (its ``observed['share_gdp']`` indicator) in the row's year at ``region``; NaN
     where none is published."""
-    from clusteratlas.analysis.targets import observation_actuals
+    from clusteratlas.analysis.actuals import observation_actuals
 
     indicators = {c.id: c.observed["share_gdp"] for c in plan.clusters if "share_gdp" in c.observed}
     if not indicators or monitor_frame.empty:
