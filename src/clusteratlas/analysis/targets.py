@@ -167,8 +167,26 @@ def satisfied(
 ) -> bool:
     """True when *every* true value consistent with the actual satisfies the target.
 
-    ``bound``: ``=`` exact; ``>`` the true value exceeds ``value`` (a lower bound); ``<`` it is
-    below ``value``; ``range``: it lies in ``actual_low..actual_high``.
+    Parameters
+    ----------
+    comparator : {">=", "<=", "between", "track"}
+        The target's comparator (``track`` is never satisfied).
+    value : float
+        The actual, in the target's unit (yuan, fraction, count).
+    bound : {"=", ">", "<", "range"}
+        ``=`` exact; ``>`` the true value exceeds ``value`` (a lower bound); ``<`` it is below
+        ``value``; ``range``: it lies in ``actual_low..actual_high``.
+    target : float, optional
+        Goal of ``>=``/``<=``.
+    low, high : float, optional
+        Range of ``between``.
+    actual_low, actual_high : float, optional
+        The actual's range (``bound="range"``).
+
+    Returns
+    -------
+    bool
+        Whether the target is met whatever the true value within the bound.
     """
     if (
         bound == "range"
@@ -196,7 +214,18 @@ def satisfied(
 
 
 def status_for(probability: float) -> str:
-    """``on track`` (≥ 0.7), ``at risk`` (0.3–0.7) or ``off track`` (< 0.3)."""
+    """The status a probability of meeting the target implies.
+
+    Parameters
+    ----------
+    probability : float
+        Probability of meeting the target by its year, a fraction 0–1.
+
+    Returns
+    -------
+    str
+        ``on track`` (≥ :data:`ON_TRACK`), ``at risk`` (≥ :data:`AT_RISK`) or ``off track``.
+    """
     if probability >= ON_TRACK:
         return "on track"
     if probability >= AT_RISK:
