@@ -5,6 +5,7 @@ only: every module imports alone in a fresh interpreter, no import cycle runs th
 from __future__ import annotations
 
 import ast
+import os
 import subprocess
 import sys
 from functools import cache
@@ -100,8 +101,13 @@ def _cycle_through(start: str, modules: set[str]) -> list[str] | None:
 
 @pytest.mark.parametrize("module", ROOMS + WEB)
 def test_imports_alone_in_a_fresh_interpreter(module: str) -> None:
+    path = os.pathsep.join(p for p in (str(SRC.parent), os.environ.get("PYTHONPATH")) if p)
     done = subprocess.run(
-        [sys.executable, "-c", f"import {module}"], capture_output=True, text=True, check=False
+        [sys.executable, "-c", f"import {module}"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PYTHONPATH": path},  # this checkout's package, wherever it is
     )
     assert done.returncode == 0, done.stderr
 
