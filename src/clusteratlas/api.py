@@ -243,7 +243,8 @@ def targets(
         One row per plan target (values in the target's unit: yuan, count, share 0–1;
         probabilities 0–1).
     """
-    from clusteratlas.analysis.targets import assemble_actuals, track
+    from clusteratlas.analysis.actuals import assemble_actuals
+    from clusteratlas.analysis.targets import track
 
     the_plan = _plan(plan)
     if facts:

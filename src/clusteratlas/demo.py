@@ -160,8 +160,8 @@ def run_demo(
     scaled down, see SYNTHETIC.md); ``years``:
     panel years of the registry (default 2018–2024, e.g. ``"2018-2020"`` for a quick run).
     """
+    from clusteratlas.analysis.crossings import cluster_crossings, cluster_series
     from clusteratlas.analysis.panel import workspace_monitor, workspace_targets
-    from clusteratlas.analysis.targets import cluster_crossings, cluster_series
     from clusteratlas.model.plan import load_plan
     from clusteratlas.report.full import build_report, write_full_html
     from clusteratlas.web.precompute import precompute
@@ -244,7 +244,7 @@ def _with_fact_rows(targets: pd.DataFrame, region: str) -> pd.DataFrame:
 def cited_facts(plan: Any, observations: pd.DataFrame) -> pd.DataFrame:
     """The real observations the report relies on: every target's observation series, the
     clusters' observed series and GDP, with their facts_official.csv rows."""
-    from clusteratlas.analysis.targets import actual_key
+    from clusteratlas.analysis.actuals import actual_key
 
     wanted = {actual_key(t.actual) for t in plan.targets if t.actual.kind == "observation"}
     wanted |= {ind for c in plan.clusters for ind in c.observed.values()}

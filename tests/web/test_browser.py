@@ -4,6 +4,7 @@ Screenshots go to test-artifacts/web/."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -63,10 +64,21 @@ def page(browser, server):  # type: ignore[no-untyped-def]
     context.close()
 
 
+def _wait_until(pg, expression: str, seconds: float = 180) -> None:  # type: ignore[no-untyped-def]
+    """Poll ``expression`` from the test side: ``page.wait_for_function`` polls with ``eval``
+    inside the page, which the dashboard's CSP (``script-src 'self'``) refuses as soon as the
+    first check is false."""
+    deadline = time.monotonic() + seconds
+    while not pg.evaluate(expression):
+        assert time.monotonic() < deadline, f"not true after {seconds:g} s: {expression}"
+        pg.wait_for_timeout(100)
+
+
 def _charts_rendered(pg) -> int:  # type: ignore[no-untyped-def]
-    pg.wait_for_function(
+    _wait_until(
+        pg,
         "document.querySelectorAll('.chart').length === "
-        "document.querySelectorAll('.chart[data-rendered]').length"
+        "document.querySelectorAll('.chart[data-rendered]').length",
     )
     pg.wait_for_timeout(300)
     return int(

@@ -223,7 +223,7 @@ def with_crossings(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Add the projected year each cluster crosses the plan's top level (1万亿元).
 
-    Crossing years (:func:`~clusteratlas.analysis.targets.cluster_crossings`: observed
+    Crossing years (:func:`~clusteratlas.analysis.crossings.cluster_crossings`: observed
     crossings, the plan's ``reached`` facts, never a parent after its child) come from the
     cluster's real observed series where the plan maps one (``Cluster.observed``) and
     ``observations`` has it, else from the monitor's own sizes at the plan region (or
@@ -253,7 +253,7 @@ def with_crossings(
     tuple of (pandas.DataFrame, pandas.DataFrame)
         The monitor rows with the crossing columns, and the crossings table.
     """
-    from clusteratlas.analysis.targets import cluster_crossings, cluster_series
+    from clusteratlas.analysis.crossings import cluster_crossings, cluster_series
 
     series = cluster_series(
         plan,
@@ -463,7 +463,8 @@ def workspace_targets(
         The tracker's table: one row per target (values in the target's unit: yuan, count,
         share 0–1; probabilities 0–1).
     """
-    from clusteratlas.analysis.targets import assemble_actuals, observation_actuals, track
+    from clusteratlas.analysis.actuals import assemble_actuals, observation_actuals
+    from clusteratlas.analysis.targets import track
 
     observations = workspace.table("observation").to_pandas()
     synthetic = True
@@ -539,7 +540,7 @@ def with_data_coverage(
     official: pd.DataFrame,
 ) -> pd.DataFrame:
     """Add ``data_coverage`` and ``data_coverage_year``: the firm data's sum as a fraction of
-    the official actual (``official``: :func:`~clusteratlas.analysis.targets.observation_actuals`
+    the official actual (``official``: :func:`~clusteratlas.analysis.actuals.observation_actuals`
     rows) of the same indicator in the latest year both exist ("your data covers X % of the
     facts"); NaN where they share no year. An official series a cluster maps as its
     ``observed`` measure (医药健康 → ``medicine_health_industry_scale``) is compared with that
@@ -563,7 +564,7 @@ def with_data_coverage(
     pandas.DataFrame
         ``tracked`` with ``data_coverage`` (share 0–1) and ``data_coverage_year``.
     """
-    from clusteratlas.analysis.targets import actual_key, monitor_actuals
+    from clusteratlas.analysis.actuals import actual_key, monitor_actuals
     from clusteratlas.i18n import t as label
 
     firm = monitor_actuals(monitor_frame, plan, synthetic=synthetic)

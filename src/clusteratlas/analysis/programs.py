@@ -107,7 +107,7 @@ class ProgramInputs:
 
     @cached_property
     def observations(self) -> pd.DataFrame:
-        from clusteratlas.analysis.targets import observation_actuals
+        from clusteratlas.analysis.actuals import observation_actuals
 
         if not self.counts.get("observation"):
             return pd.DataFrame(columns=["indicator", "year", "value"])

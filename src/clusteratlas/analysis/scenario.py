@@ -32,8 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from clusteratlas.analysis.scenario_file import Assumptions, Scenario, ScenarioFile
-from clusteratlas.analysis.targets import (
+from clusteratlas.analysis.projection import (
     Trend,
     at_least,
     draw_increments,
@@ -42,6 +41,7 @@ from clusteratlas.analysis.targets import (
     meeting,
     simulate_paths,
 )
+from clusteratlas.analysis.scenario_file import Assumptions, Scenario, ScenarioFile
 from clusteratlas.errors import AnalysisError
 from clusteratlas.model.plan import Plan, Target
 
@@ -162,7 +162,7 @@ def baseline(
     """The shared baseline of all scenarios.
 
     ``sizes``: ``cluster, year, value (yuan), synthetic, basis`` (one series per cluster, e.g.
-    :func:`clusteratlas.analysis.targets.cluster_series`; clusters with fewer than two positive
+    :func:`clusteratlas.analysis.crossings.cluster_series`; clusters with fewer than two positive
     values are left out and listed in ``excluded``). ``tracked``: the tracker's table
     (:func:`~clusteratlas.analysis.targets.track`) for the targets scenarios cannot move.
     ``observations``: the plan region's observation actuals (``indicator, year, value``) for the
@@ -483,7 +483,7 @@ def count_level(target: Target) -> str | None:
 
 
 def hits(target: Target, samples: np.ndarray, integer: bool = False) -> np.ndarray:
-    """Samples meeting the target (the tracker's :func:`~clusteratlas.analysis.targets.meeting`);
+    """Samples meeting the target (the tracker's :func:`~clusteratlas.analysis.projection.meeting`);
     ranges count as reached at their lower edge.
 
     Parameters
@@ -500,6 +500,7 @@ def hits(target: Target, samples: np.ndarray, integer: bool = False) -> np.ndarr
     numpy.ndarray
         Boolean per sample.
     """
+    ranges count as reached at their lower edge."""
     if target.comparator == "between":
         return meeting(samples, ">=", target.low, integer=integer)
     return meeting(samples, target.comparator, target.value, integer=integer)
@@ -826,7 +827,7 @@ def reached_count(
 
 def cluster_sizes(plan: Plan, monitor: pd.DataFrame, observations: pd.DataFrame) -> pd.DataFrame:
     """Each cluster's size series for scenarios (yuan): the tracker's choice
-    (:func:`~clusteratlas.analysis.targets.cluster_series`: the real observed series where the
+    (:func:`~clusteratlas.analysis.crossings.cluster_series`: the real observed series where the
     plan maps one), falling back to the monitor's series where the real one has a single year
     (no trend can be fitted to one point).
 
@@ -844,7 +845,7 @@ def cluster_sizes(plan: Plan, monitor: pd.DataFrame, observations: pd.DataFrame)
     pandas.DataFrame
         ``cluster, year, value`` (yuan), ``synthetic``, ``basis``.
     """
-    from clusteratlas.analysis.targets import cluster_series
+    from clusteratlas.analysis.crossings import cluster_series
 
     chosen = cluster_series(plan, monitor=monitor, observations=observations)
     counts = chosen.groupby("cluster")["year"].nunique()
@@ -891,8 +892,8 @@ def workspace_baseline(
     Baseline
         As :func:`baseline`.
     """
+    from clusteratlas.analysis.actuals import observation_actuals
     from clusteratlas.analysis.panel import workspace_monitor, workspace_targets
-    from clusteratlas.analysis.targets import observation_actuals
 
     monitor, provenance = workspace_monitor(workspace, plan, crossings=False)
     observations = workspace.table("observation").to_pandas()

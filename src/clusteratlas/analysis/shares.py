@@ -140,7 +140,7 @@ def published_shares(
     pandas.Series
         The published share (0–1) per row of ``monitor_frame``, NaN where none.
     """
-    from clusteratlas.analysis.targets import observation_actuals
+    from clusteratlas.analysis.actuals import observation_actuals
 
     indicators = {c.id: c.observed["share_gdp"] for c in plan.clusters if "share_gdp" in c.observed}
     if not indicators or monitor_frame.empty:

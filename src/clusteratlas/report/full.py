@@ -85,7 +85,7 @@ def build_report(
     provenance appendix. Results the dashboard has precomputed for this workspace
     (:mod:`clusteratlas.web.precompute`) are read instead of computed again.
     """
-    from clusteratlas.analysis.targets import cluster_crossings, cluster_series
+    from clusteratlas.analysis.crossings import cluster_crossings, cluster_series
     from clusteratlas.web.precompute import Store, params
     from clusteratlas.workspace import Workspace, default_path, open_workspace
 
@@ -319,7 +319,7 @@ def target_history(
     actual came: the published observations of its indicator at the plan region (for a
     cluster size, the cluster's observed indicator), or the cluster monitor (synthetic firm
     data) when that is the actual's source."""
-    from clusteratlas.analysis.targets import actual_key
+    from clusteratlas.analysis.actuals import actual_key
 
     source = dict(zip(targets["target_id"].astype(str), targets["actual_source"], strict=True))
     clusters = {c.id: c for c in plan.clusters}

@@ -34,7 +34,7 @@ class ReportData:
 
     ``targets``: :func:`~clusteratlas.analysis.targets.track` output; ``monitor``: the
     cluster monitor rows (with ``crossing_year``… and ``synthetic``); ``crossings``:
-    :func:`~clusteratlas.analysis.targets.cluster_crossings` output with ``basis``;
+    :func:`~clusteratlas.analysis.crossings.cluster_crossings` output with ``basis``;
     ``facts``: the real observations cited (``indicator, region, year, value, unit, bound,
     source, source_row, note``); ``datasets``: the workspace dataset registry;
     ``provenance``: ``plan, engine, seed, n_sim, workspace`` and anything else to list.
@@ -83,7 +83,23 @@ def _year(value: Any) -> str:
     return "—" if is_missing(value) else str(int(value))
 
 
-def _target_text(row: pd.Series, lang: str) -> str:
+def target_text(row: pd.Series, lang: str) -> str:
+    """A target as people read it: "≥ 1万亿元", "≤ 30%", a range "4–5" or "tracked".
+
+    Parameters
+    ----------
+    row : pandas.Series
+        A row of :func:`clusteratlas.analysis.targets.track` (``comparator, unit,
+        target_value, target_low, target_high``; values in canonical units: yuan, fractions,
+        counts).
+    lang : {"zh", "en"}
+        Language.
+
+    Returns
+    -------
+    str
+        The comparator and the value(s) in display units (亿元/万亿元, %).
+    """
     unit = str(row["unit"])
     if row["comparator"] == "between":
         return (
@@ -128,7 +144,7 @@ def target_rows(targets: pd.DataFrame, lang: str, plan: Plan | None = None) -> l
             {
                 "id": row["target_id"],
                 "name": row[name],
-                "target": _target_text(row, lang),
+                "target": target_text(row, lang),
                 "year": _year(row["year"]),
                 "latest": latest,
                 "latest_year": _year(row["latest_year"]),

@@ -5,35 +5,57 @@ same parameters as the JSON routes, so a page and ``/api/<command>`` show the sa
 and embeds the ECharts options as JSON; map outlines are fetched from ``/api/maps/{name}``.
 Every page takes ``?lang=zh|en`` (default: the plan's language) and links the JSON routes
 it shows.
+
+:func:`register_pages` adds the HTML error pages and one router per area (plan board,
+clusters, chains, ladder, opportunities); the handlers share a :class:`Pages` (state, plan,
+templates, the store of precomputed results). :func:`page_env`, :func:`page_lang` and
+:func:`render_page` are shared with :mod:`clusteratlas.web.planner`.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from typing import TYPE_CHECKING, Any
+import re
+from typing import Any
 from urllib.parse import quote, urlencode
 
 import pandas as pd
-from fastapi import FastAPI, Query, Request
+from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from clusteratlas.analysis.facts import official_quote
+from clusteratlas.i18n import region_names as district_names
 from clusteratlas.i18n import t
+from clusteratlas.model.plan import Plan
 from clusteratlas.report import charts
+from clusteratlas.report.html import format_value, target_text
 from clusteratlas.units import format_money, format_share, is_missing
+from clusteratlas.web.maps import region_names
 from clusteratlas.web.precompute import Store, params
-
-if TYPE_CHECKING:
-    from clusteratlas.model.plan import Plan
-    from clusteratlas.web.app import State
+from clusteratlas.web.state import State
+from clusteratlas.web.validation import (
+    CODE_PATTERN,
+    FIRM_ID_PATTERN,
+    ID_PATTERN,
+    ApiError,
+    check_chain,
+    check_cluster,
+    check_table,
+)
 
 log = logging.getLogger("clusteratlas.web")
 
-_params = params
 
+def page_env() -> Environment:
+    """The Jinja2 environment of the dashboard templates (filters ``money``, ``pct``, ``num``).
 
-def _env() -> Environment:
+    Returns
+    -------
+    jinja2.Environment
+        Autoescaping, strict about undefined names.
+    """
     env = Environment(
         loader=PackageLoader("clusteratlas.web", "templates"),
         autoescape=select_autoescape(["html", "j2"]),
@@ -62,16 +84,50 @@ def _numf(v: Any, digits: int = 2) -> str:
     return f"{float(v):,.{digits}f}"
 
 
-def _lang(request: Request, state: State) -> str:
-    lang = request.query_params.get("lang") or state.plan.lang
+def page_lang(request: Request, plan: Plan) -> str:
+    """The page's language: ``?lang=zh|en``, else the plan's (``zh`` for anything else).
+
+    Parameters
+    ----------
+    request : Request
+        The page request.
+    plan : Plan
+        The app's plan.
+
+    Returns
+    -------
+    str
+        ``zh`` or ``en``.
+    """
+    lang = request.query_params.get("lang") or plan.lang
     return lang if lang in ("zh", "en") else "zh"
 
 
-def _render(
+def render_page(
     env: Environment, plan: Plan, request: Request, template: str, lang: str, **context: Any
 ) -> HTMLResponse:
-    """Render ``template`` in ``lang`` with the plan, the language switch and the page's
-    ``context`` (``synthetic`` defaults to False: no synthetic-data banner)."""
+    """Render a dashboard template with the plan, the language switch and the page's context.
+
+    Parameters
+    ----------
+    env : jinja2.Environment
+        From :func:`page_env`.
+    plan : Plan
+        The app's plan.
+    request : Request
+        The page request (its path and query build the language switch).
+    template : str
+        Template file name.
+    lang : {"zh", "en"}
+        Language.
+    **context
+        The page's variables; ``synthetic`` defaults to False (no synthetic-data banner).
+
+    Returns
+    -------
+    HTMLResponse
+        The page.
+    """
     query = dict(request.query_params)
     switch = {**query, "lang": "en" if lang == "zh" else "zh"}
     synthetic = context.pop("synthetic", False)
@@ -90,65 +146,87 @@ def _render(
     return HTMLResponse(html)
 
 
-def register_pages(app: FastAPI, state: State) -> None:
-    """Add the dashboard pages to ``app``."""
-    env = _env()
-    plan = state.plan
-    store = Store(state.workspace, plan)
-    app.state.pages_store = store
+def synthetic_of(*frames: pd.DataFrame) -> bool:
+    """Whether any of the frames has a row from synthetic data (the page shows a banner)."""
+    return any("synthetic" in f.columns and bool(f["synthetic"].astype(bool).any()) for f in frames)
 
-    def run(command: str, **parameters: Any) -> pd.DataFrame:
+
+class Preparing(Exception):
+    """A page's data is still being computed in the background (``serve`` just started)."""
+
+
+class Pages:
+    """What the page handlers share: the app's state and plan, the templates and the store
+    of precomputed results."""
+
+    def __init__(self, app: FastAPI, state: State) -> None:
+        self.app = app
+        self.state = state
+        self.plan = state.plan
+        self.env = page_env()
+        self.store = Store(state.workspace, state.plan)
+
+    def run(self, command: str, **parameters: Any) -> pd.DataFrame:
         """The stored result (precomputed off the request path) or the app's cached one.
 
         While ``serve`` is still computing the store in the background, a result that is
         neither stored nor cached is not computed on the request: :class:`Preparing` makes
         the page say so (and reload itself) instead of keeping the visitor waiting."""
-        frame = store.get(command, parameters)
+        frame = self.store.get(command, parameters)
         if frame is not None:
             return frame
-        warming = getattr(app.state, "pages_warming", None)
-        key = (command, tuple(sorted(parameters.items())), state.version())
-        if warming is not None and warming.is_alive() and key not in state.cache:
+        warming = getattr(self.app.state, "pages_warming", None)
+        key = (command, tuple(sorted(parameters.items())), self.state.version())
+        if warming is not None and warming.is_alive() and key not in self.state.cache:
             raise Preparing(command)
-        return state.run(command, **parameters)
+        return self.state.run(command, **parameters)
 
-    def render(request: Request, template: str, lang: str, **context: Any) -> HTMLResponse:
-        return _render(env, plan, request, template, lang, **context)
+    def lang(self, request: Request) -> str:
+        """The page's language (:func:`page_lang`)."""
+        return page_lang(request, self.plan)
 
-    def synthetic_of(*frames: pd.DataFrame) -> bool:
-        return any(
-            "synthetic" in f.columns and bool(f["synthetic"].astype(bool).any()) for f in frames
+    def render(self, request: Request, template: str, lang: str, **context: Any) -> HTMLResponse:
+        """The page rendered (:func:`render_page`)."""
+        return render_page(self.env, self.plan, request, template, lang, **context)
+
+    def firm_ids(self, names: list[str]) -> dict[str, str]:
+        """Firm name → firm id (the first match) for linking chain leaders."""
+        if not names:
+            return {}
+        every = self.store.screened(
+            columns=["firm_id", "firm_name"], filters=[("firm_name", "in", list(names))]
+        )
+        if every is not None:
+            hits = every.drop_duplicates("firm_name")
+            return dict(zip(hits["firm_name"], hits["firm_id"], strict=True))
+        from clusteratlas.workspace import open_workspace
+
+        with open_workspace(self.state.workspace, read_only=True) as ws:
+            firm = ws.table("firm")
+            hits = firm.filter(firm.name.isin(names)).select("name", "firm_id").to_pandas()
+        hits = hits.drop_duplicates("name")
+        return dict(zip(hits["name"].astype(str), hits["firm_id"].astype(str), strict=True))
+
+    def eligible_firms(self) -> pd.DataFrame:
+        """Eligible firm × tier rows of the latest year (from the stored screening of every
+        firm when there is one)."""
+        rows = self.store.screened(
+            columns=["firm_id", "firm_name", "region", "tier", "rank", "status", "synthetic"],
+            filters=[("status", "==", "eligible")],
+        )
+        return (
+            rows if rows is not None else self.run("ladder", **params("ladder", status="eligible"))
         )
 
-    # ------------------------------------------------------------------ error pages
-    @app.middleware("http")
-    async def html_errors(request: Request, call_next: Any) -> Any:
-        """Dashboard pages answer a bad parameter or a missing page with an HTML page in the
-        page's language (the JSON routes under /api keep their JSON errors)."""
-        path = request.url.path
-        if path.startswith(("/api", "/static")):
-            return await call_next(request)
-        try:
-            response = await call_next(request)
-        except Exception:
-            log.exception("internal error on %s", path)
-            return error_page(request, 500, "")
-        if response.status_code < 400 or "json" not in response.headers.get("content-type", ""):
-            return response
-        body = b"".join([chunk async for chunk in response.body_iterator])
-        try:
-            detail = str(json.loads(body).get("error", ""))
-        except ValueError:
-            detail = body.decode("utf-8", "replace")
-        return error_page(request, response.status_code, detail)
+    def firm_rows(self, firm_id: str) -> pd.DataFrame:
+        """One firm's screening rows: a filtered read of the stored screening, else a
+        screening of that firm only."""
+        rows = self.store.firm_rows(firm_id)
+        return rows if rows is not None else self.run("ladder", **params("ladder", firm=firm_id))
 
-    @app.exception_handler(Preparing)
-    async def preparing_page(request: Request, exc: Preparing) -> HTMLResponse:
-        lang = _lang(request, state)
-        return render(request, "preparing.html.j2", lang, api_links=[])
-
-    def error_page(request: Request, status: int, detail: str) -> HTMLResponse:
-        lang = _lang(request, state)
+    def error_page(self, request: Request, status: int, detail: str) -> HTMLResponse:
+        """An HTML error page in the page's language for a status and the JSON error text."""
+        lang = self.lang(request)
         if status == 404 and not detail.startswith(("no ", "工作区")):
             message = t("web.error.not_found", lang)
         elif status == 500:
@@ -157,7 +235,7 @@ def register_pages(app: FastAPI, state: State) -> None:
             message = t("web.error.bad_param", lang).format(name=detail.split(":", 1)[0])
         else:
             message = detail
-        page = render(
+        page = self.render(
             request,
             "error.html.j2",
             lang,
@@ -169,11 +247,67 @@ def register_pages(app: FastAPI, state: State) -> None:
         page.status_code = status
         return page
 
-    # ------------------------------------------------------------------ plan board
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+
+def register_pages(app: FastAPI, state: State) -> None:
+    """Add the dashboard pages to an app.
+
+    Parameters
+    ----------
+    app : FastAPI
+        The app (its ``state.pages_store`` is set to the store of precomputed results).
+    state : State
+        The app's state.
+    """
+    pages = Pages(app, state)
+    app.state.pages_store = pages.store
+    _add_error_pages(app, pages)
+    for area in (
+        _plan_routes,
+        _cluster_routes,
+        _chain_routes,
+        _ladder_routes,
+        _opportunity_routes,
+    ):
+        app.include_router(area(pages))
+
+
+def _add_error_pages(app: FastAPI, pages: Pages) -> None:
+    """Dashboard pages answer a bad parameter or a missing page with an HTML page in the
+    page's language (the JSON routes under /api keep their JSON errors)."""
+
+    @app.middleware("http")
+    async def html_errors(request: Request, call_next: Any) -> Any:
+        path = request.url.path
+        if path.startswith(("/api", "/static")):
+            return await call_next(request)
+        try:
+            response = await call_next(request)
+        except Exception:
+            log.exception("internal error on %s", path)
+            return pages.error_page(request, 500, "")
+        if response.status_code < 400 or "json" not in response.headers.get("content-type", ""):
+            return response
+        body = b"".join([chunk async for chunk in response.body_iterator])
+        try:
+            detail = str(json.loads(body).get("error", ""))
+        except ValueError:
+            detail = body.decode("utf-8", "replace")
+        return pages.error_page(request, response.status_code, detail)
+
+    async def preparing_page(request: Request, exc: Exception) -> HTMLResponse:
+        return pages.render(request, "preparing.html.j2", pages.lang(request), api_links=[])
+
+    app.add_exception_handler(Preparing, preparing_page)
+
+
+def _plan_routes(pages: Pages) -> APIRouter:
+    """The plan board ``/``."""
+    routes = APIRouter()
+
+    @routes.get("/", response_class=HTMLResponse, include_in_schema=False)
     def plan_board(request: Request) -> HTMLResponse:
-        lang = _lang(request, state)
-        targets = run("targets", **_params("targets"))
+        lang = pages.lang(request)
+        targets = pages.run("targets", **params("targets"))
         name = "name_zh" if lang == "zh" else "name_en"
         rows = []
         projections = []
@@ -183,7 +317,7 @@ def register_pages(app: FastAPI, state: State) -> None:
                 {
                     "id": r["target_id"],
                     "name": r[name],
-                    "target": _target_text(r, lang),
+                    "target": target_text(r, lang),
                     "year": int(r["year"]),
                     # a bound stays a bound: ">3万亿元", never "3万亿元"
                     "actual": _value(r["latest_value"], unit, lang, r.get("latest_bound")),
@@ -198,7 +332,7 @@ def register_pages(app: FastAPI, state: State) -> None:
             )
             if str(r["comparator"]) != "track":
                 projections.append({"id": f"proj{i}", "option": charts.target_projection(r, lang)})
-        return render(
+        return pages.render(
             request,
             "plan.html.j2",
             lang,
@@ -209,20 +343,24 @@ def register_pages(app: FastAPI, state: State) -> None:
             api_links=["/api/targets"],
         )
 
-    # ------------------------------------------------------------------ clusters
-    @app.get("/clusters", response_class=HTMLResponse, include_in_schema=False)
+    return routes
+
+
+def _cluster_routes(pages: Pages) -> APIRouter:
+    """``/clusters``: the 2441 tree, portfolio, trends and maps."""
+    routes = APIRouter()
+    plan = pages.plan
+
+    @routes.get("/clusters", response_class=HTMLResponse, include_in_schema=False)
     def clusters_page(
         request: Request,
-        cluster: str | None = Query(None, pattern=r"^[A-Za-z0-9_\-]{1,64}$"),
+        cluster: str | None = Query(None, pattern=ID_PATTERN),
         x: str = Query("lq", pattern=r"^(lq|share)$"),
     ) -> HTMLResponse:
-        lang = _lang(request, state)
-        from clusteratlas.web.app import _check_cluster
-        from clusteratlas.web.maps import region_names
-
-        _check_cluster(plan, cluster)
-        monitor = run("clusters", **_params("clusters", all_years=True))
-        districts = run("clusters", **_params("clusters", all_years=True, geography="firm"))
+        lang = pages.lang(request)
+        check_cluster(plan, cluster)
+        monitor = pages.run("clusters", **params("clusters", all_years=True))
+        districts = pages.run("clusters", **params("clusters", all_years=True, geography="firm"))
         chosen = cluster or next(c.id for c in plan.clusters if c.group != "aggregate")
         names = charts.cluster_names(plan, lang)
         latest = (
@@ -238,7 +376,7 @@ def register_pages(app: FastAPI, state: State) -> None:
             lang,
             unit=t("web.unit.yi", lang),
         )
-        capacity = run("regions", **_params("regions"))
+        capacity = pages.run("regions", **params("regions"))
         own = _cluster_chains(plan, chosen)
         chain_names = {c.id: (c.name_zh if lang == "zh" else c.name_en) for c in plan.chains}
         if own:
@@ -260,7 +398,7 @@ def register_pages(app: FastAPI, state: State) -> None:
             unit=t("web.unit.yi", lang),
         )
         tree = _cluster_tree(plan, monitor, lang)
-        return render(
+        return pages.render(
             request,
             "clusters.html.j2",
             lang,
@@ -282,11 +420,18 @@ def register_pages(app: FastAPI, state: State) -> None:
             ],
         )
 
-    # ------------------------------------------------------------------ chains
-    @app.get("/chains", response_class=HTMLResponse, include_in_schema=False)
+    return routes
+
+
+def _chain_routes(pages: Pages) -> APIRouter:
+    """``/chains``, ``/chains/{chain}`` and ``/chains/{chain}/{node}``."""
+    routes = APIRouter()
+    plan = pages.plan
+
+    @routes.get("/chains", response_class=HTMLResponse, include_in_schema=False)
     def chains_page(request: Request) -> HTMLResponse:
-        lang = _lang(request, state)
-        cov = run("coverage", **_params("coverage"))
+        lang = pages.lang(request)
+        cov = pages.run("coverage", **params("coverage"))
         chain_names = {c.id: (c.name_zh if lang == "zh" else c.name_en) for c in plan.chains}
         rows = [
             {
@@ -298,7 +443,7 @@ def register_pages(app: FastAPI, state: State) -> None:
             }
             for _, r in cov.iterrows()
         ]
-        return render(
+        return pages.render(
             request,
             "chains.html.j2",
             lang,
@@ -309,13 +454,11 @@ def register_pages(app: FastAPI, state: State) -> None:
             api_links=["/api/coverage"],
         )
 
-    @app.get("/chains/{chain}", response_class=HTMLResponse, include_in_schema=False)
+    @routes.get("/chains/{chain}", response_class=HTMLResponse, include_in_schema=False)
     def chain_page(request: Request, chain: str) -> HTMLResponse:
-        lang = _lang(request, state)
-        from clusteratlas.web.app import _check_chain
-
-        _check_chain(plan, chain)
-        nodes = run("chains", **_params("chains"))
+        lang = pages.lang(request)
+        check_chain(plan, chain)
+        nodes = pages.run("chains", **params("chains"))
         graph = charts.chain_graph(
             nodes, plan, chain, lang, link=f"/chains/{chain}/{{node}}?lang={lang}"
         )
@@ -336,7 +479,7 @@ def register_pages(app: FastAPI, state: State) -> None:
             for _, r in sub.iterrows()
         ]
         the_chain = plan.chain(chain)
-        return render(
+        return pages.render(
             request,
             "chain.html.j2",
             lang,
@@ -350,32 +493,30 @@ def register_pages(app: FastAPI, state: State) -> None:
             api_links=[f"/api/chains?chain={chain}"],
         )
 
-    @app.get("/chains/{chain}/{node}", response_class=HTMLResponse, include_in_schema=False)
+    @routes.get("/chains/{chain}/{node}", response_class=HTMLResponse, include_in_schema=False)
     def node_page(request: Request, chain: str, node: str) -> HTMLResponse:
-        lang = _lang(request, state)
-        from clusteratlas.web.app import _check_chain
-
-        _check_chain(plan, chain, node)
-        nodes = run("chains", **_params("chains"))
+        lang = pages.lang(request)
+        check_chain(plan, chain, node)
+        nodes = pages.run("chains", **params("chains"))
         row = nodes[(nodes["chain"] == chain) & (nodes["node"] == node)]
         info = row.iloc[0].to_dict() if len(row) else {}
-        cands = run("attract", **_params("attract", chain=chain, node=node))
+        cands = pages.run("attract", **params("attract", chain=chain, node=node))
         the_chain = plan.chain(chain)
         the_node = next(n for n in the_chain.nodes if n.id == node)
         leaders = [f for f in str(info.get("top_firms", "") or "").split("、") if f]
-        ids = firm_ids(leaders)
+        ids = pages.firm_ids(leaders)
         candidates = [
             {
                 "rank": int(r["rank"]),
                 "name": r["name"],
                 "firm_id": r["firm_id"],
-                "region": _district_names(lang).get(str(r["region"]), r["region"]),
+                "region": district_names(lang).get(str(r["region"]), r["region"]),
                 "revenue": _money(r["revenue"], lang),
                 "score": _numf(r["score"], 3),
             }
             for _, r in cands.iterrows()
         ]
-        return render(
+        return pages.render(
             request,
             "node.html.j2",
             lang,
@@ -396,55 +537,29 @@ def register_pages(app: FastAPI, state: State) -> None:
             api_links=[f"/api/chains?chain={chain}", f"/api/attract?chain={chain}&node={node}"],
         )
 
-    def firm_ids(names: list[str]) -> dict[str, str]:
-        """Firm name → firm id (the first match) for linking chain leaders."""
-        if not names:
-            return {}
-        every = store.screened(
-            columns=["firm_id", "firm_name"], filters=[("firm_name", "in", list(names))]
-        )
-        if every is not None:
-            hits = every.drop_duplicates("firm_name")
-            return dict(zip(hits["firm_name"], hits["firm_id"], strict=True))
-        from clusteratlas.workspace import open_workspace
+    return routes
 
-        with open_workspace(state.workspace, read_only=True) as ws:
-            firm = ws.table("firm")
-            hits = firm.filter(firm.name.isin(names)).select("name", "firm_id").to_pandas()
-        hits = hits.drop_duplicates("name")
-        return dict(zip(hits["name"].astype(str), hits["firm_id"].astype(str), strict=True))
 
-    # ------------------------------------------------------------------ ladder
-    def eligible_firms() -> pd.DataFrame:
-        """Eligible firm × tier rows of the latest year (from the stored screening of every
-        firm when there is one)."""
-        rows = store.screened(
-            columns=["firm_id", "firm_name", "region", "tier", "rank", "status", "synthetic"],
-            filters=[("status", "==", "eligible")],
-        )
-        return rows if rows is not None else run("ladder", **_params("ladder", status="eligible"))
+def _ladder_routes(pages: Pages) -> APIRouter:
+    """``/ladder`` and ``/ladder/firm/{firm_id}``."""
+    routes = APIRouter()
+    plan = pages.plan
 
-    def firm_rows(firm_id: str) -> pd.DataFrame:
-        """One firm's screening rows: a filtered read of the stored screening, else a
-        screening of that firm only."""
-        rows = store.firm_rows(firm_id)
-        return rows if rows is not None else run("ladder", **_params("ladder", firm=firm_id))
-
-    @app.get("/ladder", response_class=HTMLResponse, include_in_schema=False)
+    @routes.get("/ladder", response_class=HTMLResponse, include_in_schema=False)
     def ladder_page(
         request: Request, year: int | None = Query(None, ge=1949, le=2100)
     ) -> HTMLResponse:
-        lang = _lang(request, state)
-        pipe = run("ladder", **_params("ladder", view="pipeline"))
+        lang = pages.lang(request)
+        pipe = pages.run("ladder", **params("ladder", view="pipeline"))
         names = charts.tier_names(plan.tier_ruleset, lang)
-        screened = eligible_firms()
+        screened = pages.eligible_firms()
         firms = (
             screened.sort_values(["rank"], ascending=False)
             .drop_duplicates("firm_id")
             .sort_values(["rank", "firm_id"], ascending=[False, True])
             .head(50)
         )
-        districts = _district_names(lang)
+        districts = district_names(lang)
         rows = [
             {
                 "firm_id": r["firm_id"],
@@ -454,7 +569,7 @@ def register_pages(app: FastAPI, state: State) -> None:
             }
             for _, r in firms.iterrows()
         ]
-        return render(
+        return pages.render(
             request,
             "ladder.html.j2",
             lang,
@@ -465,19 +580,16 @@ def register_pages(app: FastAPI, state: State) -> None:
             api_links=["/api/ladder?view=pipeline", "/api/ladder?status=eligible"],
         )
 
-    @app.get("/ladder/firm/{firm_id}", response_class=HTMLResponse, include_in_schema=False)
+    @routes.get("/ladder/firm/{firm_id}", response_class=HTMLResponse, include_in_schema=False)
     def firm_page(request: Request, firm_id: str) -> HTMLResponse:
-        lang = _lang(request, state)
-        import re
-
+        lang = pages.lang(request)
         from clusteratlas.analysis import ladder as ladder_mod
         from clusteratlas.analysis.tier_rules import load_ruleset
         from clusteratlas.i18n.criteria import criterion_text, input_label, missing_text
-        from clusteratlas.web.app import FIRM_ID_PATTERN, ApiError
 
         if not re.match(FIRM_ID_PATTERN, firm_id):
             raise ApiError(t("web.error.firm_id", lang).format(id=firm_id), 422)
-        screened = firm_rows(firm_id)
+        screened = pages.firm_rows(firm_id)
         if screened.empty:
             raise ApiError(t("web.error.no_firm", lang).format(id=firm_id), 404)
         rs = load_ruleset(plan.tier_ruleset)
@@ -515,13 +627,13 @@ def register_pages(app: FastAPI, state: State) -> None:
         ]
         first = screened.iloc[0]
         region = str(first["region"])
-        return render(
+        return pages.render(
             request,
             "firm.html.j2",
             lang,
             firm_id=firm_id,
             name=first["firm_name"],
-            region=_district_names(lang).get(region, region),
+            region=district_names(lang).get(region, region),
             year=int(first["year"]),
             tiers=tiers,
             gaps=gap_rows,
@@ -532,20 +644,23 @@ def register_pages(app: FastAPI, state: State) -> None:
             ],
         )
 
-    # ------------------------------------------------------------------ opportunities
-    @app.get("/opportunities", response_class=HTMLResponse, include_in_schema=False)
+    return routes
+
+
+def _opportunity_routes(pages: Pages) -> APIRouter:
+    """``/opportunities``: what a district could develop next."""
+    routes = APIRouter()
+
+    @routes.get("/opportunities", response_class=HTMLResponse, include_in_schema=False)
     def opportunities_page(
         request: Request,
-        region: str = Query("110108", pattern=r"^[0-9]{6}$"),
-        table: str = Query("china-2020-42", pattern=r"^[A-Za-z0-9_\-]{1,64}$"),
+        region: str = Query("110108", pattern=CODE_PATTERN),
+        table: str = Query("china-2020-42", pattern=ID_PATTERN),
     ) -> HTMLResponse:
-        lang = _lang(request, state)
-        from clusteratlas.web.app import _check_table
-        from clusteratlas.web.maps import region_names
-
-        _check_table(table)
-        opps = run("opportunities", **_params("opportunities", region=region, top=None))
-        link = run("linkages", **_params("linkages", table=table))
+        lang = pages.lang(request)
+        check_table(table)
+        opps = pages.run("opportunities", **params("opportunities", region=region, top=None))
+        link = pages.run("linkages", **params("linkages", table=table))
         rows = [
             {
                 "rank": int(r["rank_balanced"]),
@@ -558,7 +673,7 @@ def register_pages(app: FastAPI, state: State) -> None:
             for _, r in opps.sort_values("rank_balanced").head(20).iterrows()
         ]
         districts = region_names("beijing")
-        return render(
+        return pages.render(
             request,
             "opportunities.html.j2",
             lang,
@@ -572,24 +687,16 @@ def register_pages(app: FastAPI, state: State) -> None:
             api_links=[f"/api/opportunities?region={region}", f"/api/linkages?table={table}"],
         )
 
+    return routes
+
 
 def _value(v: Any, unit: str, lang: str, bound: Any = None) -> str:
-    from clusteratlas.report.html import format_value
-
     return format_value(v, unit, lang, None if is_missing(bound) else str(bound))
-
-
-def _target_text(row: pd.Series, lang: str) -> str:
-    from clusteratlas.report.html import _target_text as text
-
-    return text(row, lang)
 
 
 def _source_link(source: Any) -> dict[str, str]:
     """The actual's source as ``{'url', 'quote'}``: the official page first (the tracker's
     sources come from the packaged facts), its quoted sentence shown on hover."""
-    from clusteratlas.analysis.facts import official_quote
-
     first = "" if is_missing(source) else str(source).split(" ")[0]
     url = first if first.startswith(("http://", "https://")) else ""
     return {"url": url, "quote": official_quote(url) if url else ""}
@@ -628,17 +735,6 @@ def _cluster_tree(plan: Any, monitor: pd.DataFrame, lang: str) -> list[dict[str,
             }
         )
     return [{"group": g, "clusters": cs} for g, cs in groups.items()]
-
-
-class Preparing(Exception):
-    """A page's data is still being computed in the background (``serve`` just started)."""
-
-
-def _district_names(lang: str) -> dict[str, str]:
-    """Region code → name in ``lang`` (the packaged region table)."""
-    from clusteratlas.i18n import region_names
-
-    return region_names(lang)
 
 
 def _cluster_chains(plan: Any, cluster: str) -> list[str]:

@@ -1,9 +1,9 @@
 """The scenario planner and the programs board on the web: ``POST /api/scenario``,
 ``GET /api/programs`` and the pages ``/scenario`` and ``/programs``.
 
-Registered on the app by :func:`register_planner` (one call in :func:`clusteratlas.web.app.
-create_app`). ``POST /api/scenario`` takes a scenario file as the request body (YAML or JSON,
-at most :data:`MAX_BODY` bytes; query ``seed``, ``n_sim``, ``solve``) and returns the JSON of
+One router (:func:`router`) included by :func:`clusteratlas.web.app.create_app`.
+``POST /api/scenario`` takes a scenario file as the request body (YAML or JSON, at most
+:data:`MAX_BODY` bytes; query ``seed``, ``n_sim``, ``solve``) and returns the JSON of
 ``clusteratlas scenario --format json``; it only reads the workspace. The ``/scenario`` page is
 a form (growth sliders per cluster, one project, or a whole YAML file) whose result is rendered
 on the server from the same function.
@@ -13,18 +13,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
-from fastapi import FastAPI, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from clusteratlas.errors import ClusterAtlasError, InputError, WorkspaceError
 from clusteratlas.i18n import t
-
-if TYPE_CHECKING:
-    from clusteratlas.web.app import State
+from clusteratlas.web.pages import page_env, page_lang, render_page
+from clusteratlas.web.state import State
+from clusteratlas.web.validation import ApiError
 
 #: Largest scenario file accepted by ``POST /api/scenario`` (bytes).
 MAX_BODY = 256 * 1024
@@ -33,8 +33,20 @@ MAX_BODY = 256 * 1024
 SLIDER_MIN, SLIDER_MAX = -10, 20
 
 
-def register_planner(app: FastAPI, state: State) -> None:
-    """Add the scenario and programs routes and pages to ``app``."""
+def router(state: State) -> APIRouter:
+    """The scenario and programs routes and pages over an app's state.
+
+    Parameters
+    ----------
+    state : State
+        The app's state (workspace, plan, cache).
+
+    Returns
+    -------
+    APIRouter
+        ``POST /api/scenario``, ``GET /api/programs``, ``/programs`` and ``/scenario``.
+    """
+    routes = APIRouter()
     plan = state.plan
 
     def scenario_result(body: str, seed: int, n_sim: int, solve: bool) -> Any:
@@ -81,7 +93,7 @@ def register_planner(app: FastAPI, state: State) -> None:
         state.cache.put(key, result)
         return result
 
-    @app.post("/api/scenario", tags=["analyses"])
+    @routes.post("/api/scenario", tags=["analyses"])
     async def scenario_route(
         request: Request,
         seed: int = Query(0, ge=0, le=2**31 - 1),
@@ -91,8 +103,6 @@ def register_planner(app: FastAPI, state: State) -> None:
         """Run a scenario file (the request body, YAML or JSON) on the workspace: ``{"scenarios",
         "targets", "clusters", "counts"[, "solve"]}`` as ``clusteratlas scenario --format json``.
         Read-only; money in yuan, probabilities and growth as fractions."""
-        from clusteratlas.web.app import ApiError
-
         raw = await request.body()
         if len(raw) > MAX_BODY:
             raise ApiError(f"scenario file larger than {MAX_BODY // 1024} KB", 413)
@@ -106,24 +116,22 @@ def register_planner(app: FastAPI, state: State) -> None:
         text = json.dumps(result.to_dict(), ensure_ascii=False)
         return Response(text.encode("utf-8"), media_type="application/json")
 
-    @app.get("/api/programs", tags=["analyses"])
+    @routes.get("/api/programs", tags=["analyses"])
     async def programs_route() -> Response:
         """The plan's programs (八大工程) with each KPI's target, actual, year and status."""
         return await state.run_json("programs")
 
     # ------------------------------------------------------------------ pages
-    from clusteratlas.web.pages import _env, _lang, _render
-
-    env = _env()
+    env = page_env()
 
     def render(request: Request, template: str, lang: str, **context: Any) -> HTMLResponse:
-        return _render(env, plan, request, template, lang, **context)
+        return render_page(env, plan, request, template, lang, **context)
 
-    @app.get("/programs", response_class=HTMLResponse, include_in_schema=False)
+    @routes.get("/programs", response_class=HTMLResponse, include_in_schema=False)
     def programs_page(request: Request) -> HTMLResponse:
         from clusteratlas.report.programs import programs_context
 
-        lang = _lang(request, state)
+        lang = page_lang(request, plan)
         table = state.run("programs")
         return render(
             request,
@@ -134,9 +142,9 @@ def register_planner(app: FastAPI, state: State) -> None:
             api_links=["/api/programs"],
         )
 
-    @app.get("/scenario", response_class=HTMLResponse, include_in_schema=False)
+    @routes.get("/scenario", response_class=HTMLResponse, include_in_schema=False)
     def scenario_page(request: Request) -> HTMLResponse:
-        lang = _lang(request, state)
+        lang = page_lang(request, plan)
         query = request.query_params
         clusters = [c for c in plan.clusters if c.parent is None and c.group != "aggregate"]
         names = {c.id: (c.name_zh if lang == "zh" else c.name_en) for c in plan.clusters}
@@ -187,6 +195,8 @@ def register_planner(app: FastAPI, state: State) -> None:
             api_links=["/api/scenario", "/api/targets"],
             **context,
         )
+
+    return routes
 
 
 def _points(value: str | None) -> int:
