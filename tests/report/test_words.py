@@ -1,5 +1,3 @@
-
-
 def test_every_packaged_fact_has_a_label_in_both_languages() -> None:
     """The facts appendix and `status --facts` name indicators in words (the official facts
     brought 80 indicators that showed as raw ids in the Chinese report)."""

@@ -36,6 +36,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from clusteratlas.analysis.growth import cagr
 from clusteratlas.errors import AnalysisError
 
 Transform = Literal["log", "logit"]
@@ -67,27 +68,6 @@ BACKTEST_COLUMNS = [
 
 
 # --------------------------------------------------------------------------- growth rates
-
-
-def cagr(start_value: float, end_value: float, years: float) -> float:
-    """Compound annual growth rate from ``start_value`` to ``end_value``.
-
-    Parameters
-    ----------
-    start_value, end_value : float
-        Values in one unit (any: yuan, persons, counts — the unit cancels).
-    years : float
-        Years between them.
-
-    Returns
-    -------
-    float
-        ``(end / start) ** (1 / years) − 1`` as a fraction per year (0.08 = 8 %/yr); NaN when
-        ``years ≤ 0``, ``start ≤ 0`` or ``end < 0``.
-    """
-    if years <= 0 or start_value <= 0 or end_value < 0:
-        return math.nan
-    return float((end_value / start_value) ** (1.0 / years) - 1.0)
 
 
 def required_cagr(

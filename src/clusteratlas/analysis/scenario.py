@@ -500,7 +500,6 @@ def hits(target: Target, samples: np.ndarray, integer: bool = False) -> np.ndarr
     numpy.ndarray
         Boolean per sample.
     """
-    ranges count as reached at their lower edge."""
     if target.comparator == "between":
         return meeting(samples, ">=", target.low, integer=integer)
     return meeting(samples, target.comparator, target.value, integer=integer)

@@ -58,6 +58,7 @@ from clusteratlas.analysis.crossings import (
     crossing_year,
     observed_crossing,
 )
+from clusteratlas.analysis.growth import cagr
 from clusteratlas.analysis.projection import (
     MIN_VOLATILITY,
     Anchor,
@@ -65,7 +66,6 @@ from clusteratlas.analysis.projection import (
     Transform,
     at_least,
     backtest,
-    cagr,
     fit_trend,
     item_seed,
     probability_meeting,

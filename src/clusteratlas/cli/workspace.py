@@ -192,7 +192,6 @@ def import_(
         )
 
 
-
 @app.command("drop")
 def drop(
     dataset: Annotated[str, typer.Argument(help="The dataset to remove (see `status`).")],
