@@ -326,6 +326,16 @@ class Source:
             self._tables[name] = self._load(name)
         return self._tables[name]
 
+    def files(self, name: str) -> list[Path] | None:
+        """The local Parquet files of table ``name`` (None: a workspace, a URI, or a table
+        the directory does not hold)."""
+        if self.workspace is not None or not isinstance(self._parquet_root, Path):
+            return None
+        found = self._locate(name)
+        if not isinstance(found, Path):
+            return None
+        return sorted(found.rglob("*.parquet")) if found.is_dir() else [found]
+
     def _load(self, name: str) -> Any:
         if self.workspace is not None:
             self._present[name] = True
