@@ -407,6 +407,9 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3, help="repeats at sizes ≤ 10M rows")
     ap.add_argument("--big-repeats", type=int, default=1, help="repeats above 10M rows")
     ap.add_argument("--pandas-max-rows", type=int, default=12_000_000)
+    ap.add_argument(
+        "--spark-max-rows", type=int, default=0, help="skip Spark above this many rows (0: never)"
+    )
     ap.add_argument("--synth-max-firms", type=int, default=3_000_000)
     ap.add_argument("--spark-memory", default="8g")
     ap.add_argument(
@@ -439,6 +442,11 @@ def main() -> None:
         for engine in engines:
             if engine == "pandas" and info["rows"] > args.pandas_max_rows:
                 results[(engine, size)] = {"skipped": "does not fit the in-memory budget"}
+                continue
+            if engine == "spark" and 0 < args.spark_max_rows < info["rows"]:
+                results[(engine, size)] = {
+                    "skipped": f"above --spark-max-rows {args.spark_max_rows:,}"
+                }
                 continue
             res = run_worker(
                 engine, info["path"], repeats, args.spark_memory, args.duckdb_memory, args.timeout
@@ -538,7 +546,8 @@ re-reading its inputs; pandas: laps inside the baseline):
 
 Command: `.venv/bin/python bench/scale.py --sizes {args.sizes} --engines {args.engines}
 --repeats {args.repeats} --big-repeats {args.big_repeats} --spark-memory {args.spark_memory}
---duckdb-memory {args.duckdb_memory!r} --timeout {args.timeout:.0f}`
+--duckdb-memory {args.duckdb_memory!r} --spark-max-rows {args.spark_max_rows}
+--timeout {args.timeout:.0f}`
 """
     print(block)
     if not args.no_append:
