@@ -326,6 +326,16 @@ class Source:
             self._tables[name] = self._load(name)
         return self._tables[name]
 
+    def files(self, name: str) -> list[Path] | None:
+        """The local Parquet files of table ``name`` (None: a workspace, a URI, or a table
+        the directory does not hold)."""
+        if self.workspace is not None or not isinstance(self._parquet_root, Path):
+            return None
+        found = self._locate(name)
+        if not isinstance(found, Path):
+            return None
+        return sorted(found.rglob("*.parquet")) if found.is_dir() else [found]
+
     def _load(self, name: str) -> Any:
         if self.workspace is not None:
             self._present[name] = True
@@ -486,6 +496,21 @@ def _register_memtables_before_cache(backend: Any) -> None:
     backend._create_cached_table = create_cached_table
 
 
+#: DuckDB optimizers switched off for the analyses: ``partial_aggregate_pushdown`` (DuckDB 2)
+#: pushes the monitor's ``GROUP BY cluster, region, year`` below the firm-year ⋈ firm join as a
+#: per-(firm, year) pre-aggregation that reduces nothing and spills: 25 s instead of 5 s for
+#: the 10M-row monitor (docs/scale.md)
+DISABLED_OPTIMIZERS = ("partial_aggregate_pushdown",)
+
+
+def _disable_optimizers(execute: Any) -> None:
+    """Switch off :data:`DISABLED_OPTIMIZERS` that this DuckDB has (older ones lack some)."""
+    known = {str(r[0]) for r in execute("SELECT name FROM duckdb_optimizers()").fetchall()}
+    names = [n for n in DISABLED_OPTIMIZERS if n in known]
+    if names:
+        execute(f"SET disabled_optimizers = '{','.join(names)}'")
+
+
 def _configure_duckdb(
     execute: Any,
     *,
@@ -499,6 +524,7 @@ def _configure_duckdb(
     ``temp_directory=""`` switches spilling off; None spills to a fresh temporary folder when
     ``default_spill`` (an in-memory database has none of its own)."""
     created: Path | None = None
+    _disable_optimizers(execute)
     if temp_directory is not None and os.fspath(temp_directory) == "":
         execute("SET temp_directory = ''")
     elif temp_directory is not None or default_spill:

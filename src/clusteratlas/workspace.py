@@ -433,7 +433,7 @@ class Workspace:
             )
         raw: RawTable = reader()
         try:
-            return self._validate_and_insert(
+            result = self._validate_and_insert(
                 schema,
                 name,
                 content_hash,
@@ -450,6 +450,11 @@ class Workspace:
             )
         finally:
             raw.drop(self.con)
+        if schema.name == "firm":  # stored classifications follow the firm data
+            from clusteratlas.firm_cluster import refresh
+
+            refresh(self)
+        return result
 
     def _bindings(
         self,

@@ -47,6 +47,7 @@ def build_panel(
     geography: Geography = "plan",
     years: Sequence[int] | None = None,
     region: str | None = None,
+    clusters: Tabular | None = None,
 ) -> ir.Table:
     """The monitor panel: ``firm_id, year, region, industry, cluster, <measures>`` (lazy Ibis).
 
@@ -58,7 +59,9 @@ def build_panel(
     province), so location quotients compare the plan region with the whole registry;
     ``"firm"`` keeps every firm under its own region (e.g. its district).
     ``years`` and ``region`` (a code; with ``"firm"`` geography its sub-regions are included)
-    filter the rows.
+    filter the rows. ``clusters``: the firm × cluster rows (``firm_id, cluster``) of ``plan``
+    for these firms, e.g. the stored table of :func:`clusteratlas.firm_cluster.cached_clusters`;
+    None classifies the firms here (:func:`~clusteratlas.classify.classify_firms`).
 
     Parameters
     ----------
@@ -76,6 +79,8 @@ def build_panel(
         Years kept; None = all.
     region : str or None
         GB/T 2260 code kept; None = all.
+    clusters : pandas.DataFrame, Ibis table or None
+        Stored firm × cluster rows (above); None = classify here.
 
     Returns
     -------
@@ -105,7 +110,10 @@ def build_panel(
     if years is not None:
         fy = fy.filter(fy.year.isin([int(y) for y in years]))
 
-    classified = classify_firms(f, plan)
+    if clusters is None:
+        classified = classify_firms(f, plan)
+    else:
+        classified, _ = to_ibis(clusters)
     assert isinstance(classified, ir.Table)
     classified = classified.select(_cfid="firm_id", cluster="cluster")
     joined = fy.join(f.select("firm_id", "region", "industry"), "firm_id")
@@ -114,7 +122,9 @@ def build_panel(
 
 
 def panel_from_workspace(workspace: Any, plan: Plan, **kwargs: Any) -> ir.Table:
-    """:func:`build_panel` on a workspace's ``firm`` and ``firm_year`` tables (lazy Ibis).
+    """:func:`build_panel` on a workspace's ``firm`` and ``firm_year`` tables (lazy Ibis),
+    with the stored firm × cluster table when it is current (or can be built here, see
+    :func:`clusteratlas.firm_cluster.cached_clusters`) instead of classifying every firm.
 
     Parameters
     ----------
@@ -130,6 +140,7 @@ def panel_from_workspace(workspace: Any, plan: Plan, **kwargs: Any) -> ir.Table:
     Ibis table
         The unexecuted panel.
     """
+    from clusteratlas.firm_cluster import cached_clusters
     try:
         firms = workspace.table("firm")
         firm_years = workspace.table("firm_year")
@@ -137,6 +148,8 @@ def panel_from_workspace(workspace: Any, plan: Plan, **kwargs: Any) -> ir.Table:
         if isinstance(exc, WorkspaceError):
             raise
         raise WorkspaceError(f"workspace has no firm/firm_year tables: {exc}") from exc
+    if kwargs.get("clusters") is None:
+        kwargs["clusters"] = cached_clusters(workspace, plan)
     return build_panel(firms, firm_years, plan, **kwargs)
 
 

@@ -30,6 +30,8 @@ INCOMPLETE_MARKER = "SYNTHETIC.incomplete"
 """Present while ``synth`` writes (and after a run that was killed)."""
 COMPLETE_MARKER = "SYNTHETIC.complete"
 """Written last: the files of a finished run and their sizes in bytes."""
+ROW_GROUP_ROWS = 1 << 20
+"""Largest Parquet row group of a compacted partition (rows); a smaller partition is one group."""
 
 
 def check_complete(path: Path) -> None:
@@ -123,7 +125,14 @@ class Sink:
         )
 
     def close(self) -> None:
-        """Finish every open file."""
+        """Finish every open file and compact the partitioned datasets."""
+        self._close_writers()
+        if self.partition:
+            for kind in self._parts:
+                compact_partitions(self.path(kind))
+        self._parts.clear()
+
+    def _close_writers(self) -> None:
         for w in self._csv.values():
             w.close()
         for p in self._pq.values():
@@ -144,7 +153,7 @@ class Sink:
     def abort(self) -> None:
         """After a failure or Ctrl-C: close and remove the partial tables and the marker."""
         with contextlib.suppress(Exception):
-            self.close()
+            self._close_writers()
         for kind in KINDS:
             target = self.path(kind)
             if target.is_dir():
@@ -152,6 +161,22 @@ class Sink:
             else:
                 target.unlink(missing_ok=True)
         (self.out_dir / INCOMPLETE_MARKER).unlink(missing_ok=True)
+
+
+def compact_partitions(folder: Path, row_group_rows: int = ROW_GROUP_ROWS) -> None:
+    """Rewrite each leaf folder of the hive dataset ``folder`` as one ``part-000000.parquet``
+    with row groups of up to ``row_group_rows`` rows, the rows in file-name order (the order
+    the chunks were written). Memory: one partition at a time."""
+    leaves = sorted({p.parent for p in folder.rglob("part-*.parquet")})
+    for leaf in leaves:
+        parts = sorted(leaf.glob("part-*.parquet"))
+        table = pa.concat_tables([pq.ParquetFile(p).read() for p in parts])
+        staged = leaf / "compacting.parquet.tmp"
+        pq.write_table(table, staged, compression="zstd", row_group_size=row_group_rows)
+        del table
+        for p in parts:
+            p.unlink()
+        staged.rename(leaf / "part-000000.parquet")
 
 
 def province_of(region: pa.Array | pa.ChunkedArray) -> pa.Array:

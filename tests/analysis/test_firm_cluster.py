@@ -1,0 +1,145 @@
+"""The stored firm × cluster table: the monitor is the same with and without it, it is read
+instead of re-classifying, and new firm data (an import, a drop, a rewritten Parquet file)
+make it stale or refresh it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from clusteratlas import firm_cluster, open_workspace
+from clusteratlas.analysis import panel as panel_module
+from clusteratlas.analysis.panel import workspace_monitor
+from clusteratlas.model.plan import Plan, load_plan
+from clusteratlas.sources import export_parquet, open_source
+from sample_registry import FIRM_YEARS, FIRMS
+
+KEYS = ["cluster", "region", "year"]
+
+
+@pytest.fixture(scope="module")
+def plan() -> Plan:
+    return load_plan("beijing-2441")
+
+
+def _import(ws: Any, firms: pd.DataFrame, *, replace: bool = False) -> None:
+    ws.import_frame("firms", firms, dataset="firms", source="test", replace=replace)
+
+
+def _make(path: Path) -> None:
+    with open_workspace(path) as ws:
+        _import(ws, FIRMS)
+        ws.import_frame(
+            "firm-years",
+            FIRM_YEARS,
+            dataset="fy",
+            source="test",
+            units={"revenue": "元", "rd_spend": "元"},
+        )
+
+
+def _monitor(source: Any, plan: Plan) -> pd.DataFrame:
+    frame, _ = workspace_monitor(source, plan, geography="firm", crossings=False)
+    assert len(frame)
+    return frame.sort_values(KEYS).reset_index(drop=True)
+
+
+def _inline(source: Any, plan: Plan, monkeypatch: pytest.MonkeyPatch) -> pd.DataFrame:
+    """The monitor with classification inline (no stored table is read or built)."""
+    with monkeypatch.context() as m:
+        m.setattr(firm_cluster, "cached_clusters", lambda *a, **k: None)
+        return _monitor(source, plan)
+
+
+def _no_classification(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("classified although a current firm_cluster table exists")
+
+    monkeypatch.setattr(panel_module, "classify_firms", refuse)
+
+
+def _changed_firms() -> pd.DataFrame:
+    firms = FIRMS.copy()
+    firms.loc[firms["firm_id"] == "b4", ["industry", "name", "scope"]] = [
+        "3973",
+        "北京丁集成电路有限公司",
+        "集成电路制造",
+    ]
+    return firms
+
+
+def test_workspace_table_same_monitor_read_and_refreshed(
+    tmp_path: Path, plan: Plan, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "ws.duckdb"
+    _make(path)
+    with open_source(path) as src:  # read-only, nothing stored: classified inline
+        assert firm_cluster.cached_clusters(src, plan) is None
+        before = _monitor(src, plan)
+    with open_workspace(path) as ws:  # writable: the analysis stores the table
+        pd.testing.assert_frame_equal(_monitor(ws, plan), before)
+    with monkeypatch.context() as m, open_source(path) as src:
+        _no_classification(m)  # read-only now reads the stored table
+        pd.testing.assert_frame_equal(_monitor(src, plan), before)
+
+    with open_workspace(path) as ws:  # a re-import refreshes the stored table
+        _import(ws, _changed_firms(), replace=True)
+        assert firm_cluster.cached_clusters(ws, plan, build=False) is not None
+        expected = _inline(ws, plan, monkeypatch)
+    assert not expected.equals(before)  # the change moves b4 into a chip cluster
+    with monkeypatch.context() as m, open_source(path) as src:
+        _no_classification(m)
+        pd.testing.assert_frame_equal(_monitor(src, plan), expected)
+
+    with open_workspace(path) as ws:  # dropping firm data makes it stale
+        ws.drop("firms")
+        assert firm_cluster.cached_clusters(ws, plan, build=False) is None
+
+
+def test_import_without_stored_tables_creates_none(tmp_path: Path) -> None:
+    path = tmp_path / "ws.duckdb"
+    _make(path)
+    with open_workspace(path, read_only=True) as ws:
+        tables = {r[0] for r in ws.con.execute("SHOW TABLES").fetchall()}
+    assert firm_cluster.TABLE not in tables and firm_cluster.STATE not in tables
+
+
+def test_parquet_sidecar_keyed_by_firm_files(
+    tmp_path: Path, plan: Plan, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "ws.duckdb"
+    _make(path)
+    out = tmp_path / "pq"
+    with open_workspace(path, read_only=True) as ws:
+        written = export_parquet(ws, out, partition_by={"firm_year": ["year"]})
+    with open_source(parquet=out) as src:
+        inline = _inline(src, plan, monkeypatch)
+        assert _monitor(src, plan).equals(inline)  # builds the sidecar
+        name = firm_cluster.sidecar_name(src, plan)
+    assert name is not None and (out / firm_cluster.SIDECAR_FOLDER / name).is_file()
+    with monkeypatch.context() as m, open_source(parquet=out) as src:
+        _no_classification(m)
+        pd.testing.assert_frame_equal(_monitor(src, plan), inline)
+
+    (firm_file,) = sorted(Path(written["firm"]).rglob("*.parquet"))
+    original = pq.read_table(firm_file)
+    changed = original.to_pandas().set_index("firm_id")
+    changed.update(_changed_firms().set_index("firm_id")[["industry", "name", "scope"]])
+    pq.write_table(
+        pa.Table.from_pandas(changed.reset_index(), schema=original.schema, preserve_index=False),
+        firm_file,
+    )
+    with open_source(parquet=out) as src:
+        fresh = firm_cluster.sidecar_name(src, plan)
+        assert fresh != name
+        assert firm_cluster.cached_clusters(src, plan, build=False) is None
+        expected = _inline(src, plan, monkeypatch)
+        pd.testing.assert_frame_equal(_monitor(src, plan), expected)
+    assert not expected.equals(inline)
+    # the stale sidecar of the same plan is removed when the fresh one is written
+    assert [p.name for p in (out / firm_cluster.SIDECAR_FOLDER).glob("*.parquet")] == [fresh]
