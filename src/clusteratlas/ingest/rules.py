@@ -304,6 +304,11 @@ def _int_year(t: str) -> str:
     return f"TRY_CAST(regexp_replace({t}, '(年|年度)$', '') AS DOUBLE)"
 
 
+def year_top(col: Column) -> int:
+    """The latest year a year column accepts: this year plus ``col.years_ahead``."""
+    return dt.date.today().year + col.years_ahead
+
+
 def column_parts(b: Binding) -> Parts:
     """Parse/validate SQL for a non-quantity column (see :mod:`clusteratlas.model.schema`)."""
     n, col = b.name, b.column
@@ -327,7 +332,7 @@ def column_parts(b: Binding) -> Parts:
         return Parts(stage1, [], value, f"CASE {missing} END")
     if kind == "year":
         y = _int_year(t)
-        top = dt.date.today().year + col.years_ahead
+        top = year_top(col)
         error = (
             f"CASE {missing} WHEN {y} IS NULL OR {y} <> floor({y}) THEN 'not_an_integer' "
             f"WHEN {y} < {MIN_YEAR} OR {y} > {top} THEN 'year_range' END"
