@@ -652,8 +652,10 @@ class Workspace:
             return None
         n_problems, n_bad_rows, problems = found
         # file-level first: implausible values (a unit mistake) over the rows that parsed,
-        # then a dataset-name conflict, then row rejects
-        parsed_ok = " AND ".join(f"{quote('e_' + n)} IS NULL" for n in plan.errors) or "TRUE"
+        # then a dataset-name conflict, then row rejects (no problem: every row parsed)
+        parsed_ok = " AND ".join(f"{quote('e_' + n)} IS NULL" for n in plan.errors)
+        if not n_problems or not parsed_ok:
+            parsed_ok = "TRUE"
         check_plausible(con, PARSED, bindings, source, parsed_ok)
         if conflict is not None:
             raise InputError(conflict)

@@ -137,11 +137,19 @@ def test_industry_codes_are_checked_against_the_reference_table() -> None:
 
 def test_problem_count_is_one_number_without_the_cell_text() -> None:
     typed = spec(typed=frozenset({1, 2, 3}))
-    sql = compile_problem_count(typed, compile_parse(typed), check_workspace=False)
+    plan = compile_parse(typed)
+    sql = compile_problem_count(typed, plan, check_workspace=False)
     tree = parse(sql)
     assert isinstance(tree, exp.Select) and len(tree.expressions) == 1
     assert "raw_v" not in sql
-    assert "'duplicate_in_file'" in sql and "'duplicate_in_workspace'" not in sql
+    # every per-column rule in one scan, duplicates grouped on a hash of the key
+    assert sql.count(f"FROM {PARSED} WHERE") == 1
+    assert all(f'"e_{n}" IS NOT NULL' in sql for n in plan.errors)
+    assert 'SELECT hash("v_firm_id", "v_year") AS h' in sql and "GROUP BY h" in sql
+    assert 'FROM "firm_year" t' not in sql
+    with_workspace = compile_problem_count(typed, plan, check_workspace=True)
+    parse(with_workspace)
+    assert 'EXISTS (SELECT 1 FROM "firm_year" t WHERE' in with_workspace
 
 
 def test_workspace_probe_leaves_out_the_replaced_dataset() -> None:

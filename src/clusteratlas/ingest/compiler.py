@@ -327,41 +327,42 @@ def workspace_probe(spec: ImportSpec) -> str | None:
     return f"SELECT EXISTS (SELECT 1 FROM {quote(spec.schema.name)}{other})"
 
 
-def _reject_rows(spec: ImportSpec, plan: ParsePlan, check_workspace: bool) -> list[str]:
-    """``SELECT row, pos, col, value, rule`` per rule family, to be joined by UNION ALL."""
-    by_name = spec.by_name
-    p_ = PARSED
-    unions = []
-    for n in plan.errors:
-        b = by_name[n]
-        # an ambiguous region shows its candidates as the value
-        value = "p.x_region" if n == "region" else "CAST(NULL AS VARCHAR)"
-        unions.append(
-            f"SELECT p.__row AS row, {b.position} AS pos, {lit(b.header)} AS col, "
-            f"{value} AS value, p.{quote('e_' + n)} AS rule "
-            f"FROM {p_} p WHERE p.{quote('e_' + n)} IS NOT NULL"
-        )
-    # reference data: industry and region codes must exist
+def _reference_checks(spec: ImportSpec) -> list[tuple[Binding, str]]:
+    """Industry and region codes that must exist in the reference tables: per bound column,
+    the condition (on ``p``, the parsed relation) of a row whose code does not."""
+    checks = []
     for n in ("industry", "region"):
-        if n in by_name and by_name[n].column.parse == n:
+        b = spec.by_name.get(n)
+        if b is not None and b.column.parse == n:
             cond = f"r.code = p.v_{n}"
             if n == "industry":
                 cond += f" AND r.scheme = {lit(INDUSTRY_SCHEME)}"
-            unions.append(
-                f"SELECT p.__row, {by_name[n].position}, {lit(by_name[n].header)}, NULL, "
-                f"'{n}_unknown' FROM {p_} p "
-                f"WHERE p.v_{n} IS NOT NULL AND p.e_{n} IS NULL "
-                f"AND NOT EXISTS (SELECT 1 FROM {quote(n)} r WHERE {cond})"
+            checks.append(
+                (
+                    b,
+                    f"p.v_{n} IS NOT NULL AND p.e_{n} IS NULL "
+                    f"AND NOT EXISTS (SELECT 1 FROM {quote(n)} r WHERE {cond})",
+                )
             )
+    return checks
+
+
+@dataclass(frozen=True)
+class _Keys:
+    """The file's key columns: their ``v_`` names, header text and the condition (on ``p``)
+    of a row whose required key cells all parsed."""
+
+    columns: list[str]
+    header: str
+    complete: str
+
+
+def _keys(spec: ImportSpec) -> _Keys | None:
+    by_name = spec.by_name
     key = [k for k in spec.schema.key if k in by_name]
     if not key:
-        return unions
-    key_cols = ", ".join(quote("v_" + k) for k in key)
-    key_header = ", ".join(by_name[k].header for k in key)
-    key_text = " || ', ' || ".join(
-        f"coalesce(CAST(p.{quote('v_' + k)} AS VARCHAR), '')" for k in key
-    )
-    required_keys = (
+        return None
+    complete = (
         " AND ".join(
             f"p.{quote('v_' + k)} IS NOT NULL AND p.{quote('e_' + k)} IS NULL"
             for k in key
@@ -369,23 +370,51 @@ def _reject_rows(spec: ImportSpec, plan: ParsePlan, check_workspace: bool) -> li
         )
         or "TRUE"
     )
-    join = " AND ".join(
-        f"d.{quote('v_' + k)} IS NOT DISTINCT FROM p.{quote('v_' + k)}" for k in key
+    return _Keys(
+        [quote("v_" + k) for k in key], ", ".join(by_name[k].header for k in key), complete
     )
+
+
+def _in_workspace(spec: ImportSpec) -> str:
+    """The condition (on ``p``) of a row whose workspace key another dataset holds."""
+    wjoin = " AND ".join(f"t.{quote(k)} = p.{quote('v_' + k)}" for k in spec.schema.workspace_key)
+    not_replaced = f" AND t.dataset <> {lit(spec.dataset)}" if spec.replacing else ""
+    return f"EXISTS (SELECT 1 FROM {quote(spec.schema.name)} t WHERE {wjoin}{not_replaced})"
+
+
+def _reject_rows(spec: ImportSpec, plan: ParsePlan, check_workspace: bool) -> list[str]:
+    """``SELECT row, pos, col, value, rule`` per rule family, to be joined by UNION ALL."""
+    unions = []
+    for n in plan.errors:
+        b = spec.by_name[n]
+        # an ambiguous region shows its candidates as the value
+        value = "p.x_region" if n == "region" else "CAST(NULL AS VARCHAR)"
+        unions.append(
+            f"SELECT p.__row AS row, {b.position} AS pos, {lit(b.header)} AS col, "
+            f"{value} AS value, p.{quote('e_' + n)} AS rule "
+            f"FROM {PARSED} p WHERE p.{quote('e_' + n)} IS NOT NULL"
+        )
+    for b, cond in _reference_checks(spec):
+        unions.append(
+            f"SELECT p.__row, {b.position}, {lit(b.header)}, NULL, '{b.name}_unknown' "
+            f"FROM {PARSED} p WHERE {cond}"
+        )
+    keys = _keys(spec)
+    if keys is None:
+        return unions
+    key_text = " || ', ' || ".join(f"coalesce(CAST(p.{k} AS VARCHAR), '')" for k in keys.columns)
+    join = " AND ".join(f"d.{k} IS NOT DISTINCT FROM p.{k}" for k in keys.columns)
     unions.append(
-        f"SELECT p.__row, NULL, {lit(key_header)}, {key_text}, 'duplicate_in_file' "
-        f"FROM {p_} p JOIN (SELECT {key_cols} FROM {p_} p WHERE {required_keys} "
-        f"GROUP BY ALL HAVING count(*) > 1) d ON {join} WHERE {required_keys}"
+        f"SELECT p.__row, NULL, {lit(keys.header)}, {key_text}, 'duplicate_in_file' "
+        f"FROM {PARSED} p JOIN (SELECT {', '.join(keys.columns)} FROM {PARSED} p "
+        f"WHERE {keys.complete} GROUP BY ALL HAVING count(*) > 1) d ON {join} "
+        f"WHERE {keys.complete}"
     )
     if check_workspace and workspace_probe(spec) is not None:
-        wkey = spec.schema.workspace_key
-        wjoin = " AND ".join(f"t.{quote(k)} = p.{quote('v_' + k)}" for k in wkey)
-        not_replaced = f" AND t.dataset <> {lit(spec.dataset)}" if spec.replacing else ""
         unions.append(
-            f"SELECT p.__row, NULL, {lit(key_header)}, {key_text}, "
+            f"SELECT p.__row, NULL, {lit(keys.header)}, {key_text}, "
             "'duplicate_in_workspace' "
-            f"FROM {p_} p WHERE {required_keys} AND EXISTS (SELECT 1 FROM "
-            f"{quote(spec.schema.name)} t WHERE {wjoin}{not_replaced})"
+            f"FROM {PARSED} p WHERE {keys.complete} AND {_in_workspace(spec)}"
         )
     return unions
 
@@ -424,8 +453,11 @@ def compile_rejects(spec: ImportSpec, plan: ParsePlan, check_workspace: bool = T
 
 
 def compile_problem_count(spec: ImportSpec, plan: ParsePlan, check_workspace: bool = True) -> str:
-    """SQL counting the row problems :func:`compile_rejects` would list (typed path: no
-    cell text is fetched; a count above 0 sends the import down the text path).
+    """SQL giving 0 when no row breaks a rule of :func:`compile_rejects`, else a positive
+    number (typed path: a count above 0 sends the import down the text path, which lists
+    the rejects). Cheaper than the rejects: one scan for all per-column rules, and the
+    duplicate keys found by grouping on a hash of the key (a collision only costs the
+    text path, which compares the keys themselves); no cell text is fetched.
 
     Parameters
     ----------
@@ -441,7 +473,24 @@ def compile_problem_count(spec: ImportSpec, plan: ParsePlan, check_workspace: bo
     str
         A ``SELECT`` of one integer.
     """
-    return f"SELECT count(*) FROM ({' UNION ALL '.join(_reject_rows(spec, plan, check_workspace))})"
+    counts = []
+    if plan.errors:
+        broken = " OR ".join(f"{quote('e_' + n)} IS NOT NULL" for n in plan.errors)
+        counts.append(f"(SELECT count(*) FROM {PARSED} WHERE {broken})")
+    counts += [
+        f"(SELECT count(*) FROM {PARSED} p WHERE {cond})" for _, cond in _reference_checks(spec)
+    ]
+    keys = _keys(spec)
+    if keys is not None:
+        counts.append(
+            f"(SELECT count(*) FROM (SELECT hash({', '.join(keys.columns)}) AS h FROM {PARSED} p "
+            f"WHERE {keys.complete} GROUP BY h HAVING count(*) > 1))"
+        )
+        if check_workspace and workspace_probe(spec) is not None:
+            counts.append(
+                f"(SELECT count(*) FROM {PARSED} p WHERE {keys.complete} AND {_in_workspace(spec)})"
+            )
+    return f"SELECT {' + '.join(counts) or '0'}"
 
 
 def compile_insert(spec: ImportSpec, plan: ParsePlan, has_rejects: bool) -> list[str]:
