@@ -455,9 +455,9 @@ def compile_rejects(spec: ImportSpec, plan: ParsePlan, check_workspace: bool = T
 def compile_problem_count(spec: ImportSpec, plan: ParsePlan, check_workspace: bool = True) -> str:
     """SQL giving 0 when no row breaks a rule of :func:`compile_rejects`, else a positive
     number (typed path: a count above 0 sends the import down the text path, which lists
-    the rejects). Cheaper than the rejects: one scan for all per-column rules, and the
-    duplicate keys found by grouping on a hash of the key (a collision only costs the
-    text path, which compares the keys themselves); no cell text is fetched.
+    the rejects). Cheaper than the rejects: one scan for all per-column rules and the
+    duplicate keys, found as fewer distinct hashes of the key than keys (a collision only
+    costs the text path, which compares the keys themselves); no cell text is fetched.
 
     Parameters
     ----------
@@ -474,22 +474,24 @@ def compile_problem_count(spec: ImportSpec, plan: ParsePlan, check_workspace: bo
         A ``SELECT`` of one integer.
     """
     counts = []
+    items = ["__row"]  # one scan of the parsed relation for the rules and the key hashes
     if plan.errors:
         broken = " OR ".join(f"{quote('e_' + n)} IS NOT NULL" for n in plan.errors)
-        counts.append(f"(SELECT count(*) FROM {PARSED} WHERE {broken})")
+        items.append(f"{broken} AS broken")
+        counts.append("count(*) FILTER (WHERE broken)")
+    keys = _keys(spec)
+    if keys is not None:
+        items.append(f"CASE WHEN {keys.complete} THEN hash({', '.join(keys.columns)}) END AS h")
+        counts.append("(count(h) - count(DISTINCT h))")
+    scan = f"(SELECT {' + '.join(counts) or '0'} FROM (SELECT {', '.join(items)} FROM {PARSED} p))"
+    counts = [scan]
     counts += [
         f"(SELECT count(*) FROM {PARSED} p WHERE {cond})" for _, cond in _reference_checks(spec)
     ]
-    keys = _keys(spec)
-    if keys is not None:
+    if keys is not None and check_workspace and workspace_probe(spec) is not None:
         counts.append(
-            f"(SELECT count(*) FROM (SELECT hash({', '.join(keys.columns)}) AS h FROM {PARSED} p "
-            f"WHERE {keys.complete} GROUP BY h HAVING count(*) > 1))"
+            f"(SELECT count(*) FROM {PARSED} p WHERE {keys.complete} AND {_in_workspace(spec)})"
         )
-        if check_workspace and workspace_probe(spec) is not None:
-            counts.append(
-                f"(SELECT count(*) FROM {PARSED} p WHERE {keys.complete} AND {_in_workspace(spec)})"
-            )
     return f"SELECT {' + '.join(counts) or '0'}"
 
 
