@@ -3,10 +3,11 @@
 :func:`open_workspace` creates the canonical tables (:mod:`clusteratlas.model.schema`) and
 loads ``industry``, ``region`` and ``region_group`` from the packaged reference data on
 first open. :meth:`Workspace.import_file` / :meth:`Workspace.import_frame` validate a file
-or frame set-based in DuckDB (:mod:`clusteratlas.ingest.rules`), write rejects next to the
-input, and insert the valid rows in **one transaction** (a crash leaves no partial
-dataset). Imports are idempotent: the same content (SHA-256) and kind imported before is
-reported as ``unchanged``.
+or frame set-based in DuckDB — the SQL compiled by :mod:`clusteratlas.ingest.compiler` from
+the rules of :mod:`clusteratlas.ingest.rules`, executed here (typed path first, text path on
+any problem) — write rejects next to the input, and insert the valid rows in **one
+transaction** (a crash leaves no partial dataset). Imports are idempotent: the same
+content (SHA-256) and kind imported before is reported as ``unchanged``.
 """
 
 from __future__ import annotations

@@ -1,11 +1,13 @@
 """Readers: CSV (UTF-8, UTF-8 with BOM, GBK/GB18030, UTF-16), XLSX/XLS and Parquet → DuckDB.
 
 Every reader loads the file into a DuckDB temporary table of VARCHAR columns ``c0 … cN``
-in file order plus ``__row`` (the row number a spreadsheet shows: the CSV line or Excel
-row, header and title rows counted; for Parquet and frames the 1-based record number),
-and returns the header texts. CSV and Parquet are read by DuckDB itself (streamed, never through
-Python rows); XLSX goes through python-calamine (an XLSX sheet has at most 1,048,576 rows),
-converted column-wise into an Arrow table of strings.
+(CSV and Parquet: number columns asked for as DOUBLE when every cell is a plain number,
+the typed path of :mod:`clusteratlas.ingest.compiler`) in file order plus ``__row`` (the
+row number a spreadsheet shows: the CSV line or Excel row, header and title rows counted;
+for Parquet and frames the 1-based record number), and returns the header texts. CSV and
+Parquet are read by DuckDB itself (streamed, never through Python rows); XLSX goes through
+python-calamine (an XLSX sheet has at most 1,048,576 rows), converted column-wise into an
+Arrow table of strings.
 """
 
 from __future__ import annotations

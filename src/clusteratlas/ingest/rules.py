@@ -2,10 +2,10 @@
 
 Each canonical column bound to a column of the user's file gets three SQL pieces built
 here: its text (``t_``), its typed canonical value (``v_``) and the rule it breaks
-(``e_``, NULL when fine). :func:`parse_select` assembles them into one ``SELECT`` over the
-raw text relation; the workspace materialises it once, then derives the rejects relation
-(per-column rules, reference-data existence, duplicate keys) with joins and group-bys —
-no Python loop over rows.
+(``e_``, NULL when fine). :mod:`clusteratlas.ingest.compiler` assembles them into one
+``SELECT`` over the raw text relation and derives the rejects relation (per-column rules,
+reference-data existence, duplicate keys) with joins and group-bys — no Python loop over
+rows.
 
 Rules (the ``rule`` column of ``FILE.rejects.csv``) are listed in :data:`RULES`.
 """
