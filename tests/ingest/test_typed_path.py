@@ -159,3 +159,37 @@ def test_parquet_numbers_are_read_typed(importer, tmp_path: Path) -> None:
     assert typed.reads == [frozenset({1, 2, 3, 4})]
     text = importer(file, text=True)
     assert (typed.rows, typed.result) == (text.rows, text.result)
+
+
+def test_a_parquet_row_problem_falls_back_to_the_text_path(importer, tmp_path: Path) -> None:
+    csv = tmp_path / "bad.csv"
+    csv.write_text(HEADER + "F1,2020,-12,3,0.1\nF2,2020,13,4,0.2\n", encoding="utf-8")
+    file = tmp_path / "bad.parquet"
+    duckdb.execute(f"COPY (SELECT * FROM read_csv('{csv}')) TO '{file}' (FORMAT parquet)")
+    ours = importer(file, allow_rejects=True)
+    assert ours.reads == [frozenset({1, 2, 3, 4}), frozenset()]
+    text = importer(file, text=True, allow_rejects=True)
+    assert (ours.rows, ours.rejects, ours.result) == (text.rows, text.rejects, text.result)
+
+
+def test_a_total_row_is_left_out_on_the_typed_path(importer, tmp_path: Path) -> None:
+    file = tmp_path / "total.csv"
+    file.write_text(CLEAN + "合计,,1013.5,12,\n", encoding="utf-8")
+    typed = importer(file)
+    assert typed.reads == [frozenset({1, 2, 3, 4})]
+    text = importer(file, text=True)
+    assert (typed.rows, typed.rejects, typed.result) == (text.rows, text.rejects, text.result)
+    assert len(typed.rows) == 3 and "left out 1 note or total row(s)" in str(typed.result)
+
+
+def test_replacing_a_dataset_on_the_typed_path(importer, tmp_path: Path) -> None:
+    before = tmp_path / "before.csv"
+    before.write_text(CLEAN.replace("12.5", "99"), encoding="utf-8")
+    file = tmp_path / "after.csv"
+    file.write_text(CLEAN, encoding="utf-8")
+    # the same keys under the dataset being replaced are no duplicates
+    ours = importer(file, existing=before, dataset="before", replace=True)
+    assert ours.reads == [frozenset({1, 2, 3, 4})]
+    text = importer(file, text=True, existing=before, dataset="before", replace=True)
+    assert (ours.rows, ours.rejects, ours.result) == (text.rows, text.rejects, text.result)
+    assert ours.result[0] == "replaced" and ours.rows[0][2] == 125000.0
