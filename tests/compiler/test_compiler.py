@@ -103,6 +103,16 @@ def test_typed_parse_is_a_view_that_scales_by_the_header_unit() -> None:
         assert rule in plan.statement
 
 
+def test_a_typed_parse_with_a_number_parsed_per_cell_stays_a_table() -> None:
+    # revenue without a unit in the header: its cells carry units and are parsed as text
+    bindings = (*FIRM_YEAR[:2], bind(FY, "revenue", 2, "营业收入"), FIRM_YEAR[3])
+    typed = frozenset(typed_columns(bindings))
+    assert typed == {1, 3}
+    plan = compile_parse(spec(typed, bindings=bindings))
+    assert not plan.view and plan.statement.startswith(f"CREATE TEMP TABLE {PARSED}")
+    assert "regexp_extract" in plan.statement
+
+
 def test_a_parse_resolved_in_place_stays_a_table() -> None:
     firm = TABLES["firm"]
     bindings = (bind(firm, "firm_id", 0, "企业ID"), bind(firm, "region", 1, "地区"))

@@ -193,3 +193,15 @@ def test_replacing_a_dataset_on_the_typed_path(importer, tmp_path: Path) -> None
     text = importer(file, text=True, existing=before, dataset="before", replace=True)
     assert (ours.rows, ours.rejects, ours.result) == (text.rows, text.rejects, text.result)
     assert ours.result[0] == "replaced" and ours.rows[0][2] == 125000.0
+
+
+def test_units_in_cells_keep_their_column_text_and_the_rest_typed(importer, tmp_path: Path) -> None:
+    file = tmp_path / "cells.csv"
+    file.write_text(
+        "企业ID,年份,营业收入,从业人员\nF1,2020,12万元,3\nF2,2020,1.5亿元,4\n", encoding="utf-8"
+    )
+    ours = importer(file)
+    assert ours.reads == [frozenset({1, 3})]  # year and employees typed, revenue text
+    text = importer(file, text=True)
+    assert (ours.rows, ours.rejects, ours.result) == (text.rows, text.rejects, text.result)
+    assert [r[2] for r in ours.rows] == [120000.0, 150000000.0]

@@ -272,7 +272,8 @@ def compile_parse(spec: ImportSpec) -> ParsePlan:
     Text columns stage their rules as CTEs (a stage reads the aliases of the one before);
     typed columns need no stages. On the text path the result is a temporary table; on the
     typed path a view (the rows go to the canonical table without a temporary copy) unless
-    regions or zones are resolved in place, which needs a table.
+    regions or zones are resolved in place, which needs a table, or a number column is
+    still parsed cell by cell (a view would parse it again for every statement reading it).
 
     Parameters
     ----------
@@ -311,7 +312,12 @@ def compile_parse(spec: ImportSpec) -> ParsePlan:
         )[:-2]
         + f" SELECT {', '.join(items)} FROM s{len(stages)}"
     )
-    view = bool(spec.typed) and not place.updates
+    # a view is read by every later statement: only cheap expressions may stay in it
+    parsed_per_cell = any(
+        b.column.parse in ("quantity", "observation_value") and b.position not in spec.typed
+        for b in spec.bindings
+    )
+    view = bool(spec.typed) and not place.updates and not parsed_per_cell
     kind = "VIEW" if view else "TABLE"
     return ParsePlan(f"CREATE TEMP {kind} {PARSED} AS {body}", values, tuple(parts), place, view)
 
