@@ -3,10 +3,11 @@
 :func:`open_workspace` creates the canonical tables (:mod:`clusteratlas.model.schema`) and
 loads ``industry``, ``region`` and ``region_group`` from the packaged reference data on
 first open. :meth:`Workspace.import_file` / :meth:`Workspace.import_frame` validate a file
-or frame set-based in DuckDB (:mod:`clusteratlas.ingest.rules`), write rejects next to the
-input, and insert the valid rows in **one transaction** (a crash leaves no partial
-dataset). Imports are idempotent: the same content (SHA-256) and kind imported before is
-reported as ``unchanged``.
+or frame set-based in DuckDB — the SQL compiled by :mod:`clusteratlas.ingest.compiler` from
+the rules of :mod:`clusteratlas.ingest.rules`, executed here (typed path first, text path on
+any problem) — write rejects next to the input, and insert the valid rows in **one
+transaction** (a crash leaves no partial dataset). Imports are idempotent: the same
+content (SHA-256) and kind imported before is reported as ``unchanged``.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import datetime as dt
 import hashlib
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -29,21 +30,29 @@ from clusteratlas import faults
 from clusteratlas.config import DEFAULT_WORKSPACE, workspace_path
 from clusteratlas.errors import InputError, Problem, ValidationError, WorkspaceError
 from clusteratlas.ingest.aliases import Header, header_score, map_headers
-from clusteratlas.ingest.plausibility import UnitConversion, check_plausible, unit_report
-from clusteratlas.ingest.readers import RawTable, read_file, read_frame, sheet_name
-from clusteratlas.ingest.regions import resolve_sql, resolve_zone_sql, uscc_region_sql
-from clusteratlas.ingest.rules import (
-    INDUSTRY_SCHEME,
-    Binding,
-    ObservationParts,
-    Parts,
-    column_parts,
-    indicator_unit_sql,
-    lit,
-    message_sql,
-    quantity_parts,
-    trim_sql,
+from clusteratlas.ingest.compiler import (
+    PARSED,
+    REJECTS,
+    ImportSpec,
+    ParsePlan,
+    Places,
+    compile_insert,
+    compile_parse,
+    compile_problem_count,
+    compile_rejects,
+    typed_columns,
+    workspace_probe,
 )
+from clusteratlas.ingest.plausibility import UnitConversion, check_plausible, unit_report
+from clusteratlas.ingest.readers import (
+    RawTable,
+    TypedColumns,
+    read_file,
+    read_frame,
+    sheet_name,
+)
+from clusteratlas.ingest.regions import resolve_sql, resolve_zone_sql, uscc_region_sql
+from clusteratlas.ingest.rules import Binding
 from clusteratlas.model.schema import DATASET_DDL, TABLES, TableSchema, ddl, quote, resolve_kind
 from clusteratlas.outputs import atomic_path
 from clusteratlas.safe_cells import sql_csv_text
@@ -259,7 +268,7 @@ class Workspace:
             name,
             content_hash,
             source_name or str(file),
-            lambda: read_file(self.con, file, sheet, header_row, score),
+            lambda typed: read_file(self.con, file, sheet, header_row, score, typed),
             allow_rejects=allow_rejects,
             mapping=mapping,
             synthetic=synthetic,
@@ -304,7 +313,7 @@ class Workspace:
             dataset,
             content_hash,
             source,
-            lambda: read_frame(self.con, frame, source),
+            lambda typed: read_frame(self.con, frame, source),
             allow_rejects=allow_rejects,
             mapping=mapping,
             synthetic=synthetic,
@@ -388,7 +397,7 @@ class Workspace:
         name: str,
         content_hash: str,
         source: str,
-        reader: Any,
+        reader: Callable[[TypedColumns | None], RawTable],
         *,
         allow_rejects: bool,
         mapping: Mapping[str, str] | None,
@@ -431,23 +440,32 @@ class Workspace:
             raise InputError(
                 f"dataset {name!r} holds {existing[0]}, not {schema.kind}; use another name"
             )
-        raw: RawTable = reader()
+        options: dict[str, Any] = {
+            "allow_rejects": allow_rejects,
+            "mapping": mapping,
+            "synthetic": synthetic,
+            "replacing": existing is not None,
+            "rejects_path": rejects_path,
+            "units": units,
+            "coverage": coverage,
+            "conflict": conflict,
+        }
+        # the typed path first; a row that breaks a rule sends the file down the text path
+        raw: RawTable = reader(self._typed(schema, source, mapping, units))
         try:
-            result = self._validate_and_insert(
-                schema,
-                name,
-                content_hash,
-                source,
-                raw,
-                allow_rejects=allow_rejects,
-                mapping=mapping,
-                synthetic=synthetic,
-                replacing=existing is not None,
-                rejects_path=rejects_path,
-                units=units,
-                coverage=coverage,
-                conflict=conflict,
-            )
+            result = None
+            if raw.typed:
+                result = self._validate_and_insert(
+                    schema, name, content_hash, source, raw, **options
+                )
+                if result is None:
+                    raw.drop(self.con)
+                    raw = reader(None)
+            if result is None:
+                result = self._validate_and_insert(
+                    schema, name, content_hash, source, raw, **options
+                )
+            assert result is not None  # the text path always ends in a result or an error
         finally:
             raw.drop(self.con)
         if schema.name == "firm":  # stored classifications follow the firm data
@@ -459,14 +477,14 @@ class Workspace:
     def _bindings(
         self,
         schema: TableSchema,
-        raw: RawTable,
+        raw_headers: list[str],
         source: str,
         mapping: Mapping[str, str] | None,
         units: Mapping[str, str] | None,
     ) -> tuple[list[Binding], list[Header]]:
         wanted = set(schema.column_names)
         has_firm_id = "firm_id" in wanted
-        headers = map_headers(raw.headers, mapping, wanted | ({"uscc"} if has_firm_id else set()))
+        headers = map_headers(raw_headers, mapping, wanted | ({"uscc"} if has_firm_id else set()))
         bindings: list[Binding] = []
         by_name = {h.canonical: h for h in headers if h.canonical}
         from_uscc = False
@@ -497,7 +515,7 @@ class Workspace:
                     m,
                     None,
                     "required_column",
-                    f"required column {m!r} is missing (headers: {raw.headers}; "
+                    f"required column {m!r} is missing (headers: {raw_headers}; "
                     f"see docs/ingest.md for accepted names or use --map OLD={m})",
                 )
                 for m in missing
@@ -507,6 +525,26 @@ class Workspace:
                 problems,
             )
         return bindings, headers
+
+    def _typed(
+        self,
+        schema: TableSchema,
+        source: str,
+        mapping: Mapping[str, str] | None,
+        units: Mapping[str, str] | None,
+    ) -> TypedColumns:
+        """For the readers: given a file's headers, the columns the typed path reads as
+        numbers (:func:`~clusteratlas.ingest.compiler.typed_columns`; none when a required
+        column is missing — the text path then says so)."""
+
+        def typed(raw_headers: list[str]) -> dict[int, str]:
+            try:
+                bindings, _ = self._bindings(schema, raw_headers, source, mapping, units)
+            except ValidationError:
+                return {}
+            return typed_columns(bindings)
+
+        return typed
 
     def _validate_and_insert(
         self,
@@ -524,114 +562,50 @@ class Workspace:
         units: Mapping[str, str] | None,
         coverage: str,
         conflict: str | None,
-    ) -> ImportResult:
+    ) -> ImportResult | None:
+        """Parse, validate and insert ``raw`` (the statements of
+        :mod:`clusteratlas.ingest.compiler`); None when ``raw`` was read typed and a row
+        breaks a rule (the caller reads the file again as text for the rejects)."""
         con = self.con
-        bindings, headers = self._bindings(schema, raw, source, mapping, units)
-        by_name = {b.name: b for b in bindings}
-        parts: dict[str, Parts] = {}
-        # observation values depend on the unit column and the indicator's registered unit
-        for b in bindings:
-            if b.column.parse == "quantity":
-                parts[b.name] = quantity_parts(b)
-            elif b.column.parse != "observation_value":
-                parts[b.name] = column_parts(b)
-        if schema.name == "observation":
-            ind = parts["indicator"].value
-            row_unit = "t_unit" if "unit" in by_name else None
-            obs = quantity_parts(
-                by_name["value"], row_unit=row_unit, indicator_unit=indicator_unit_sql(ind)
-            )
-            parts["value"] = obs
-            assert isinstance(obs, ObservationParts)
-            for end in ("low", "high"):
-                if end in by_name:
-                    tx = f"t_{end}"
-                    num = f"TRY_CAST(replace({tx}, ',', '') AS DOUBLE)"
-                    parts[end] = Parts(
-                        [f"NULLIF({trim_sql(f'c{by_name[end].position}')}, '') AS {tx}"],
-                        [],
-                        f"{num} * {obs.factor}",
-                        f"CASE WHEN {tx} IS NOT NULL AND ({num} IS NULL OR NOT isfinite({num})) "
-                        f"THEN 'not_a_number' END",
-                    )
-        stages = [["__row"] + [s for p in parts.values() for s in p.stage1]]
-        for attr in ("stage2", "stage3", "stage4", "stage5"):
-            stages.append(["*"] + [s for p in parts.values() for s in getattr(p, attr)])
-        values: dict[str, str] = {n: p.value for n, p in parts.items()}
-        errors = {n: p.error for n, p in parts.items()}
-        if schema.name == "observation":
-            obs = parts["value"]
-            assert isinstance(obs, ObservationParts)
-            values["unit"] = obs.unit
-            explicit_bound = values.get("bound")
-            values["bound"] = f"coalesce({obs.bound}, {explicit_bound or 'NULL'}, '=')"
-            values["low"] = f"coalesce({obs.low}, {values.get('low', 'NULL')})"
-            values["high"] = f"coalesce({obs.high}, {values.get('high', 'NULL')})"
-            if "source" not in values:
-                values["source"] = lit(source)
-        if schema.name == "firm_tag" and "source" not in values:
-            values["source"] = lit("certified")
-        parsed = "__ca_parsed"
-        con.execute(f"DROP TABLE IF EXISTS {parsed}")
-        place = _place_columns(schema, by_name, values)
-        select_items = ["__row"]
-        select_items += [f"{v} AS {quote('v_' + n)}" for n, v in values.items()]
-        select_items += [f"CAST({e} AS VARCHAR) AS {quote('e_' + n)}" for n, e in errors.items()]
-        select_items += place.extra_columns
-        select_items += [  # the cell's own unit, for the units report
-            f"l_{b.name} AS {quote('l_' + b.name)}"
-            for b in bindings
-            if b.column.parse == "quantity"
-        ]
-        con.execute(
-            f"CREATE TEMP TABLE {parsed} AS "
-            f"WITH s1 AS (SELECT {', '.join(stages[0])} FROM {raw.source}), "
-            + "".join(
-                f"s{i + 1} AS (SELECT {', '.join(st)} FROM s{i}), "
-                for i, st in enumerate(stages[1:], start=1)
-            )[:-2]
-            + f" SELECT {', '.join(select_items)} FROM s{len(stages)}"
-        )
+        bindings, headers = self._bindings(schema, raw.headers, source, mapping, units)
+        spec = ImportSpec(schema, tuple(bindings), raw.source, source, name, replacing, raw.typed)
+        plan = compile_parse(spec)
+        con.execute(plan.drop)
+        con.execute(plan.statement)
         try:
-            notes = self._resolve_places(parsed, place)
+            notes = self._resolve_places(plan.places)
             if raw.skipped:
                 notes.append(
                     f"left out {raw.skipped} note or total row(s) (注：…, 合计, 总计, 小计)"
                 )
             return self._finish_import(
-                schema,
-                name,
+                spec,
+                plan,
                 content_hash,
-                source,
                 raw,
-                bindings,
                 headers,
-                values,
-                errors,
-                parsed,
                 allow_rejects=allow_rejects,
                 synthetic=synthetic,
-                replacing=replacing,
                 rejects_path=rejects_path,
                 coverage=coverage,
                 notes=notes,
                 conflict=conflict,
             )
         finally:
-            con.execute(f"DROP TABLE IF EXISTS {parsed}")
-            con.execute("DROP TABLE IF EXISTS __ca_rejects")
+            con.execute(plan.drop)
+            con.execute(f"DROP TABLE IF EXISTS {REJECTS}")
 
-    def _resolve_places(self, parsed: str, place: _Places) -> list[str]:
-        """Resolve region names/zones in ``parsed`` (or read regions from USCCs); the notes
-        to tell the user."""
+    def _resolve_places(self, place: Places) -> list[str]:
+        """Resolve region names/zones in the parsed table (or read regions from USCCs); the
+        notes to tell the user."""
         notes: list[str] = []
         if place.resolve_zone:
-            resolve_zone_sql(self.con, parsed)
+            resolve_zone_sql(self.con, PARSED)
         if place.resolve_region:
-            resolve_sql(self.con, parsed, place.uscc, place.zone and not place.resolve_zone)
+            resolve_sql(self.con, PARSED, place.uscc, place.zone and not place.resolve_zone)
         if place.from_uscc and place.uscc:
-            found = uscc_region_sql(self.con, parsed, place.uscc, place.zone)
-            total = int(self.con.execute(f"SELECT count(*) FROM {parsed}").fetchall()[0][0])
+            found = uscc_region_sql(self.con, PARSED, place.uscc, place.zone)
+            total = int(self.con.execute(f"SELECT count(*) FROM {PARSED}").fetchall()[0][0])
             notes.append(
                 f"no region column: region read from characters 3–8 of the 统一社会信用代码 "
                 f"(the registering authority's division) for {found} of {total} rows"
@@ -639,111 +613,58 @@ class Workspace:
             )
         return notes
 
-    def _finish_import(
-        self,
-        schema: TableSchema,
-        name: str,
-        content_hash: str,
-        source: str,
-        raw: RawTable,
-        bindings: list[Binding],
-        headers: list[Header],
-        values: dict[str, str],
-        errors: dict[str, str],
-        parsed: str,
-        *,
-        allow_rejects: bool,
-        synthetic: bool,
-        replacing: bool,
-        rejects_path: Path | None,
-        coverage: str,
-        notes: list[str],
-        conflict: str | None,
-    ) -> ImportResult:
+    def _problems(
+        self, spec: ImportSpec, plan: ParsePlan, source: str
+    ) -> tuple[int, int, list[Problem]] | None:
+        """Row problems: count, rows affected and the first :data:`MAX_PROBLEMS` (the
+        rejects table, text path); None on the typed path when any row breaks a rule."""
         con = self.con
-        by_name = {b.name: b for b in bindings}
-        unions = []
-        for n in errors:
-            b = by_name[n]
-            # an ambiguous region shows its candidates as the value
-            value = "p.x_region" if n == "region" else "CAST(NULL AS VARCHAR)"
-            unions.append(
-                f"SELECT p.__row AS row, {b.position} AS pos, {lit(b.header)} AS col, "
-                f"{value} AS value, p.{quote('e_' + n)} AS rule "
-                f"FROM {parsed} p WHERE p.{quote('e_' + n)} IS NOT NULL"
-            )
-        # reference data: industry and region codes must exist
-        for n, ref in (("industry", "industry"), ("region", "region")):
-            if n in by_name and by_name[n].column.parse == n:
-                cond = f"r.code = p.v_{n}"
-                if ref == "industry":
-                    cond += f" AND r.scheme = {lit(INDUSTRY_SCHEME)}"
-                unions.append(
-                    f"SELECT p.__row, {by_name[n].position}, {lit(by_name[n].header)}, NULL, "
-                    f"'{n}_unknown' FROM {parsed} p "
-                    f"WHERE p.v_{n} IS NOT NULL AND p.e_{n} IS NULL "
-                    f"AND NOT EXISTS (SELECT 1 FROM {quote(ref)} r WHERE {cond})"
-                )
-        key = [k for k in schema.key if k in by_name]
-        if key:
-            key_cols = ", ".join(quote("v_" + k) for k in key)
-            key_header = ", ".join(by_name[k].header for k in key)
-            key_text = " || ', ' || ".join(
-                f"coalesce(CAST(p.{quote('v_' + k)} AS VARCHAR), '')" for k in key
-            )
-            required_keys = (
-                " AND ".join(
-                    f"p.{quote('v_' + k)} IS NOT NULL AND p.{quote('e_' + k)} IS NULL"
-                    for k in key
-                    if by_name[k].column.required
-                )
-                or "TRUE"
-            )
-            join = " AND ".join(
-                f"d.{quote('v_' + k)} IS NOT DISTINCT FROM p.{quote('v_' + k)}" for k in key
-            )
-            unions.append(
-                f"SELECT p.__row, NULL, {lit(key_header)}, {key_text}, 'duplicate_in_file' "
-                f"FROM {parsed} p JOIN (SELECT {key_cols} FROM {parsed} p WHERE {required_keys} "
-                f"GROUP BY ALL HAVING count(*) > 1) d ON {join} WHERE {required_keys}"
-            )
-            wkey = schema.workspace_key
-            if wkey and all(k in by_name for k in wkey):
-                wjoin = " AND ".join(f"t.{quote(k)} = p.{quote('v_' + k)}" for k in wkey)
-                not_replaced = f" AND t.dataset <> {lit(name)}" if replacing else ""
-                unions.append(
-                    f"SELECT p.__row, NULL, {lit(key_header)}, {key_text}, "
-                    "'duplicate_in_workspace' "
-                    f"FROM {parsed} p WHERE {required_keys} AND EXISTS (SELECT 1 FROM "
-                    f"{quote(schema.name)} t WHERE {wjoin}{not_replaced})"
-                )
-        con.execute("DROP TABLE IF EXISTS __ca_rejects")
-        # the offending cell's text is fetched in one join, only for rejected rows
-        positions = sorted({b.position for b in bindings})
-        cell = (
-            "CASE r.pos "
-            + " ".join(f"WHEN {i} THEN NULLIF({trim_sql(f's.c{i}')}, '')" for i in positions)
-            + " END"
-        )
-        con.execute(
-            'CREATE TEMP TABLE __ca_rejects AS SELECT r.row, r.col AS "column", '
-            f"coalesce(r.value, {cell}) AS value, r.rule, {message_sql('r.rule')} AS message "
-            f"FROM ({' UNION ALL '.join(unions)}) r JOIN {raw.source} s ON s.__row = r.row "
-            "ORDER BY r.row, r.rule"
-        )
+        probe = workspace_probe(spec)
+        check_workspace = probe is not None and bool(con.execute(probe).fetchall()[0][0])
+        if spec.typed:
+            (count,) = con.execute(compile_problem_count(spec, plan, check_workspace)).fetchall()[0]
+            return None if count else (0, 0, [])
+        con.execute(f"DROP TABLE IF EXISTS {REJECTS}")
+        con.execute(compile_rejects(spec, plan, check_workspace))
         (n_problems, n_bad_rows) = con.execute(
-            "SELECT count(*), count(DISTINCT row) FROM __ca_rejects"
+            f"SELECT count(*), count(DISTINCT row) FROM {REJECTS}"
         ).fetchall()[0]
         problems = [
             Problem(source, int(r[0]), r[1], r[2], r[3], r[4])
             for r in con.execute(
-                f'SELECT row, "column", value, rule, message FROM __ca_rejects LIMIT {MAX_PROBLEMS}'
+                f'SELECT row, "column", value, rule, message FROM {REJECTS} LIMIT {MAX_PROBLEMS}'
             ).fetchall()
         ]
+        return int(n_problems), int(n_bad_rows), problems
+
+    def _finish_import(
+        self,
+        spec: ImportSpec,
+        plan: ParsePlan,
+        content_hash: str,
+        raw: RawTable,
+        headers: list[Header],
+        *,
+        allow_rejects: bool,
+        synthetic: bool,
+        rejects_path: Path | None,
+        coverage: str,
+        notes: list[str],
+        conflict: str | None,
+    ) -> ImportResult | None:
+        con = self.con
+        schema, name, source = spec.schema, spec.dataset, spec.source_label
+        bindings = list(spec.bindings)
+        found = self._problems(spec, plan, source)
+        if found is None:
+            return None
+        n_problems, n_bad_rows, problems = found
         # file-level first: implausible values (a unit mistake) over the rows that parsed,
-        # then a dataset-name conflict, then row rejects
-        parsed_ok = " AND ".join(f"{quote('e_' + n)} IS NULL" for n in errors) or "TRUE"
-        check_plausible(con, parsed, bindings, source, parsed_ok)
+        # then a dataset-name conflict, then row rejects (no problem: every row parsed)
+        parsed_ok = " AND ".join(f"{quote('e_' + n)} IS NULL" for n in plan.errors)
+        if not n_problems or not parsed_ok:
+            parsed_ok = "TRUE"
+        check_plausible(con, PARSED, bindings, source, parsed_ok)
         if conflict is not None:
             raise InputError(conflict)
         written: str | None = None
@@ -751,7 +672,7 @@ class Workspace:
             written = self._write_rejects(raw, rejects_path)
         elif rejects_path is not None and rejects_path.exists():
             rejects_path.unlink()
-        good_rows = raw.rows - int(n_bad_rows)
+        good_rows = raw.rows - n_bad_rows
         if n_problems and not allow_rejects:
             raise ValidationError(
                 f"{source}: {n_problems} problem(s) in {n_bad_rows} of {raw.rows} row(s); "
@@ -762,22 +683,14 @@ class Workspace:
         if good_rows == 0:
             raise ValidationError(f"{source}: no valid rows; nothing imported", problems, written)
         columns = {b.header: b.name + (f" [{b.unit}]" if b.unit else "") for b in bindings}
-        valid = "__row NOT IN (SELECT row FROM __ca_rejects)" if n_problems else "TRUE"
-        conversions = unit_report(con, parsed, bindings, valid)
+        valid = f"__row NOT IN (SELECT row FROM {REJECTS})" if n_problems else "TRUE"
+        conversions = unit_report(con, PARSED, bindings, valid)
         ignored = [h.original for h in headers if h.position not in {b.position for b in bindings}]
-        target_cols = ["dataset"] + [c for c in schema.column_names if c in values]
-        select = [lit(name)] + [quote("v_" + c) for c in schema.column_names if c in values]
-        anti = " WHERE __row NOT IN (SELECT row FROM __ca_rejects)" if n_problems else ""
         assert schema.kind is not None
         con.execute("BEGIN TRANSACTION")
         try:
-            if replacing:
-                con.execute(f"DELETE FROM {quote(schema.name)} WHERE dataset = ?", [name])
-                con.execute("DELETE FROM dataset WHERE name = ?", [name])
-            con.execute(
-                f"INSERT INTO {quote(schema.name)} ({', '.join(quote(c) for c in target_cols)}) "
-                f"SELECT {', '.join(select)} FROM {parsed}{anti}"
-            )
+            for statement in compile_insert(spec, plan, bool(n_problems)):
+                con.execute(statement)
             con.execute(
                 f"INSERT INTO dataset ({_REGISTRY_COLUMNS}) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -786,7 +699,7 @@ class Workspace:
                     schema.kind,
                     schema.name,
                     good_rows,
-                    int(n_bad_rows),
+                    n_bad_rows,
                     source,
                     content_hash,
                     dt.datetime.now(dt.UTC).replace(tzinfo=None),
@@ -804,9 +717,9 @@ class Workspace:
             name,
             schema.kind,
             schema.name,
-            "replaced" if replacing else "imported",
+            "replaced" if spec.replacing else "imported",
             good_rows,
-            int(n_bad_rows),
+            n_bad_rows,
             content_hash,
             source,
             written,
@@ -840,50 +753,12 @@ class Workspace:
                 self.con.execute(
                     f'COPY (SELECT {originals}, r.row AS reject_row, r."column" AS reject_column, '
                     f"{value} AS reject_value, r.rule AS reject_rule, r.message AS reject_reason "
-                    f"FROM __ca_rejects r JOIN {raw.source} s ON s.__row = r.row "
+                    f"FROM {REJECTS} r JOIN {raw.source} s ON s.__row = r.row "
                     f"ORDER BY r.row, r.rule) TO '{target}' (HEADER, DELIMITER ',')"
                 )
         except duckdb.Error as exc:
             raise InputError(f"cannot write rejects file {path}: {exc}") from None
         return str(path)
-
-
-@dataclass
-class _Places:
-    """How a table's ``region``/``zone`` columns are filled: resolved from the file's region
-    column, or read from the USCC (``uscc`` column of the parsed table), or not at all."""
-
-    resolve_region: bool = False
-    resolve_zone: bool = False
-    zone: bool = False
-    uscc: str | None = None
-    from_uscc: bool = False
-    extra_columns: list[str] = field(default_factory=list)
-
-
-def _place_columns(
-    schema: TableSchema, by_name: Mapping[str, Binding], values: dict[str, str]
-) -> _Places:
-    """Decide :class:`_Places` and add placeholder values (NULL region/zone) to ``values``."""
-    names = set(schema.column_names)
-    place = _Places(zone="zone" in names)
-    if "uscc" in by_name:
-        place.uscc = "v_uscc"
-    elif "firm_id" in by_name and by_name["firm_id"].column.parse == "uscc":
-        place.uscc = "v_firm_id"
-    region = by_name.get("region")
-    if region is not None and region.column.parse == "region":
-        place.resolve_region = True
-        place.extra_columns.append("CAST(NULL AS VARCHAR) AS x_region")
-    elif "region" in names and region is None and place.uscc and schema.name == "firm":
-        place.from_uscc = True
-        values["region"] = "CAST(NULL AS VARCHAR)"
-    if place.zone:
-        if "zone" in by_name:
-            place.resolve_zone = True
-        else:
-            values["zone"] = "CAST(NULL AS VARCHAR)"
-    return place
 
 
 _REGISTRY_COLUMNS = (

@@ -1,5 +1,6 @@
-"""Ingest: readers (CSV/XLSX/Parquet → DuckDB text tables), header aliases, set-based
-validation rules in SQL, USCC checks. The import itself is :meth:`Workspace.import_file`."""
+"""Ingest: readers (CSV/XLSX/Parquet → DuckDB tables), header aliases, set-based
+validation rules in SQL, the compiler turning an import into its SQL statements, USCC
+checks. The import itself (executing the statements) is :meth:`Workspace.import_file`."""
 
 from __future__ import annotations
 

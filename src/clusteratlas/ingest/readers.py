@@ -1,11 +1,13 @@
 """Readers: CSV (UTF-8, UTF-8 with BOM, GBK/GB18030, UTF-16), XLSX/XLS and Parquet → DuckDB.
 
 Every reader loads the file into a DuckDB temporary table of VARCHAR columns ``c0 … cN``
-in file order plus ``__row`` (the row number a spreadsheet shows: the CSV line or Excel
-row, header and title rows counted; for Parquet and frames the 1-based record number),
-and returns the header texts. CSV and Parquet are read by DuckDB itself (streamed, never through
-Python rows); XLSX goes through python-calamine (an XLSX sheet has at most 1,048,576 rows),
-converted column-wise into an Arrow table of strings.
+(CSV and Parquet: number columns asked for as DOUBLE when every cell is a plain number,
+the typed path of :mod:`clusteratlas.ingest.compiler`) in file order plus ``__row`` (the
+row number a spreadsheet shows: the CSV line or Excel row, header and title rows counted;
+for Parquet and frames the 1-based record number), and returns the header texts. CSV and
+Parquet are read by DuckDB itself (streamed, never through Python rows); XLSX goes through
+python-calamine (an XLSX sheet has at most 1,048,576 rows), converted column-wise into an
+Arrow table of strings.
 """
 
 from __future__ import annotations
@@ -15,8 +17,11 @@ import contextlib
 import csv
 import datetime as dt
 import io
+import mmap
+import re
 import tempfile
 import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +35,9 @@ from clusteratlas.ingest import limits
 from clusteratlas.ingest.headers import PREVIEW_ROWS, Score, locate_header
 
 SAMPLE_BYTES = 1 << 20
+
+TypedColumns = Callable[[list[str]], Mapping[int, str]]
+"""Given a file's header texts, the positions to read typed and their SQL type."""
 
 
 @dataclass
@@ -45,6 +53,8 @@ class RawTable:
     temp_files: list[Path] = field(default_factory=list)
     #: rows left out as notes or totals (``注：…`` alone in a row, ``合计``/``总计``/``小计``)
     skipped: int = 0
+    #: positions read as DOUBLE (the typed path); every other column is VARCHAR
+    typed: frozenset[int] = frozenset()
 
     def drop(self, con: duckdb.DuckDBPyConnection) -> None:
         """Drop the temporary relations and files."""
@@ -157,6 +167,7 @@ def _finish(
     encoding: str | None,
     temp_files: list[Path],
     skip_notes: bool = False,
+    typed: frozenset[int] = frozenset(),
 ) -> RawTable:
     view = table + "_v"
     cols = [row[0] for row in con.execute(f"DESCRIBE {table}").fetchall()]
@@ -190,6 +201,7 @@ def _finish(
         [f"DROP VIEW IF EXISTS {view}", f"DROP TABLE IF EXISTS {table}"],
         temp_files,
         skipped,
+        typed,
     )
     if not headers or all(not h.strip() for h in headers):
         raw.drop(con)
@@ -208,7 +220,7 @@ def _note_or_total_sql(columns: list[str]) -> str:
     """SQL true for a row that is a note (one filled cell, in one of the first two columns,
     starting 注/说明/备注/数据来源/资料来源/制表/填表/填报) or a total (the first of the first two
     cells 合计/总计/小计): exports put them below the data; they are no firms."""
-    cells = [f"nullif(trim(\"{c}\"), '')" for c in columns]
+    cells = [f"nullif(trim(CAST(\"{c}\" AS VARCHAR)), '')" for c in columns]
     filled = " + ".join(f"CAST({c} IS NOT NULL AS INTEGER)" for c in cells)
     first = f"coalesce({', '.join(cells[:2])})" if len(cells) > 1 else cells[0]
     full = (
@@ -246,6 +258,7 @@ def read_csv(
     path: Path,
     header_row: int | None = None,
     score: Score | None = None,
+    typed: TypedColumns | None = None,
 ) -> RawTable:
     """Load a CSV as text (DuckDB ``read_csv``; non-UTF-8 files are transcoded first).
 
@@ -254,6 +267,11 @@ def read_csv(
     every row must have as many fields as the header (else an InputError naming the line).
     Title rows above the header are skipped (:func:`~clusteratlas.ingest.headers.locate_header`);
     ``__row`` is the physical line number.
+
+    ``typed`` (the typed path) names, given the header, the columns to read as numbers
+    instead (``{position: "DOUBLE"}``); when a cell of one of them is not a plain number
+    (``1,234万元``, ``-``, ``1_000``) the whole file is read as text, as without ``typed``.
+    ``RawTable.typed`` says which columns were read typed.
     """
     encoding = detect_encoding(path)
     temp_files: list[Path] = []
@@ -272,20 +290,29 @@ def read_csv(
         raise
     skip = ends[spec.data_start - 2]
     header = spec.names
-    columns = "{" + ", ".join(f"'column{i}': 'VARCHAR'" for i in range(len(header))) + "}"
+    wanted = dict(typed(header)) if typed is not None and not _digit_underscore(source) else {}
     table = _name()
-    try:
-        con.execute(
-            f"CREATE TEMP TABLE {table} AS SELECT * FROM read_csv({_sql_str(str(source))}, "
-            f"header = false, auto_detect = false, columns = {columns}, "
-            f"delim = {_sql_str(delim)}, quote = '\"', escape = '\"', skip = {skip}, "
-            "strict_mode = true, null_padding = false, encoding = 'utf-8')"
+    for types in [wanted] if not wanted else [wanted, {}]:
+        columns = (
+            "{"
+            + ", ".join(f"'column{i}': '{types.get(i, 'VARCHAR')}'" for i in range(len(header)))
+            + "}"
         )
-    except duckdb.Error as exc:
-        for temp in temp_files:
-            temp.unlink(missing_ok=True)
-        message = " ".join(str(exc).split("Possible fixes")[0].split())
-        raise InputError(f"{path}: cannot read as CSV ({encoding}): {message}") from None
+        try:
+            con.execute(
+                f"CREATE TEMP TABLE {table} AS SELECT * FROM read_csv({_sql_str(str(source))}, "
+                f"header = false, auto_detect = false, columns = {columns}, "
+                f"delim = {_sql_str(delim)}, quote = '\"', escape = '\"', skip = {skip}, "
+                "strict_mode = true, null_padding = false, encoding = 'utf-8')"
+            )
+            break
+        except duckdb.Error as exc:
+            if types:  # a cell the typed read refused: read the file as text
+                continue
+            for temp in temp_files:
+                temp.unlink(missing_ok=True)
+            message = " ".join(str(exc).split("Possible fixes")[0].split())
+            raise InputError(f"{path}: cannot read as CSV ({encoding}): {message}") from None
     return _finish(
         con,
         table,
@@ -296,19 +323,44 @@ def read_csv(
         encoding,
         temp_files,
         skip_notes=True,
+        typed=frozenset(types),
     )
 
 
-def read_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> RawTable:
-    """Load a Parquet file; every column is cast to text (re-parsed by the same rules)."""
+def _digit_underscore(path: Path) -> bool:
+    """True when the file holds ``_`` between digits: DuckDB's typed number reader takes
+    ``1_000`` for 1000, which the text rules reject, so such a file is read as text."""
+    with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        return data.find(b"_") >= 0 and re.search(rb"[0-9]_[0-9]", data) is not None
+
+
+_PARQUET_NUMBERS = frozenset(
+    ("DOUBLE", "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT")
+) | {"UINTEGER", "UBIGINT"}
+"""Parquet column types read typed as DOUBLE: the same number as their text re-parsed
+(FLOAT and DECIMAL are not: their text is not the same DOUBLE)."""
+
+
+def read_parquet(
+    con: duckdb.DuckDBPyConnection, path: Path, typed: TypedColumns | None = None
+) -> RawTable:
+    """Load a Parquet file; every column is cast to text (re-parsed by the same rules),
+    except the columns ``typed`` names (given the header) whose Parquet type is a
+    DOUBLE or an integer: those are read as DOUBLE (the typed path)."""
     table = _name()
     try:
         described = con.execute(
             f"DESCRIBE SELECT * FROM read_parquet({_sql_str(str(path))})"
         ).fetchall()
         headers = [str(row[0]) for row in described]
+        wanted = typed(headers) if typed is not None else {}
+        types = {
+            i: wanted[i]
+            for i, row in enumerate(described)
+            if i in wanted and str(row[1]) in _PARQUET_NUMBERS
+        }
         select = ", ".join(
-            f'CAST("{h.replace(chr(34), chr(34) * 2)}" AS VARCHAR) AS "{i}"'
+            f'CAST("{h.replace(chr(34), chr(34) * 2)}" AS {types.get(i, "VARCHAR")}) AS "{i}"'
             for i, h in enumerate(headers)
         )
         con.execute(
@@ -317,7 +369,9 @@ def read_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> RawTable:
     except duckdb.Error as exc:
         message = str(exc).split("\n\n")[0].strip()
         raise InputError(f"{path}: cannot read as Parquet: {message}") from None
-    return _finish(con, table, headers, "rowid + 1", str(path), "parquet", None, [])
+    return _finish(
+        con, table, headers, "rowid + 1", str(path), "parquet", None, [], typed=frozenset(types)
+    )
 
 
 def _cell_text(value: Any) -> str | None:
@@ -463,10 +517,12 @@ def read_file(
     sheet: str | None = None,
     header_row: int | None = None,
     score: Score | None = None,
+    typed: TypedColumns | None = None,
 ) -> RawTable:
     """Detect the format of ``path`` and load it (see the module docstring); ``sheet``
     picks an Excel sheet (an error for other formats); ``header_row`` forces the header's
-    physical row and ``score`` rates candidate header rows (CSV and Excel only)."""
+    physical row and ``score`` rates candidate header rows (CSV and Excel only); ``typed``
+    names columns CSV and Parquet may read as numbers (:func:`read_csv`)."""
     if not path.exists():
         raise InputError(f"{path}: no such file")
     if path.is_dir():
@@ -481,8 +537,8 @@ def read_file(
         if header_row is not None:
             raise InputError(f"{path}: --header-row applies to CSV and Excel, not Parquet")
         limits.check_parquet(path)
-        return read_parquet(con, path)
+        return read_parquet(con, path, typed)
     if fmt == "xlsx":
         limits.check_xlsx(path)
         return read_xlsx(con, path, sheet, header_row, score)
-    return read_csv(con, path, header_row, score)
+    return read_csv(con, path, header_row, score, typed)

@@ -2,10 +2,10 @@
 
 Each canonical column bound to a column of the user's file gets three SQL pieces built
 here: its text (``t_``), its typed canonical value (``v_``) and the rule it breaks
-(``e_``, NULL when fine). :func:`parse_select` assembles them into one ``SELECT`` over the
-raw text relation; the workspace materialises it once, then derives the rejects relation
-(per-column rules, reference-data existence, duplicate keys) with joins and group-bys —
-no Python loop over rows.
+(``e_``, NULL when fine). :mod:`clusteratlas.ingest.compiler` assembles them into one
+``SELECT`` over the raw text relation and derives the rejects relation (per-column rules,
+reference-data existence, duplicate keys) with joins and group-bys — no Python loop over
+rows.
 
 Rules (the ``rule`` column of ``FILE.rejects.csv``) are listed in :data:`RULES`.
 """
@@ -304,6 +304,11 @@ def _int_year(t: str) -> str:
     return f"TRY_CAST(regexp_replace({t}, '(年|年度)$', '') AS DOUBLE)"
 
 
+def year_top(col: Column) -> int:
+    """The latest year a year column accepts: this year plus ``col.years_ahead``."""
+    return dt.date.today().year + col.years_ahead
+
+
 def column_parts(b: Binding) -> Parts:
     """Parse/validate SQL for a non-quantity column (see :mod:`clusteratlas.model.schema`)."""
     n, col = b.name, b.column
@@ -327,7 +332,7 @@ def column_parts(b: Binding) -> Parts:
         return Parts(stage1, [], value, f"CASE {missing} END")
     if kind == "year":
         y = _int_year(t)
-        top = dt.date.today().year + col.years_ahead
+        top = year_top(col)
         error = (
             f"CASE {missing} WHEN {y} IS NULL OR {y} <> floor({y}) THEN 'not_an_integer' "
             f"WHEN {y} < {MIN_YEAR} OR {y} > {top} THEN 'year_range' END"
