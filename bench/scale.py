@@ -210,16 +210,13 @@ def ibis_monitor(src: Any, plan: Any) -> Any:
     stored firm × cluster table when the source has a current one (DuckDB on Parquet: the
     sidecar built by :func:`prepare_clusters`), else classifying inline (Spark)."""
     from clusteratlas.analysis.clusters import monitor
-    from clusteratlas.analysis.panel import build_panel
+    from clusteratlas.analysis.panel import ONCE, build_panel
     from clusteratlas.firm_cluster import cached_clusters
 
     firms, firm_years = src.table("firm"), src.table("firm_year")
     stored = cached_clusters(src, plan, build=False)
-    panel = build_panel(firms, firm_years, plan, geography="firm", clusters=stored)
-    totals = firm_years.join(firms.select("firm_id", "region"), "firm_id").select(
-        "region", "year", "employees"
-    )
-    return monitor(panel, levels=plan.levels, region_totals=totals)
+    panel = build_panel(firms, firm_years, plan, geography="firm", clusters=stored, once=True)
+    return monitor(panel, levels=plan.levels, once=ONCE)
 
 
 def prepare_clusters(src: Any, plan: Any) -> float:
