@@ -15,7 +15,9 @@ Where it lives:
   digests the ``firm`` datasets of the registry (name, content hash, import time, rows), so any
   import, replacement or drop of firm data makes a stored table stale; stale tables are never
   read. The workspace's firm import calls :func:`refresh`, which rebuilds the plans stored;
-  an analysis on a writable workspace builds a missing one (read-only ones classify inline).
+  the CLI's ``import`` of firms (and ``synth --import``) builds the one of its ``--plan``
+  (:func:`ensure`); an analysis on a writable workspace builds a missing one (read-only ones
+  classify inline).
 * a Parquet source on DuckDB: a sidecar file
   ``DIR/_clusteratlas/firm_cluster-<plan_key>-<firm_version>.parquet`` (or, when ``DIR`` is not
   writable, the same name under ``$XDG_CACHE_HOME/clusteratlas/firm_cluster/``), keyed by the
@@ -104,7 +106,7 @@ def cached_clusters(source: Any, plan: Plan, *, build: bool = True) -> ir.Table 
     workspace = _workspace_of(source)
     if workspace is not None:
         key = plan_key(plan)
-        if _stored_version(workspace, key) == firm_version(workspace):
+        if _current(workspace, key):
             return _stored(workspace, key)
         if not build or workspace.read_only:
             return None
@@ -113,6 +115,29 @@ def cached_clusters(source: Any, plan: Plan, *, build: bool = True) -> ir.Table 
     if getattr(source, "engine", None) == "duckdb" and getattr(source, "origin", "") == "parquet":
         return _sidecar(source, plan, build=build)
     return None
+
+
+def ensure(workspace: Any, plan: Plan) -> bool:
+    """Make the workspace's stored table of ``plan`` current (build it when it is missing or
+    stale): what the CLI does after a firm import, so analyses, which open the workspace
+    read-only, read it instead of classifying on every run.
+
+    Parameters
+    ----------
+    workspace : Workspace
+        A writable workspace.
+    plan : Plan
+        The plan whose classification is stored.
+
+    Returns
+    -------
+    bool
+        True when it was built here, False when it was current already.
+    """
+    if _current(workspace, plan_key(plan)):
+        return False
+    store(workspace, plan)
+    return True
 
 
 # --------------------------------------------------------------------------- workspace
@@ -132,6 +157,10 @@ def _stored_version(workspace: Any, key: str) -> str | None:
         f"SELECT firm_version FROM {STATE} WHERE plan_key = ?", [key]
     ).fetchall()
     return str(rows[0][0]) if rows else None
+
+
+def _current(workspace: Any, key: str) -> bool:
+    return _stored_version(workspace, key) == firm_version(workspace)
 
 
 def _stored(workspace: Any, key: str) -> ir.Table:
