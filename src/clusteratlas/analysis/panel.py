@@ -28,6 +28,7 @@ from clusteratlas.analysis._tabular import Tabular, require_columns, to_ibis, to
 from clusteratlas.analysis.statistics import Basis
 from clusteratlas.classify import classify_firms
 from clusteratlas.errors import AnalysisError, InputError, WorkspaceError
+from clusteratlas.firm_cluster import FIRST
 from clusteratlas.geo import region_prefix, within
 from clusteratlas.model.plan import Plan
 
@@ -67,7 +68,8 @@ def build_panel(
     for these firms, e.g. the stored table of :func:`clusteratlas.firm_cluster.cached_clusters`;
     None classifies the firms here (:func:`~clusteratlas.classify.classify_firms`).
     ``once=True`` adds the boolean column :data:`ONCE`, true on exactly one row of each
-    firm-year (a multi-cluster firm's first cluster by id; the NULL-cluster row of an
+    firm-year (a multi-cluster firm's first cluster by id — the stored table's
+    ``first_of_firm`` flag when ``clusters`` has it; the NULL-cluster row of an
     unclassified firm), so the monitor takes the LQ's region totals from the panel's own
     aggregation (``monitor(…, once=ONCE)``) instead of joining the firm-year table again.
 
@@ -125,12 +127,19 @@ def build_panel(
     else:
         classified, _ = to_ibis(clusters)
     assert isinstance(classified, ir.Table)
-    classified = classified.select(_cfid="firm_id", cluster="cluster")
     columns = ["firm_id", "year", "region", "industry", "cluster", *measures]
-    if once:
-        first = ibis.row_number().over(group_by=classified._cfid, order_by=classified.cluster)
-        classified = classified.mutate(_first=first == 0)
+    if once:  # the stored table carries the flag; else one row per firm by a window
+        if FIRST in classified.columns:
+            first = classified[FIRST]
+        else:
+            first = (
+                ibis.row_number().over(group_by=classified.firm_id, order_by=classified.cluster)
+                == 0
+            )
+        classified = classified.select(_cfid="firm_id", cluster="cluster", _first=first)
         columns.append(ONCE)
+    else:
+        classified = classified.select(_cfid="firm_id", cluster="cluster")
     joined = fy.join(f.select("firm_id", "region", "industry"), "firm_id")
     panel = joined.left_join(classified, joined.firm_id == classified._cfid)
     if once:  # an unclassified firm's one row has no cluster: it is the firm-year's row
