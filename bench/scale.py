@@ -14,8 +14,10 @@ The workload is the monitor as a national study runs it (:func:`clusteratlas.sou
 on the Parquet directory): classification of every firm by the Beijing 2441 plan's rules
 (code prefixes + keyword regexes), firm-year ⋈ firm ⟕ clusters, sizes per cluster × region ×
 year on revenue/value added (yuan) and employees (persons), firm counts, levels, YoY growth and
-the LQ with region totals from the firm-year table — one lazy Ibis expression, executed by the
-engine, only the aggregated table (~10⁴ rows) comes back to pandas.
+the LQ with region totals from the same aggregation (``build_panel(…, once=True)`` flags one row
+per firm-year, ``monitor(…, once=…)`` sums those: one join of the firm-year table) — one lazy
+Ibis expression, executed by the engine, only the aggregated table (~10⁴ rows) comes back to
+pandas.
 
 Compared in the same run, each in its own subprocess: DuckDB (Ibis, lazy Parquet scans), Spark
 local (Ibis → PySpark, ``spark.read.parquet``, ``local[*]``, driver memory ``--spark-memory``)
@@ -210,16 +212,13 @@ def ibis_monitor(src: Any, plan: Any) -> Any:
     stored firm × cluster table when the source has a current one (DuckDB on Parquet: the
     sidecar built by :func:`prepare_clusters`), else classifying inline (Spark)."""
     from clusteratlas.analysis.clusters import monitor
-    from clusteratlas.analysis.panel import build_panel
+    from clusteratlas.analysis.panel import ONCE, build_panel
     from clusteratlas.firm_cluster import cached_clusters
 
     firms, firm_years = src.table("firm"), src.table("firm_year")
     stored = cached_clusters(src, plan, build=False)
-    panel = build_panel(firms, firm_years, plan, geography="firm", clusters=stored)
-    totals = firm_years.join(firms.select("firm_id", "region"), "firm_id").select(
-        "region", "year", "employees"
-    )
-    return monitor(panel, levels=plan.levels, region_totals=totals)
+    panel = build_panel(firms, firm_years, plan, geography="firm", clusters=stored, once=True)
+    return monitor(panel, levels=plan.levels, once=ONCE)
 
 
 def prepare_clusters(src: Any, plan: Any) -> float:
@@ -522,8 +521,9 @@ def main() -> None:
 - Machine: {about}; {conditions(load_before)}.
 - Data: SYNTHETIC registries as hive-partitioned Parquet ({how}); firms carry region,
   GB/T 4754 class, name and business scope (the keyword rules read them).
-- Workload: `open_source(parquet=…, engine=…)` → `build_panel(geography="firm")` (Beijing 2441
-  classification, joins) → `monitor(levels, region_totals=firm_year ⋈ firm)` → pandas.
+- Workload: `open_source(parquet=…, engine=…)` → `build_panel(geography="firm", once=True)`
+  (Beijing 2441 classification, one firm-year ⋈ firm ⟕ clusters join) → `monitor(levels,
+  once=…)` (LQ region totals from the same aggregation) → pandas.
   pandas baseline: `read_parquet` of both tables + the same classification + merge/groupby.
 - DuckDB reads the stored firm × cluster table (`clusteratlas.firm_cluster`: a sidecar Parquet
   keyed by the firm files, built once per registry version — its build time, removed and rebuilt

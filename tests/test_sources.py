@@ -5,6 +5,7 @@ DuckDB only (fast); the Spark side of the same layer is covered by ``tests/spark
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -213,3 +214,23 @@ def test_engine_none_reads_environment(monkeypatch: pytest.MonkeyPatch, workspac
     with open_source(workspace, engine=None) as src:
         assert src.engine == "duckdb" and src.label == "duckdb (ibis)"
         assert src.table("firm").count().execute() == len(FIRMS)
+
+
+def test_parquet_tables_are_views_not_repeated_expressions(exported: Path) -> None:
+    """Classification uses the firm table several times; as an expression it became one CTE
+    that DuckDB materialised (the whole firm table in memory, docs/scale.md); as a view it
+    is expanded where used and streams from the files."""
+    import ibis
+
+    from clusteratlas.classify import classify_firms
+    from clusteratlas.model.plan import load_plan
+
+    with open_source(parquet=exported) as src:
+        firms = src.table("firm")
+        assert src.table("firm") is firms
+        sql = str(ibis.to_sql(classify_firms(firms, load_plan("beijing-2441")), dialect="duckdb"))
+        # the query names the view only; the canonical projection over the raw Parquet view
+        # (ca_firm_<hex>) is not inlined into it
+        assert re.search(r'"ca_firm_[0-9a-f]{8}_canonical"', sql)
+        assert not re.search(r'"ca_firm_[0-9a-f]{8}"', sql)
+        assert firms.count().execute() == len(FIRMS)

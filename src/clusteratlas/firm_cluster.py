@@ -11,11 +11,14 @@ plan and per version of the firm data, and hands it to the analyses instead of r
 Where it lives:
 
 * a workspace: table ``firm_cluster`` (``plan_key, firm_id, cluster, rule``) and
-  ``firm_cluster_state`` (``plan_key, plan_id, firm_version, built_at``). ``firm_version``
+  ``firm_cluster_state`` (``plan_key, plan_id, firm_version, built_at``), plus
+  :data:`FIRST`. ``firm_version``
   digests the ``firm`` datasets of the registry (name, content hash, import time, rows), so any
   import, replacement or drop of firm data makes a stored table stale; stale tables are never
   read. The workspace's firm import calls :func:`refresh`, which rebuilds the plans stored;
-  an analysis on a writable workspace builds a missing one (read-only ones classify inline).
+  the CLI's ``import`` of firms (and ``synth --import``) builds the one of its ``--plan``
+  (:func:`ensure`); an analysis on a writable workspace builds a missing one (read-only ones
+  classify inline).
 * a Parquet source on DuckDB: a sidecar file
   ``DIR/_clusteratlas/firm_cluster-<plan_key>-<firm_version>.parquet`` (or, when ``DIR`` is not
   writable, the same name under ``$XDG_CACHE_HOME/clusteratlas/firm_cluster/``), keyed by the
@@ -38,8 +41,13 @@ import ibis.expr.types as ir
 from clusteratlas.classify import classify_firms
 from clusteratlas.model.plan import Plan
 
-#: bump when :func:`classify_firms` returns other rows for the same rules: old tables go stale
-CLASSIFIER_VERSION = "1"
+#: bump when :func:`classify_firms` returns other rows for the same rules, or the stored
+#: columns change: old tables go stale (2: the ``first_of_firm`` column)
+CLASSIFIER_VERSION = "2"
+
+#: stored boolean column: true on exactly one row of each firm (its first cluster by id), so a
+#: panel counts each firm-year once in the region totals without a window over the rows
+FIRST = "first_of_firm"
 
 TABLE = "firm_cluster"
 STATE = "firm_cluster_state"
@@ -104,7 +112,7 @@ def cached_clusters(source: Any, plan: Plan, *, build: bool = True) -> ir.Table 
     workspace = _workspace_of(source)
     if workspace is not None:
         key = plan_key(plan)
-        if _stored_version(workspace, key) == firm_version(workspace):
+        if _current(workspace, key):
             return _stored(workspace, key)
         if not build or workspace.read_only:
             return None
@@ -113,6 +121,29 @@ def cached_clusters(source: Any, plan: Plan, *, build: bool = True) -> ir.Table 
     if getattr(source, "engine", None) == "duckdb" and getattr(source, "origin", "") == "parquet":
         return _sidecar(source, plan, build=build)
     return None
+
+
+def ensure(workspace: Any, plan: Plan) -> bool:
+    """Make the workspace's stored table of ``plan`` current (build it when it is missing or
+    stale): what the CLI does after a firm import, so analyses, which open the workspace
+    read-only, read it instead of classifying on every run.
+
+    Parameters
+    ----------
+    workspace : Workspace
+        A writable workspace.
+    plan : Plan
+        The plan whose classification is stored.
+
+    Returns
+    -------
+    bool
+        True when it was built here, False when it was current already.
+    """
+    if _current(workspace, plan_key(plan)):
+        return False
+    store(workspace, plan)
+    return True
 
 
 # --------------------------------------------------------------------------- workspace
@@ -134,9 +165,36 @@ def _stored_version(workspace: Any, key: str) -> str | None:
     return str(rows[0][0]) if rows else None
 
 
+def _current(workspace: Any, key: str) -> bool:
+    return _stored_version(workspace, key) == firm_version(workspace)
+
+
 def _stored(workspace: Any, key: str) -> ir.Table:
     table = workspace.ibis.table(TABLE)
-    return table.filter(table.plan_key == key).select("firm_id", "cluster", "rule")
+    return table.filter(table.plan_key == key).select("firm_id", "cluster", "rule", FIRST)
+
+
+def stored_rows(firms: Any, plan: Plan) -> ir.Table:
+    """What is stored: :func:`classify_firms`'s ``firm_id, cluster, rule`` plus :data:`FIRST`.
+
+    Parameters
+    ----------
+    firms : Ibis table
+        Canonical ``firm`` rows.
+    plan : Plan
+        The plan whose clusters classify the firms.
+
+    Returns
+    -------
+    Ibis table
+        The unexecuted rows.
+    """
+    import ibis
+
+    rows = classify_firms(firms, plan)
+    assert isinstance(rows, ir.Table)
+    first = ibis.row_number().over(group_by=rows.firm_id, order_by=rows.cluster) == 0
+    return rows.mutate(**{FIRST: first})
 
 
 def store(workspace: Any, plan: Plan) -> int:
@@ -146,14 +204,15 @@ def store(workspace: Any, plan: Plan) -> int:
     con = workspace.con
     version = firm_version(workspace)
     staged = f"__ca_firm_cluster_{uuid.uuid4().hex[:8]}"
-    workspace.ibis.create_table(staged, classify_firms(workspace.table("firm"), plan), temp=True)
+    workspace.ibis.create_table(staged, stored_rows(workspace.table("firm"), plan), temp=True)
     try:
         con.execute("BEGIN TRANSACTION")
         try:
             con.execute(
                 f"CREATE TABLE IF NOT EXISTS {TABLE} (plan_key VARCHAR, firm_id VARCHAR, "
-                "cluster VARCHAR, rule VARCHAR)"
-            )
+                f"cluster VARCHAR, rule VARCHAR, {FIRST} BOOLEAN)"
+            )  # a table of classifier version 1 lacks the flag; its rows are stale anyway
+            con.execute(f"ALTER TABLE {TABLE} ADD COLUMN IF NOT EXISTS {FIRST} BOOLEAN")
             con.execute(
                 f"CREATE TABLE IF NOT EXISTS {STATE} (plan_key VARCHAR PRIMARY KEY, "
                 "plan_id VARCHAR, firm_version VARCHAR, built_at TIMESTAMP)"
@@ -161,7 +220,9 @@ def store(workspace: Any, plan: Plan) -> int:
             con.execute(f"DELETE FROM {TABLE} WHERE plan_key = ?", [key])
             con.execute(f"DELETE FROM {STATE} WHERE plan_key = ?", [key])
             con.execute(
-                f"INSERT INTO {TABLE} SELECT ?, firm_id, cluster, rule FROM {staged}", [key]
+                f"INSERT INTO {TABLE} (plan_key, firm_id, cluster, rule, {FIRST}) "
+                f"SELECT ?, firm_id, cluster, rule, {FIRST} FROM {staged}",
+                [key],
             )
             con.execute(
                 f"INSERT INTO {STATE} VALUES (?, ?, ?, ?)",
@@ -231,7 +292,7 @@ def _sidecar(source: Any, plan: Plan, *, build: bool) -> ir.Table | None:
             return source.backend.read_parquet(str(folder / name))
     if not build:
         return None
-    expr = classify_firms(source.table("firm"), plan)
+    expr = stored_rows(source.table("firm"), plan)
     for folder in folders:
         try:
             folder.mkdir(parents=True, exist_ok=True)

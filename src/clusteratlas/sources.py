@@ -347,7 +347,15 @@ class Source:
             return self._from_arrow(name, data)
         self._present[name] = True
         raw = self._read_parquet(found, name)
-        return _canonicalize(raw, name, dataset=f"parquet:{_basename(found)}")
+        canonical = _canonicalize(raw, name, dataset=f"parquet:{_basename(found)}")
+        if self.engine != "duckdb":
+            return canonical
+        # a view, not an expression: an expression used several times in one query (the firm
+        # table in classification) becomes a CTE that DuckDB materialises — the whole table in
+        # memory; a view is expanded where it is used and streams from the Parquet files
+        view = f"{self._view_name(name)}_canonical"
+        self.backend.create_view(view, canonical)
+        return self.backend.table(view)
 
     def _locate(self, name: str) -> Path | str | None:
         """Where table ``name`` (or ``dataset``, the registry) lives under the Parquet root:

@@ -15,6 +15,7 @@ import pytest
 from clusteratlas import firm_cluster, open_workspace
 from clusteratlas.analysis import panel as panel_module
 from clusteratlas.analysis.panel import workspace_monitor
+from clusteratlas.classify import classify_firms
 from clusteratlas.model.plan import Plan, load_plan
 from clusteratlas.sources import export_parquet, open_source
 from sample_registry import FIRM_YEARS, FIRMS
@@ -143,3 +144,42 @@ def test_parquet_sidecar_keyed_by_firm_files(
     assert not expected.equals(inline)
     # the stale sidecar of the same plan is removed when the fresh one is written
     assert [p.name for p in (out / firm_cluster.SIDECAR_FOLDER).glob("*.parquet")] == [fresh]
+
+
+def test_cli_firm_import_stores_the_plan_for_read_only_analyses(tmp_path: Path, plan: Plan) -> None:
+    from clirun import run_cli
+
+    path, csv = tmp_path / "ws.duckdb", tmp_path / "firms.csv"
+    FIRMS.to_csv(csv, index=False)
+    done = run_cli("import", "firms", str(csv), "--workspace", str(path))
+    assert done.returncode == 0, done.stderr
+    assert f"classification by plan {plan.id} stored" in done.stderr
+    with open_workspace(path, read_only=True) as ws:  # what the analysis commands open
+        stored = firm_cluster.cached_clusters(ws, plan, build=False)
+        assert stored is not None
+        got = stored.to_pandas().sort_values(["firm_id", "cluster"]).reset_index(drop=True)
+        want = classify_firms(ws.table("firm"), plan).to_pandas()
+    want = want.sort_values(["firm_id", "cluster"]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(got[want.columns.tolist()], want)
+    # the stored flag marks one row per firm: its first cluster by id
+    firsts = got[got[firm_cluster.FIRST]]
+    assert firsts["firm_id"].is_unique and set(firsts["firm_id"]) == set(got["firm_id"])
+    assert (firsts.set_index("firm_id")["cluster"] == got.groupby("firm_id")["cluster"].min()).all()
+    again = run_cli("import", "firms", str(csv), "--workspace", str(path))
+    assert again.returncode == 0 and "stored" not in again.stderr  # current: not rebuilt
+
+
+def test_table_of_an_older_classifier_gains_the_flag_and_is_rebuilt(
+    tmp_path: Path, plan: Plan
+) -> None:
+    path = tmp_path / "ws.duckdb"
+    _make(path)
+    with open_workspace(path) as ws:  # a version-1 table: no flag column, an older key
+        ws.con.execute(
+            f"CREATE TABLE {firm_cluster.TABLE} (plan_key VARCHAR, firm_id VARCHAR, "
+            "cluster VARCHAR, rule VARCHAR)"
+        )
+        ws.con.execute(f"INSERT INTO {firm_cluster.TABLE} VALUES ('old', 'b1', 'ic', 'code:65')")
+        stored = firm_cluster.cached_clusters(ws, plan)
+        assert stored is not None and stored[firm_cluster.FIRST].notnull().all().execute()
+        assert len(_monitor(ws, plan))

@@ -6,13 +6,18 @@ import ibis.expr.types as ir
 import pandas as pd
 import pytest
 
+from clusteratlas.analysis.clusters import monitor
 from clusteratlas.analysis.panel import (
+    ONCE,
     build_panel,
     cluster_monitor,
     gdp_table,
     with_crossings,
 )
+from clusteratlas.errors import AnalysisError
 from clusteratlas.model.plan import load_plan
+from sample_registry import FIRM_YEARS
+from sample_registry import FIRMS as SAMPLE_FIRMS
 
 
 @pytest.fixture(scope="module")
@@ -138,3 +143,40 @@ def test_crossings_prefer_real_series(plan) -> None:  # type: ignore[no-untyped-
     assert by.loc["pharma_manufacturing", "synthetic"]
     assert {"crossing_year", "crossing_p10", "crossing_p90", "basis"} <= set(merged.columns)
     assert len(merged) == len(monitor)
+
+
+def _lq_inputs(firms: pd.DataFrame, firm_years: pd.DataFrame, plan, geography):  # type: ignore[no-untyped-def]
+    """The panel with the ONCE flag, the plain panel, and the region totals the LQ used
+    before the flag: every firm-year once (firm_year ⋈ firm, a second join)."""
+    panel = build_panel(firms, firm_years, plan, geography=geography, once=True)
+    plain = build_panel(firms, firm_years, plan, geography=geography)
+    totals = plain.select("firm_id", "year", "region", "employees").distinct()
+    return panel, plain, totals
+
+
+@pytest.mark.parametrize("geography", ["plan", "firm"])
+@pytest.mark.parametrize("registry", ["panel test firms", "sample registry"])
+def test_once_flag_gives_the_same_region_totals_and_lq(plan, geography, registry) -> None:  # type: ignore[no-untyped-def]
+    if registry == "sample registry":
+        firms = SAMPLE_FIRMS
+        fy = FIRM_YEARS.assign(employees=100.0 + 7.0 * FIRM_YEARS.index, value_added=0.0)
+    else:
+        firms, fy = FIRMS, _firm_years()
+    panel, plain, totals = _lq_inputs(firms, fy, plan, geography)
+    frame = panel.to_pandas()
+    assert list(frame.columns) == [*list(plain.columns), ONCE]
+    # exactly one flagged row per firm-year, multi-cluster and unclassified firms alike
+    flagged = frame[frame[ONCE]].groupby(["firm_id", "year"]).size()
+    assert len(flagged) == len(fy) and (flagged == 1).all()
+    assert frame.groupby("firm_id")["cluster"].nunique().max() > 1  # multi-cluster firms
+    keys = ["cluster", "region", "year"]
+    new = monitor(panel, levels=plan.levels, once=ONCE).sort_values(keys)
+    joined = monitor(plain, levels=plan.levels, region_totals=totals).sort_values(keys)
+    distinct = monitor(plain, levels=plan.levels).sort_values(keys)
+    for old in (joined, distinct):
+        pd.testing.assert_frame_equal(
+            new.reset_index(drop=True), old.reset_index(drop=True), check_exact=False, rtol=1e-12
+        )
+    assert new["lq"].notna().any()
+    with pytest.raises(AnalysisError, match="not both"):
+        monitor(panel, levels=plan.levels, once=ONCE, region_totals=totals)

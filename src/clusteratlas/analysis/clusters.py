@@ -651,6 +651,7 @@ def monitor(
     region_totals: Tabular | None = None,
     national: Tabular | None = None,
     national_total: Tabular | None = None,
+    once: str | None = None,
     lazy: bool = False,
 ) -> Tabular:
     """The cluster monitor: one row per cluster × region × year.
@@ -667,7 +668,8 @@ def monitor(
       the region's GDP (``gdp`` table: ``region, year, <gdp_column>`` in yuan);
     - ``lq``: location quotient of ``lq_measure`` (employees):
       ``(e_rc / e_r) / (E_c / E)``. ``e_r`` is the region's all-industry total: from
-      ``region_totals`` (``region, year, <lq_measure>``) if given, else the sum over the
+      ``region_totals`` (``region, year, <lq_measure>``) if given, else from the panel's
+      ``once`` column if given (the sum over the rows where it is true), else the sum over the
       panel's distinct firm-years of the region (each firm counted once however many clusters
       it is in). ``E_c`` and ``E`` are the sums over all regions in the panel unless
       ``national`` (``cluster, year, <lq_measure>``: national cluster totals) and
@@ -678,6 +680,10 @@ def monitor(
     table joined with the firm's region, which ``monitor`` sums per region × year itself. When
     ``region_totals`` is the panel itself (one row per firm-year, e.g. ``cluster`` = the firm's
     industry at fine grain), its totals come from the same single aggregation of the panel.
+    ``once`` does the same for a panel with multi-cluster and unclassified firms: a boolean
+    column true on exactly one row of each firm-year (e.g. ``build_panel(…, once=True)``),
+    whose ``lq_measure`` is summed by that same aggregation — one scan and no second join of
+    the firm-year table.
     The panel is scanned once; the totals are joined back as small hash tables and YoY is a
     hash join on ``year − 1`` (no window sort); the only sort is the final
     ``cluster, region, year`` order. For an Arrow result call ``.to_pyarrow()`` (or
@@ -705,6 +711,9 @@ def monitor(
         ``region, year, <lq_measure>``: the regions' all-industry totals.
     national, national_total : pandas.DataFrame, Ibis table or None
         National cluster totals and national all-industry totals (both or neither).
+    once : str or None
+        Boolean column of ``panel`` true on exactly one row per firm-year: the region totals
+        are the sums of ``lq_measure`` over those rows (not with ``region_totals``).
     lazy : bool
         Return the unexecuted Ibis table instead of pandas (analysis contract).
 
@@ -724,20 +733,32 @@ def monitor(
         raise AnalysisError(f"monitor: gdp_measure {gdp_measure!r} is not among {measures}")
     if (national is None) != (national_total is None):
         raise AnalysisError("monitor: give both national and national_total, or neither")
+    if once is not None and region_totals is not None:
+        raise AnalysisError("monitor: give region_totals or once, not both")
     require_columns(t, [region, cluster, year, firm, *measures], "monitor panel")
     pairs = _threshold_pairs(levels)
     keys = [cluster, region, year]
 
     # One scan of the panel: sums per cluster × region × year. When the region totals are the
-    # panel itself, the unclassified (NULL-cluster) groups are kept in this same aggregate and
-    # give e_r, instead of a second scan of the panel.
+    # panel itself (or its ``once`` rows), the unclassified (NULL-cluster) groups are kept in
+    # this same aggregate and give e_r, instead of a second scan of the panel.
     totals_in_panel = region_totals is not None and to_ibis(region_totals)[0].equals(t)
-    source = t if totals_in_panel else t.filter(t[cluster].notnull())
+    single = totals_in_panel or once is not None
+    source = t if single else t.filter(t[cluster].notnull())
+    counted: dict[str, ir.Value] = {}
+    if once is not None:
+        require_columns(t, [once], "monitor panel")
+        counted = {"_mo_once": _float(source[lq_measure]).sum(where=source[once])}
     agg = source.group_by(keys).aggregate(
-        **{m: _float(source[m]).sum() for m in measures}, firms=source[firm].count()
+        **{m: _float(source[m]).sum() for m in measures}, firms=source[firm].count(), **counted
     )
-    sizes = agg.filter(agg[cluster].notnull()) if totals_in_panel else agg
-    rtot = _region_totals(t, agg, region_totals, totals_in_panel, region, year, firm, lq_measure)
+    sizes = agg.filter(agg[cluster].notnull()).drop(*counted) if single else agg
+    if once is not None:
+        rtot = agg.group_by([region, year]).aggregate(_mo_er=agg._mo_once.sum())
+    else:
+        rtot = _region_totals(
+            t, agg, region_totals, totals_in_panel, region, year, firm, lq_measure
+        )
     if national is None:
         ctot = sizes.group_by([cluster, year]).aggregate(_mo_ec=sizes[lq_measure].sum())
         ntot = rtot.group_by(year).aggregate(_mo_e=rtot._mo_er.sum())

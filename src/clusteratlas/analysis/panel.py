@@ -28,6 +28,7 @@ from clusteratlas.analysis._tabular import Tabular, require_columns, to_ibis, to
 from clusteratlas.analysis.statistics import Basis
 from clusteratlas.classify import classify_firms
 from clusteratlas.errors import AnalysisError, InputError, WorkspaceError
+from clusteratlas.firm_cluster import FIRST
 from clusteratlas.geo import region_prefix, within
 from clusteratlas.model.plan import Plan
 
@@ -36,6 +37,9 @@ Geography = Literal["plan", "firm"]
 MEASURES: tuple[str, ...] = ("revenue", "value_added", "employees")
 
 PANEL_COLUMNS = ["firm_id", "year", "region", "industry", "cluster", *MEASURES]
+
+#: the panel column ``build_panel(…, once=True)`` adds: true on exactly one row per firm-year
+ONCE = "firm_year_once"
 
 
 def build_panel(
@@ -48,6 +52,7 @@ def build_panel(
     years: Sequence[int] | None = None,
     region: str | None = None,
     clusters: Tabular | None = None,
+    once: bool = False,
 ) -> ir.Table:
     """The monitor panel: ``firm_id, year, region, industry, cluster, <measures>`` (lazy Ibis).
 
@@ -62,6 +67,11 @@ def build_panel(
     filter the rows. ``clusters``: the firm × cluster rows (``firm_id, cluster``) of ``plan``
     for these firms, e.g. the stored table of :func:`clusteratlas.firm_cluster.cached_clusters`;
     None classifies the firms here (:func:`~clusteratlas.classify.classify_firms`).
+    ``once=True`` adds the boolean column :data:`ONCE`, true on exactly one row of each
+    firm-year (a multi-cluster firm's first cluster by id — the stored table's
+    ``first_of_firm`` flag when ``clusters`` has it; the NULL-cluster row of an
+    unclassified firm), so the monitor takes the LQ's region totals from the panel's own
+    aggregation (``monitor(…, once=ONCE)``) instead of joining the firm-year table again.
 
     Parameters
     ----------
@@ -81,6 +91,8 @@ def build_panel(
         GB/T 2260 code kept; None = all.
     clusters : pandas.DataFrame, Ibis table or None
         Stored firm × cluster rows (above); None = classify here.
+    once : bool
+        Add the :data:`ONCE` column (above).
 
     Returns
     -------
@@ -115,10 +127,24 @@ def build_panel(
     else:
         classified, _ = to_ibis(clusters)
     assert isinstance(classified, ir.Table)
-    classified = classified.select(_cfid="firm_id", cluster="cluster")
+    columns = ["firm_id", "year", "region", "industry", "cluster", *measures]
+    if once:  # the stored table carries the flag; else one row per firm by a window
+        if FIRST in classified.columns:
+            first = classified[FIRST]
+        else:
+            first = (
+                ibis.row_number().over(group_by=classified.firm_id, order_by=classified.cluster)
+                == 0
+            )
+        classified = classified.select(_cfid="firm_id", cluster="cluster", _first=first)
+        columns.append(ONCE)
+    else:
+        classified = classified.select(_cfid="firm_id", cluster="cluster")
     joined = fy.join(f.select("firm_id", "region", "industry"), "firm_id")
     panel = joined.left_join(classified, joined.firm_id == classified._cfid)
-    return panel.select("firm_id", "year", "region", "industry", "cluster", *measures)
+    if once:  # an unclassified firm's one row has no cluster: it is the firm-year's row
+        panel = panel.mutate(**{ONCE: panel._first.fill_null(True)})
+    return panel.select(*columns)
 
 
 def panel_from_workspace(workspace: Any, plan: Plan, **kwargs: Any) -> ir.Table:
@@ -141,6 +167,7 @@ def panel_from_workspace(workspace: Any, plan: Plan, **kwargs: Any) -> ir.Table:
         The unexecuted panel.
     """
     from clusteratlas.firm_cluster import cached_clusters
+
     try:
         firms = workspace.table("firm")
         firm_years = workspace.table("firm_year")
@@ -185,7 +212,9 @@ def cluster_monitor(
 
     One row per cluster × region × year: ``<measures>`` (yuan / persons), ``firms``, ``level``
     (plan level id or ``below``), ``share_gdp`` (value added / GDP, fraction; when ``gdp`` is
-    given), ``<measure>_yoy`` growth (fraction) and ``lq``.
+    given), ``<measure>_yoy`` growth (fraction) and ``lq``. A panel with the :data:`ONCE`
+    column (``build_panel(…, once=True)``) gives the LQ's region totals from the same
+    aggregation; otherwise they are summed over the panel's distinct firm-years.
 
     Parameters
     ----------
@@ -214,6 +243,7 @@ def cluster_monitor(
         table,
         levels=plan.levels,
         gdp=gdp_arg,
+        once=ONCE if ONCE in table.columns else None,
         measures=measures,
         lq_measure="employees" if "employees" in measures else measures[0],
         level_measure=plan.measure if plan.measure in measures else measures[0],
@@ -401,7 +431,7 @@ def workspace_monitor(
                 f"--region {region}: with geography 'plan' every row is the plan region "
                 f"{plan.region}; use geography 'firm' to see the firms' own regions"
             )
-        panel = panel_from_workspace(workspace, plan, geography=geography, years=years)
+        panel = panel_from_workspace(workspace, plan, geography=geography, years=years, once=True)
         frame = cluster_monitor(panel, plan, gdp=gdp_table(observations))
         if geography == "plan":  # the other regions were the LQ's reference only
             frame = frame[frame["region"].astype(str) == plan.region]

@@ -116,3 +116,9 @@ def synth(
             err_console.print(
                 f"  imported {kind} → {dataset} ({rows:,} rows, synthetic)", highlight=False
             )
+        from clusteratlas.cli.workspace import store_classification
+        from clusteratlas.model.plan import load_plan
+        from clusteratlas.workspace import open_workspace
+
+        with open_workspace(workspace) as ws:
+            store_classification(ws, load_plan(plan))

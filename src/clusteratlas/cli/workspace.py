@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -19,6 +19,10 @@ from clusteratlas.cli._app import (
     err_console,
 )
 from clusteratlas.config import DEFAULT_PLAN
+
+if TYPE_CHECKING:
+    from clusteratlas.model.plan import Plan
+    from clusteratlas.workspace import Workspace
 
 KIND_HELP = "observations, firms, firm-years, tags, supply-edges or io-table"
 
@@ -137,14 +141,25 @@ def import_(
             "(never used as a city-wide plan actual).",
         ),
     ] = Coverage.partial,
+    plan: Annotated[
+        str,
+        typer.Option(
+            "--plan",
+            "-p",
+            help="Plan whose firm classification is stored after a firm import, so analyses "
+            "read it instead of classifying every run (beijing-2441 or a YAML path).",
+        ),
+    ] = DEFAULT_PLAN,
 ) -> None:
     """Validate FILE and import it as KIND; rejects go to FILE.rejects.csv (exit 2)."""
     from clusteratlas.ingest.aliases import parse_mapping
+    from clusteratlas.model.plan import load_plan
     from clusteratlas.model.schema import resolve_kind
     from clusteratlas.workspace import default_path, open_workspace
 
     resolve_kind(kind)
     pairs = parse_mapping(mapping)
+    loaded = load_plan(plan)
     with open_workspace(workspace or default_path()) as ws:
         result = ws.import_file(
             kind,
@@ -158,6 +173,8 @@ def import_(
             header_row=header_row,
             coverage=coverage.value,
         )
+        if result.table == "firm":
+            store_classification(ws, loaded)
     if result.status == "unchanged":
         err_console.print(
             f"unchanged: the same {result.kind} content is already dataset "
@@ -188,6 +205,30 @@ def import_(
         more = len(result.ignored_columns) - 20
         err_console.print(
             f"ignored columns: {shown}" + (f" … and {more} more" if more > 0 else ""),
+            highlight=False,
+        )
+
+
+def store_classification(ws: Workspace, plan: Plan) -> None:
+    """Make the stored firm × cluster table of ``plan`` current after a firm import (see
+    :func:`clusteratlas.firm_cluster.ensure`) and say so when it was built.
+
+    Parameters
+    ----------
+    ws : Workspace
+        The writable workspace the firms went into.
+    plan : Plan
+        The plan whose classification is stored.
+    """
+    import time
+
+    from clusteratlas.firm_cluster import ensure
+
+    started = time.perf_counter()
+    if ensure(ws, plan):
+        err_console.print(
+            f"classification by plan {plan.id} stored ({time.perf_counter() - started:.1f} s): "
+            "analyses read it instead of classifying every firm",
             highlight=False,
         )
 
