@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from rich.cells import cell_len
 from typer.testing import CliRunner
 
 from clusteratlas.cli import app
@@ -184,3 +185,21 @@ def test_clusters_by_district_and_region_rules(workspace: Path) -> None:
     assert ic["lq"] == pytest.approx(2.0)
     bad = runner.invoke(app, ["clusters", "-w", str(workspace), "--region", "110108"])
     assert bad.exit_code == 2 and "geography" in flat(bad.output)
+
+
+@pytest.mark.parametrize("columns", [80, 160])
+def test_tables_take_the_width_of_each_call(columns: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The console is sized per command, not when the CLI was imported: imported under
+    COLUMNS=80 (as the README's test command in an 80-column terminal does), a caller asking
+    for 160 columns got 80 (two scenario/programs table tests failed at COLUMNS=80)."""
+    from clusteratlas.cli import _app
+
+    monkeypatch.setattr(_app.console, "width", 240 - columns)  # the width frozen at import
+    out = runner.invoke(
+        app, ["plan", "show", "--what", "targets", "--limit", "0"], env={"COLUMNS": str(columns)}
+    )
+    assert out.exit_code == 0, out.output
+    widest = max(cell_len(line) for line in out.output.splitlines())  # terminal cells
+    assert widest <= columns
+    if columns == 160:
+        assert widest > 80  # the wide call uses its width, not the 80 frozen at import

@@ -64,9 +64,19 @@ def user_errors() -> Iterator[None]:
         raise typer.Exit(error.exit_code) from None
 
 
+def size_consoles() -> None:
+    """Size the output consoles for the command about to run from ``COLUMNS`` or the terminal
+    as they are now (characters). A module-level rich console otherwise keeps the width of the
+    moment the CLI was imported, so a caller that sets ``COLUMNS`` per call (a test runner, an
+    embedding app) got the width of the first one."""
+    for each in (console, err_console):
+        each.width = Console(stderr=each.stderr).width
+
+
 def _guarded(func: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        size_consoles()
         with user_errors():
             return func(*args, **kwargs)
 
