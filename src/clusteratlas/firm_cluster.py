@@ -15,10 +15,10 @@ Where it lives:
   :data:`FIRST`. ``firm_version``
   digests the ``firm`` datasets of the registry (name, content hash, import time, rows), so any
   import, replacement or drop of firm data makes a stored table stale; stale tables are never
-  read. The workspace's firm import calls :func:`refresh`, which rebuilds the plans stored;
-  the CLI's ``import`` of firms (and ``synth --import``) builds the one of its ``--plan``
-  (:func:`ensure`); an analysis on a writable workspace builds a missing one (read-only ones
-  classify inline).
+  read. The workspace's firm import calls :func:`refresh`, which stores the importer's plan
+  (``import_file(…, plan=…)``: the CLI's ``import`` and ``synth --import`` pass their
+  ``--plan``, the web its plan) and rebuilds the stale ones stored before; an analysis on a
+  writable workspace builds a missing one (read-only ones classify inline).
 * a Parquet source on DuckDB: a sidecar file
   ``DIR/_clusteratlas/firm_cluster-<plan_key>-<firm_version>.parquet`` (or, when ``DIR`` is not
   writable, the same name under ``$XDG_CACHE_HOME/clusteratlas/firm_cluster/``), keyed by the
@@ -125,8 +125,8 @@ def cached_clusters(source: Any, plan: Plan, *, build: bool = True) -> ir.Table 
 
 def ensure(workspace: Any, plan: Plan) -> bool:
     """Make the workspace's stored table of ``plan`` current (build it when it is missing or
-    stale): what the CLI does after a firm import, so analyses, which open the workspace
-    read-only, read it instead of classifying on every run.
+    stale): what a firm import does for the importer's plan (:func:`refresh`), so analyses,
+    which open the workspace read-only, read it instead of classifying on every run.
 
     Parameters
     ----------
@@ -240,28 +240,42 @@ def store(workspace: Any, plan: Plan) -> int:
     return int(count)
 
 
-def refresh(workspace: Any) -> list[str]:
-    """After firm data changed: rebuild the stored table of every plan stored before whose
-    plan still loads by its id with the same rules, drop the others. Returns the plan ids
-    rebuilt. Nothing to do (and nothing created) in a workspace without stored tables."""
+def refresh(workspace: Any, plan: Plan | None = None) -> list[str]:
+    """After a firm import: make ``plan``'s stored table current (when given) and rebuild the
+    stale table of every plan stored before whose plan still loads by its id with the same
+    rules; drop the others. A current table is left as it is (an unchanged re-import builds
+    nothing).
+
+    Parameters
+    ----------
+    workspace : Workspace
+        A writable workspace.
+    plan : Plan or None
+        A plan to store besides the ones stored before (the importer's plan).
+
+    Returns
+    -------
+    list of str
+        The ids of the plans whose table was built here.
+    """
     from clusteratlas.errors import PlanError
     from clusteratlas.model.plan import load_plan
 
+    built = [plan.id] if plan is not None and ensure(workspace, plan) else []
     if not _has_state(workspace):
-        return []
-    rebuilt: list[str] = []
+        return built
     for key, plan_id in workspace.con.execute(f"SELECT plan_key, plan_id FROM {STATE}").fetchall():
         try:
-            plan: Plan | None = load_plan(str(plan_id))
+            stored: Plan | None = load_plan(str(plan_id))
         except PlanError:
-            plan = None
-        if plan is not None and plan_key(plan) == key:
-            store(workspace, plan)
-            rebuilt.append(plan.id)
+            stored = None
+        if stored is not None and plan_key(stored) == key:
+            if ensure(workspace, stored):
+                built.append(stored.id)
             continue
         workspace.con.execute(f"DELETE FROM {TABLE} WHERE plan_key = ?", [key])
         workspace.con.execute(f"DELETE FROM {STATE} WHERE plan_key = ?", [key])
-    return rebuilt
+    return built
 
 
 # --------------------------------------------------------------------------- Parquet sidecar

@@ -17,6 +17,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,6 +62,8 @@ from clusteratlas.synth.writer import check_complete
 if TYPE_CHECKING:  # pragma: no cover
     import ibis
     import ibis.expr.types as ir
+
+    from clusteratlas.model.plan import Plan
 
 DEFAULT_PATH = DEFAULT_WORKSPACE
 SCHEMA_VERSION = 1
@@ -222,6 +225,7 @@ class Workspace:
         header_row: int | None = None,
         coverage: str = "partial",
         source_name: str | None = None,
+        plan: Plan | None = None,
     ) -> ImportResult:
         """Validate and import a CSV/XLSX/Parquet file as dataset ``dataset``.
 
@@ -231,7 +235,9 @@ class Workspace:
         ``coverage`` says whether a firm file covers the whole plan region (``complete``)
         or part of it (``partial``, the default: never used as a city-wide actual).
         ``source_name`` is the provenance stored as ``source_file`` (default: the path; the
-        web passes the client's file name, never its temporary copy).
+        web passes the client's file name, never its temporary copy). ``plan``: after a firm
+        import, store this plan's firm × cluster classification
+        (:func:`clusteratlas.firm_cluster.refresh`; stale stored plans are rebuilt anyway).
 
         Rejected rows go to ``FILE.rejects.csv``; without ``allow_rejects`` any reject
         raises :class:`~clusteratlas.errors.ValidationError` and nothing is imported.
@@ -263,7 +269,7 @@ class Workspace:
         rejects_path = file.with_name(file.name + ".rejects.csv")
         wanted = set(schema.column_names) | {"uscc"}
         score = header_score(mapping, wanted)
-        return self._import(
+        result = self._import(
             schema,
             name,
             content_hash,
@@ -277,6 +283,7 @@ class Workspace:
             units=None,
             coverage=coverage,
         )
+        return self._classified(result, plan)
 
     def import_frame(
         self,
@@ -291,6 +298,7 @@ class Workspace:
         units: Mapping[str, str] | None = None,
         replace: bool = False,
         coverage: str = "partial",
+        plan: Plan | None = None,
     ) -> ImportResult:
         """Import a pandas frame with the same validation as :meth:`import_file`.
 
@@ -308,7 +316,7 @@ class Workspace:
             units=dict(units or {}),
             coverage=coverage,
         )
-        return self._import(
+        result = self._import(
             schema,
             dataset,
             content_hash,
@@ -322,6 +330,7 @@ class Workspace:
             units=units,
             coverage=coverage,
         )
+        return self._classified(result, plan)
 
     def drop(self, name: str) -> DropResult:
         """Remove dataset ``name`` and its rows in one transaction (reference data cannot be
@@ -468,10 +477,22 @@ class Workspace:
             assert result is not None  # the text path always ends in a result or an error
         finally:
             raw.drop(self.con)
-        if schema.name == "firm":  # stored classifications follow the firm data
-            from clusteratlas.firm_cluster import refresh
+        return result
 
-            refresh(self)
+    def _classified(self, result: ImportResult, plan: Plan | None) -> ImportResult:
+        """After a firm import (also an unchanged one): the stored firm × cluster tables follow
+        the firm data (:func:`clusteratlas.firm_cluster.refresh`); a note per table built."""
+        if result.table != "firm":
+            return result
+        from clusteratlas.firm_cluster import refresh
+
+        started = time.perf_counter()
+        for plan_id in refresh(self, plan):
+            result.notes.append(
+                f"classification by plan {plan_id} stored "
+                f"({time.perf_counter() - started:.1f} s): analyses read it instead of "
+                "classifying every firm"
+            )
         return result
 
     def _bindings(

@@ -183,3 +183,23 @@ def test_table_of_an_older_classifier_gains_the_flag_and_is_rebuilt(
         stored = firm_cluster.cached_clusters(ws, plan)
         assert stored is not None and stored[firm_cluster.FIRST].notnull().all().execute()
         assert len(_monitor(ws, plan))
+
+
+def test_workspace_import_stores_the_importers_plan_once(
+    tmp_path: Path, plan: Plan, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The workspace import (every face: CLI, synth, web) stores the importer's plan; an
+    unchanged re-import builds nothing, a changed one rebuilds the stale table."""
+    built: list[str] = []
+    store = firm_cluster.store
+    monkeypatch.setattr(firm_cluster, "store", lambda ws, p: built.append(p.id) or store(ws, p))
+    with open_workspace(tmp_path / "ws.duckdb") as ws:
+        first = ws.import_frame("firms", FIRMS, dataset="firms", source="test", plan=plan)
+        assert built == [plan.id]
+        assert any(f"classification by plan {plan.id} stored" in n for n in first.notes)
+        again = ws.import_frame("firms", FIRMS, dataset="firms", source="test", plan=plan)
+        assert again.status == "unchanged"
+        assert built == [plan.id] and not any("classification" in n for n in again.notes)
+        _import(ws, _changed_firms(), replace=True)  # no plan given: the stored one follows
+        assert built == [plan.id, plan.id]
+        assert firm_cluster.cached_clusters(ws, plan, build=False) is not None

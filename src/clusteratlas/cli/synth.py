@@ -112,13 +112,10 @@ def synth(
     for kind, path in paths.items():
         err_console.print(f"  {kind}: {path}", highlight=False)
     if do_import:
-        for kind, dataset, rows in import_registry(paths, workspace, seed=seed, firms=firms):
+        from clusteratlas.model.plan import load_plan
+
+        imported = import_registry(paths, workspace, seed=seed, firms=firms, plan=load_plan(plan))
+        for kind, dataset, rows in imported:
             err_console.print(
                 f"  imported {kind} → {dataset} ({rows:,} rows, synthetic)", highlight=False
             )
-        from clusteratlas.cli.workspace import store_classification
-        from clusteratlas.model.plan import load_plan
-        from clusteratlas.workspace import open_workspace
-
-        with open_workspace(workspace) as ws:
-            store_classification(ws, load_plan(plan))

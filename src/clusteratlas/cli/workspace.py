@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
@@ -19,10 +19,6 @@ from clusteratlas.cli._app import (
     err_console,
 )
 from clusteratlas.config import DEFAULT_PLAN
-
-if TYPE_CHECKING:
-    from clusteratlas.model.plan import Plan
-    from clusteratlas.workspace import Workspace
 
 KIND_HELP = "observations, firms, firm-years, tags, supply-edges or io-table"
 
@@ -172,9 +168,8 @@ def import_(
             sheet=sheet,
             header_row=header_row,
             coverage=coverage.value,
+            plan=loaded,
         )
-        if result.table == "firm":
-            store_classification(ws, loaded)
     if result.status == "unchanged":
         err_console.print(
             f"unchanged: the same {result.kind} content is already dataset "
@@ -205,30 +200,6 @@ def import_(
         more = len(result.ignored_columns) - 20
         err_console.print(
             f"ignored columns: {shown}" + (f" … and {more} more" if more > 0 else ""),
-            highlight=False,
-        )
-
-
-def store_classification(ws: Workspace, plan: Plan) -> None:
-    """Make the stored firm × cluster table of ``plan`` current after a firm import (see
-    :func:`clusteratlas.firm_cluster.ensure`) and say so when it was built.
-
-    Parameters
-    ----------
-    ws : Workspace
-        The writable workspace the firms went into.
-    plan : Plan
-        The plan whose classification is stored.
-    """
-    import time
-
-    from clusteratlas.firm_cluster import ensure
-
-    started = time.perf_counter()
-    if ensure(ws, plan):
-        err_console.print(
-            f"classification by plan {plan.id} stored ({time.perf_counter() - started:.1f} s): "
-            "analyses read it instead of classifying every firm",
             highlight=False,
         )
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -39,6 +40,9 @@ from clusteratlas.synth.targets import (
     tag_targets,
 )
 from clusteratlas.synth.writer import KINDS, Sink, province_of
+
+if TYPE_CHECKING:
+    from clusteratlas.model.plan import Plan
 
 __all__ = [
     "BLOCK",
@@ -269,11 +273,18 @@ See docs/synthetic.md in the ClusterAtlas documentation.
 
 
 def import_registry(
-    paths: dict[str, Path], workspace: str | Path | None = None, *, seed: int, firms: int
+    paths: dict[str, Path],
+    workspace: str | Path | None = None,
+    *,
+    seed: int,
+    firms: int,
+    plan: Plan | None = None,
 ) -> list[tuple[str, str, int]]:
     """Import the written files into a workspace as ``synthetic-…`` datasets flagged synthetic.
 
-    Returns ``(kind, dataset, rows)`` per table. Partitioned output cannot be imported file by
+    ``plan``: store its firm × cluster classification with the firms (see
+    :meth:`clusteratlas.workspace.Workspace.import_file`). Returns ``(kind, dataset, rows)``
+    per table. Partitioned output cannot be imported file by
     file (ClusterAtlasError).
     """
     from clusteratlas.workspace import open_workspace
@@ -286,7 +297,13 @@ def import_registry(
             name = f"synthetic-{kind}-s{seed}-n{firms}"
             # a synthetic registry is generated for the whole plan region
             res = ws.import_file(
-                kind, paths[kind], dataset=name, synthetic=True, replace=True, coverage="complete"
+                kind,
+                paths[kind],
+                dataset=name,
+                synthetic=True,
+                replace=True,
+                coverage="complete",
+                plan=plan,
             )
             result.append((kind, name, int(getattr(res, "rows", 0))))
     return result

@@ -156,6 +156,7 @@ def _import(
                 synthetic=synthetic,
                 sheet=sheet,
                 source_name=file.name,
+                plan=state.plan,
                 **options,
             )
         finally:
