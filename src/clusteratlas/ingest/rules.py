@@ -193,9 +193,12 @@ def quantity_parts(
     stage1 = [
         f"{_number_text(b.position)} AS {t}",
     ]
+    # DuckDB's cast also reads 1_000 and +-5, which are not numbers (units.parse_quantity):
+    # those go to the cell pattern, which refuses them
+    castable = f"NOT contains({t}, '_') AND NOT contains({t}, '+-')"
     stage2 = [
-        f"CASE WHEN NOT contains({t}, '_') THEN TRY_CAST({t} AS DOUBLE) END AS {f}",
-        f"CASE WHEN {t} IS NOT NULL AND (contains({t}, '_') OR TRY_CAST({t} AS DOUBLE) IS NULL)"
+        f"CASE WHEN {castable} THEN TRY_CAST({t} AS DOUBLE) END AS {f}",
+        f"CASE WHEN {t} IS NOT NULL AND (NOT ({castable}) OR TRY_CAST({t} AS DOUBLE) IS NULL)"
         f" THEN regexp_extract({t}, {lit(CELL_RE)}, ['op', 'a', 'b', 'u']) END AS {m}",
     ]
     lab, nl, x, xb, cu, k = (f"{p}_{n}" for p in ("l", "nl", "x", "xb", "cu", "k"))
