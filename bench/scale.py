@@ -12,10 +12,11 @@ machine. Existing data under ``--data`` are reused.
 
 The workload is the monitor as a national study runs it (:func:`clusteratlas.sources.open_source`
 on the Parquet directory): classification of every firm by the Beijing 2441 plan's rules
-(code prefixes + keyword regexes), firm-year ⋈ firm ⟕ clusters, sizes per cluster × region ×
-year on revenue/value added (yuan) and employees (persons), firm counts, levels, YoY growth and
-the LQ with region totals from the same aggregation (``build_panel(…, once=True)`` flags one row
-per firm-year, ``monitor(…, once=…)`` sums those: one join of the firm-year table) — one lazy
+(code prefixes + keyword regexes) into per-firm cluster sets, the grouped panel (firm-year ⋈
+the per-firm sets, summed per cluster set × region × year, then expanded to clusters:
+``panel_from_workspace(…, grouped=True)``), sizes per cluster × region × year on
+revenue/value added (yuan) and employees (persons), firm counts, levels, YoY growth and the LQ
+with region totals from the same aggregation (``monitor(…, once=…, firm_count=…)``) — one lazy
 Ibis expression, executed by the engine, only the aggregated table (~10⁴ rows) comes back to
 pandas.
 
@@ -170,14 +171,15 @@ class PeakRSS:
 def ibis_stages(src: Any, plan: Any) -> dict[str, float]:
     """Seconds of each stage of the Ibis path, each stage executed on its own (cumulative
     work, so a stage's time is the difference to the previous one): read = decode the columns
-    the path uses (a max over each); classify = the firm × cluster rows; panel = the joined
-    panel; monitor = the lot."""
-    from clusteratlas.analysis.panel import build_panel
+    the path uses (a max over each); classify = the per-firm cluster sets (stored, or
+    classified here); panel = the grouped panel; monitor = the lot."""
+    from clusteratlas.analysis.panel import panel_from_workspace
     from clusteratlas.classify import classify_firms
-    from clusteratlas.firm_cluster import cached_clusters
+    from clusteratlas.firm_cluster import cached_cluster_sets, cluster_sets
 
     firms, firm_years = src.table("firm"), src.table("firm_year")
-    stored = cached_clusters(src, plan, build=False)
+    stored = cached_cluster_sets(src, plan, build=False)
+    sets = cluster_sets(firms, classify_firms(firms, plan), plan) if stored is None else stored
     steps = {
         "read": lambda: (
             firms.aggregate(
@@ -187,13 +189,9 @@ def ibis_stages(src: Any, plan: Any) -> dict[str, float]:
                 **{c: firm_years[c].max() for c in ("firm_id", "year", "revenue", "employees")}
             ).execute(),
         ),
-        "classify": lambda: (
-            (classify_firms(firms, plan) if stored is None else stored).count().execute()
-        ),
+        "classify": lambda: sets.count().execute(),
         "panel": lambda: (
-            build_panel(firms, firm_years, plan, geography="firm", clusters=stored)
-            .count()
-            .execute()
+            panel_from_workspace(src, plan, geography="firm", grouped=True).count().execute()
         ),
         "monitor": lambda: ibis_monitor(src, plan),
     }
@@ -208,31 +206,29 @@ def ibis_stages(src: Any, plan: Any) -> dict[str, float]:
 
 
 def ibis_monitor(src: Any, plan: Any) -> Any:
-    """The national-scale monitor on a source (one Ibis expression → pandas), reading the
-    stored firm × cluster table when the source has a current one (DuckDB on Parquet: the
-    sidecar built by :func:`prepare_clusters`), else classifying inline (Spark)."""
+    """The national-scale monitor on a source (one Ibis expression → pandas): the grouped
+    panel on the stored per-firm cluster sets when the source has them (DuckDB on Parquet: the
+    sidecar built by :func:`prepare_clusters`), else on sets classified inline (Spark)."""
     from clusteratlas.analysis.clusters import monitor
-    from clusteratlas.analysis.panel import ONCE, build_panel
-    from clusteratlas.firm_cluster import cached_clusters
+    from clusteratlas.analysis.panel import FIRM_YEARS, ONCE, panel_from_workspace
 
-    firms, firm_years = src.table("firm"), src.table("firm_year")
-    stored = cached_clusters(src, plan, build=False)
-    panel = build_panel(firms, firm_years, plan, geography="firm", clusters=stored, once=True)
-    return monitor(panel, levels=plan.levels, once=ONCE)
+    panel = panel_from_workspace(src, plan, geography="firm", grouped=True)
+    return monitor(panel, levels=plan.levels, once=ONCE, firm_count=FIRM_YEARS)
 
 
 def prepare_clusters(src: Any, plan: Any) -> float:
-    """Build the stored firm × cluster table of ``src`` from scratch (any earlier sidecar is
-    removed first); the seconds it took (0 for a source that stores none, e.g. Spark)."""
+    """Build the stored classification of ``src`` (firm × cluster rows and per-firm cluster
+    sets) from scratch (any earlier sidecar is removed first); the seconds it took (0 for a
+    source that stores none, e.g. Spark)."""
     import shutil
 
-    from clusteratlas.firm_cluster import SIDECAR_FOLDER, cached_clusters
+    from clusteratlas.firm_cluster import SIDECAR_FOLDER, cached_cluster_sets
 
     if src.engine != "duckdb":
         return 0.0
     shutil.rmtree(Path(src.path) / SIDECAR_FOLDER, ignore_errors=True)
     t0 = time.perf_counter()
-    cached_clusters(src, plan)
+    cached_cluster_sets(src, plan)
     return time.perf_counter() - t0
 
 
@@ -521,14 +517,16 @@ def main() -> None:
 - Machine: {about}; {conditions(load_before)}.
 - Data: SYNTHETIC registries as hive-partitioned Parquet ({how}); firms carry region,
   GB/T 4754 class, name and business scope (the keyword rules read them).
-- Workload: `open_source(parquet=…, engine=…)` → `build_panel(geography="firm", once=True)`
-  (Beijing 2441 classification, one firm-year ⋈ firm ⟕ clusters join) → `monitor(levels,
-  once=…)` (LQ region totals from the same aggregation) → pandas.
+- Workload: `open_source(parquet=…, engine=…)` → `panel_from_workspace(geography="firm",
+  grouped=True)` (Beijing 2441 classification as per-firm cluster sets; one firm-year ⋈ sets
+  join, summed per set × region × year, expanded to clusters) → `monitor(levels, once=…,
+  firm_count=…)` (LQ region totals from the same aggregation) → pandas.
   pandas baseline: `read_parquet` of both tables + the same classification + merge/groupby.
-- DuckDB reads the stored firm × cluster table (`clusteratlas.firm_cluster`: a sidecar Parquet
-  keyed by the firm files, built once per registry version — its build time, removed and rebuilt
-  in every worker, is the "classification stored" column and is not in "median s"; the peak
-  RSS covers it); DuckDB `memory_limit` {args.duckdb_memory or "default (80 % of RAM)"},
+- DuckDB reads the stored classification (`clusteratlas.firm_cluster`: sidecar Parquet files
+  of the firm × cluster rows and the per-firm sets, keyed by the firm files, built once per
+  registry version — its build time, removed and rebuilt in every worker, is the
+  "classification stored" column and is not in "median s"; the peak RSS covers it); DuckDB
+  `memory_limit` {args.duckdb_memory or "default (80 % of RAM)"},
   spilling to a temporary folder. Spark and pandas classify inline in every run.
 - Peak RSS is the whole process tree sampled every 0.1 s with psutil (Python + Spark JVM);
   Spark driver memory {args.spark_memory}, `local[*]`; time excludes session start.

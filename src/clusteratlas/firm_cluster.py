@@ -2,28 +2,38 @@
 
 :func:`~clusteratlas.classify.classify_firms` (2441 rules: code-prefix joins and keyword regex
 passes over every firm's name and scope) dominates a national run when it is evaluated inside
-every analysis (docs/scale.md). This module stores its result, ``firm_id, cluster, rule``, per
-plan and per version of the firm data, and hands it to the analyses instead of re-classifying
-(:func:`cached_clusters`, used by
-:func:`~clusteratlas.analysis.panel.panel_from_workspace`). The rows are exactly
-``classify_firms``'s, so every result is the same with or without the table.
+every analysis (docs/scale.md). This module stores its result per plan and per version of the
+firm data, and hands it to the analyses instead of re-classifying:
 
-Where it lives:
+* the firm × cluster rows ``firm_id, cluster, rule``, exactly ``classify_firms``'s
+  (:func:`cached_clusters`);
+* one row per firm, ``firm_id, region, cluster_set`` — the firm's clusters as a bit set
+  (:func:`cluster_bits`; 0 = unclassified) — what the national monitor joins: one hash table
+  of firms instead of the firm table and the firm × cluster rows
+  (:func:`cached_cluster_sets`, used by
+  :func:`~clusteratlas.analysis.panel.panel_from_workspace`).
 
-* a workspace: table ``firm_cluster`` (``plan_key, firm_id, cluster, rule``) and
-  ``firm_cluster_state`` (``plan_key, plan_id, firm_version, built_at``), plus
-  :data:`FIRST`. ``firm_version``
+Every result is the same with or without them.
+
+Where they live:
+
+* a workspace: tables ``firm_cluster`` (``plan_key, firm_id, cluster, rule``),
+  ``firm_cluster_set`` (``plan_key, firm_id, region, cluster_set``) and
+  ``firm_cluster_state`` (``plan_key, plan_id, firm_version, built_at``). ``firm_version``
   digests the ``firm`` datasets of the registry (name, content hash, import time, rows), so any
   import, replacement or drop of firm data makes a stored table stale; stale tables are never
   read. The workspace's firm import calls :func:`refresh`, which stores the importer's plan
   (``import_file(…, plan=…)``: the CLI's ``import`` and ``synth --import`` pass their
   ``--plan``, the web its plan) and rebuilds the stale ones stored before; an analysis on a
   writable workspace builds a missing one (read-only ones classify inline).
-* a Parquet source on DuckDB: a sidecar file
-  ``DIR/_clusteratlas/firm_cluster-<plan_key>-<firm_version>.parquet`` (or, when ``DIR`` is not
-  writable, the same name under ``$XDG_CACHE_HOME/clusteratlas/firm_cluster/``), keyed by the
-  firm dataset's file list, sizes and modification times; built on first use.
-* Spark and other sources: no table, classification inline (the same expressions).
+* a Parquet source on DuckDB: sidecar files
+  ``DIR/_clusteratlas/firm_cluster-<plan_key>-<firm_version>.parquet`` and
+  ``firm_cluster_set-…`` (or, when ``DIR`` is not writable, the same names under
+  ``$XDG_CACHE_HOME/clusteratlas/firm_cluster/``), keyed by the firm dataset's file list,
+  sizes and modification times; built on first use.
+* Spark reads the current sidecars of a local Parquet directory (built by DuckDB: Spark's
+  writer makes folders, not files); without them, and on other sources, classification runs
+  inline (the same expressions).
 """
 
 from __future__ import annotations
@@ -36,21 +46,27 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import ibis
 import ibis.expr.types as ir
+import pandas as pd
 
 from clusteratlas.classify import classify_firms
 from clusteratlas.model.plan import Plan
 
 #: bump when :func:`classify_firms` returns other rows for the same rules, or the stored
-#: columns change: old tables go stale (2: the ``first_of_firm`` column)
-CLASSIFIER_VERSION = "2"
-
-#: stored boolean column: true on exactly one row of each firm (its first cluster by id), so a
-#: panel counts each firm-year once in the region totals without a window over the rows
-FIRST = "first_of_firm"
+#: tables change: old tables go stale (2: a ``first_of_firm`` flag; 3: the flag replaced by
+#: the per-firm cluster sets, whose build does not need a window over every row)
+CLASSIFIER_VERSION = "3"
 
 TABLE = "firm_cluster"
+SETS = "firm_cluster_set"
 STATE = "firm_cluster_state"
+#: the per-firm set column: the sum of the bits (:func:`cluster_bits`) of the firm's clusters
+CLUSTER_SET = "cluster_set"
+#: a plan with more clusters has no set table: its panel expands firm rows. The sets are
+#: summed as float64 (exact below 2**53 whatever the order; an int64 sum is a HUGEINT on
+#: DuckDB, which Parquet stores as a double) and stored as int64
+MAX_SET_CLUSTERS = 52
 SIDECAR_FOLDER = "_clusteratlas"
 
 _RULE_FIELDS = {
@@ -100,6 +116,59 @@ def files_version(files: list[Path]) -> str:
     return _digest(stats)
 
 
+def cluster_bits(plan: Plan) -> dict[str, int] | None:
+    """Each cluster's bit in a cluster set: ``2**i`` for the i-th cluster id in sorted order;
+    None when the plan has more than :data:`MAX_SET_CLUSTERS` clusters.
+
+    >>> from clusteratlas.model.plan import load_plan
+    >>> bits = cluster_bits(load_plan("beijing-2441"))
+    >>> sorted(bits.values())[:3]
+    [1, 2, 4]
+    """
+    ids = sorted(c.id for c in plan.clusters)
+    if len(ids) > MAX_SET_CLUSTERS:
+        return None
+    return {cid: 1 << i for i, cid in enumerate(ids)}
+
+
+def bits_table(plan: Plan) -> ir.Table:
+    """``cluster, cluster_bit`` (int64) of :func:`cluster_bits` as a small Ibis literal table."""
+    bits = cluster_bits(plan) or {}
+    frame = pd.DataFrame({"cluster": list(bits), "cluster_bit": list(bits.values())})
+    return ibis.memtable(frame.astype({"cluster": "string", "cluster_bit": "int64"}))
+
+
+def cluster_sets(firms: ir.Table, rows: ir.Table, plan: Plan) -> ir.Table:
+    """One row per firm of ``firms``: ``firm_id, region, cluster_set`` (int64, the sum of the
+    bits of the firm's clusters in ``rows``; 0 for an unclassified firm).
+
+    Parameters
+    ----------
+    firms : Ibis table
+        Canonical ``firm`` rows (``firm_id, region``).
+    rows : Ibis table
+        The firm × cluster rows of ``plan`` (``firm_id, cluster``), one per firm and cluster
+        (:func:`~clusteratlas.classify.classify_firms`).
+    plan : Plan
+        The plan (at most :data:`MAX_SET_CLUSTERS` clusters).
+
+    Returns
+    -------
+    Ibis table
+        The unexecuted per-firm rows.
+    """
+    bits = bits_table(plan)
+    hits = rows.join(bits, rows.cluster == bits.cluster).select(
+        _sfid=rows.firm_id, _bit=bits.cluster_bit
+    )  # the rows are unique per firm and cluster, so the sum of bits is their union
+    per_firm = hits.group_by("_sfid").aggregate(_set=hits._bit.cast("float64").sum())
+    f = firms.select("firm_id", region=firms.region.cast("string"))
+    joined = f.left_join(per_firm, f.firm_id == per_firm._sfid)
+    return joined.select(
+        "firm_id", "region", **{CLUSTER_SET: joined._set.fill_null(0).cast("int64")}
+    )
+
+
 def cached_clusters(source: Any, plan: Plan, *, build: bool = True) -> ir.Table | None:
     """The stored ``firm_id, cluster, rule`` rows of ``plan`` for ``source``'s current firm
     data, as an Ibis table on its backend; None when there is no current table and it cannot
@@ -107,19 +176,33 @@ def cached_clusters(source: Any, plan: Plan, *, build: bool = True) -> ir.Table 
 
     ``source``: a :class:`~clusteratlas.workspace.Workspace` or a
     :class:`~clusteratlas.sources.Source`. A writable workspace and a DuckDB Parquet source
-    build a missing or stale table (one classification, stored).
+    build a missing or stale table (one classification, stored); a Spark Parquet source reads
+    current sidecars only.
     """
+    return _cached(source, plan, TABLE, build=build)
+
+
+def cached_cluster_sets(source: Any, plan: Plan, *, build: bool = True) -> ir.Table | None:
+    """The stored ``firm_id, region, cluster_set`` rows of ``plan`` (:func:`cluster_sets`)
+    for ``source``'s current firm data, like :func:`cached_clusters`; None as there, and for a
+    plan with more than :data:`MAX_SET_CLUSTERS` clusters."""
+    if cluster_bits(plan) is None:
+        return None
+    return _cached(source, plan, SETS, build=build)
+
+
+def _cached(source: Any, plan: Plan, kind: str, *, build: bool) -> ir.Table | None:
     workspace = _workspace_of(source)
     if workspace is not None:
         key = plan_key(plan)
         if _current(workspace, key):
-            return _stored(workspace, key)
+            return _stored(workspace, key, kind)
         if not build or workspace.read_only:
             return None
         store(workspace, plan)
-        return _stored(workspace, key)
-    if getattr(source, "engine", None) == "duckdb" and getattr(source, "origin", "") == "parquet":
-        return _sidecar(source, plan, build=build)
+        return _stored(workspace, key, kind)
+    if getattr(source, "origin", "") == "parquet":  # DuckDB builds sidecars, Spark reads them
+        return _sidecar(source, plan, kind, build=build and source.engine == "duckdb")
     return None
 
 
@@ -169,13 +252,21 @@ def _current(workspace: Any, key: str) -> bool:
     return _stored_version(workspace, key) == firm_version(workspace)
 
 
-def _stored(workspace: Any, key: str) -> ir.Table:
-    table = workspace.ibis.table(TABLE)
-    return table.filter(table.plan_key == key).select("firm_id", "cluster", "rule", FIRST)
+_COLUMNS = {TABLE: ("firm_id", "cluster", "rule"), SETS: ("firm_id", "region", CLUSTER_SET)}
+_DDL = {
+    TABLE: "plan_key VARCHAR, firm_id VARCHAR, cluster VARCHAR, rule VARCHAR",
+    SETS: f"plan_key VARCHAR, firm_id VARCHAR, region VARCHAR, {CLUSTER_SET} BIGINT",
+}
+
+
+def _stored(workspace: Any, key: str, kind: str) -> ir.Table:
+    table = workspace.ibis.table(kind)
+    return table.filter(table.plan_key == key).select(*_COLUMNS[kind])
 
 
 def stored_rows(firms: Any, plan: Plan) -> ir.Table:
-    """What is stored: :func:`classify_firms`'s ``firm_id, cluster, rule`` plus :data:`FIRST`.
+    """What is stored as the firm × cluster rows: :func:`classify_firms`'s ``firm_id, cluster,
+    rule``.
 
     Parameters
     ----------
@@ -189,41 +280,45 @@ def stored_rows(firms: Any, plan: Plan) -> ir.Table:
     Ibis table
         The unexecuted rows.
     """
-    import ibis
-
     rows = classify_firms(firms, plan)
     assert isinstance(rows, ir.Table)
-    first = ibis.row_number().over(group_by=rows.firm_id, order_by=rows.cluster) == 0
-    return rows.mutate(**{FIRST: first})
+    return rows.select(*_COLUMNS[TABLE])
 
 
 def store(workspace: Any, plan: Plan) -> int:
-    """Classify the workspace's firms by ``plan`` and store the rows (replacing the plan's
-    previous ones) in one transaction; returns the number of firm × cluster rows."""
+    """Classify the workspace's firms by ``plan`` and store the rows and the per-firm sets
+    (replacing the plan's previous ones) in one transaction; returns the number of firm ×
+    cluster rows."""
     key = plan_key(plan)
     con = workspace.con
     version = firm_version(workspace)
     staged = f"__ca_firm_cluster_{uuid.uuid4().hex[:8]}"
+    staged_sets = f"{staged}_sets"
     workspace.ibis.create_table(staged, stored_rows(workspace.table("firm"), plan), temp=True)
     try:
+        if cluster_bits(plan) is not None:
+            sets = cluster_sets(workspace.table("firm"), workspace.ibis.table(staged), plan)
+            workspace.ibis.create_table(staged_sets, sets, temp=True)
         con.execute("BEGIN TRANSACTION")
         try:
-            con.execute(
-                f"CREATE TABLE IF NOT EXISTS {TABLE} (plan_key VARCHAR, firm_id VARCHAR, "
-                f"cluster VARCHAR, rule VARCHAR, {FIRST} BOOLEAN)"
-            )  # a table of classifier version 1 lacks the flag; its rows are stale anyway
-            con.execute(f"ALTER TABLE {TABLE} ADD COLUMN IF NOT EXISTS {FIRST} BOOLEAN")
+            for kind, ddl in _DDL.items():
+                con.execute(f"CREATE TABLE IF NOT EXISTS {kind} ({ddl})")
+                con.execute(f"DELETE FROM {kind} WHERE plan_key = ?", [key])
+            # a table of classifier version 2 has the flag; its rows are stale anyway
+            con.execute(f"ALTER TABLE {TABLE} DROP COLUMN IF EXISTS first_of_firm")
             con.execute(
                 f"CREATE TABLE IF NOT EXISTS {STATE} (plan_key VARCHAR PRIMARY KEY, "
                 "plan_id VARCHAR, firm_version VARCHAR, built_at TIMESTAMP)"
             )
-            con.execute(f"DELETE FROM {TABLE} WHERE plan_key = ?", [key])
             con.execute(f"DELETE FROM {STATE} WHERE plan_key = ?", [key])
-            con.execute(
-                f"INSERT INTO {TABLE} (plan_key, firm_id, cluster, rule, {FIRST}) "
-                f"SELECT ?, firm_id, cluster, rule, {FIRST} FROM {staged}",
-                [key],
-            )
+            for kind, source in ((TABLE, staged), (SETS, staged_sets)):
+                if kind == SETS and cluster_bits(plan) is None:
+                    continue
+                columns = ", ".join(_COLUMNS[kind])
+                con.execute(
+                    f"INSERT INTO {kind} (plan_key, {columns}) SELECT ?, {columns} FROM {source}",
+                    [key],
+                )
             con.execute(
                 f"INSERT INTO {STATE} VALUES (?, ?, ?, ?)",
                 [key, plan.id, version, dt.datetime.now(dt.UTC).replace(tzinfo=None)],
@@ -237,7 +332,15 @@ def store(workspace: Any, plan: Plan) -> int:
             raise
     finally:
         con.execute(f"DROP TABLE IF EXISTS {staged}")
+        con.execute(f"DROP TABLE IF EXISTS {staged_sets}")
     return int(count)
+
+
+def _forget(workspace: Any, key: str) -> None:
+    present = {r[0] for r in workspace.con.execute("SHOW TABLES").fetchall()}
+    for table in (TABLE, SETS, STATE):
+        if table in present:  # a workspace stored by classifier version 2 has no sets table
+            workspace.con.execute(f"DELETE FROM {table} WHERE plan_key = ?", [key])
 
 
 def refresh(workspace: Any, plan: Plan | None = None) -> list[str]:
@@ -273,8 +376,7 @@ def refresh(workspace: Any, plan: Plan | None = None) -> list[str]:
             if ensure(workspace, stored):
                 built.append(stored.id)
             continue
-        workspace.con.execute(f"DELETE FROM {TABLE} WHERE plan_key = ?", [key])
-        workspace.con.execute(f"DELETE FROM {STATE} WHERE plan_key = ?", [key])
+        _forget(workspace, key)
     return built
 
 
@@ -287,38 +389,51 @@ def _sidecar_folders(root: Path) -> list[Path]:
     return [root / SIDECAR_FOLDER, cache_home / "clusteratlas" / TABLE / place]
 
 
-def sidecar_name(source: Any, plan: Plan) -> str | None:
-    """The sidecar file name of ``plan`` for the source's current firm files (None: the
-    source has no local firm files)."""
+def sidecar_name(source: Any, plan: Plan, kind: str = TABLE) -> str | None:
+    """The sidecar file name of ``plan``'s ``kind`` (:data:`TABLE` or :data:`SETS`) for the
+    source's current firm files (None: the source has no local firm files)."""
     files = source.files("firm")
     if not files:
         return None
-    return f"{TABLE}-{plan_key(plan)}-{files_version(files)}.parquet"
+    return f"{kind}-{plan_key(plan)}-{files_version(files)}.parquet"
 
 
-def _sidecar(source: Any, plan: Plan, *, build: bool) -> ir.Table | None:
-    name = sidecar_name(source, plan)
-    if name is None:
+def _sidecar(source: Any, plan: Plan, kind: str, *, build: bool) -> ir.Table | None:
+    names = {k: sidecar_name(source, plan, k) for k in (TABLE, SETS)}
+    if names[kind] is None:
         return None
     folders = _sidecar_folders(Path(source.path))
     for folder in folders:
-        if (folder / name).is_file():
-            return source.backend.read_parquet(str(folder / name))
+        if (folder / str(names[kind])).is_file():
+            return source.backend.read_parquet(str(folder / str(names[kind])))
     if not build:
         return None
-    expr = stored_rows(source.table("firm"), plan)
     for folder in folders:
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError:
             continue
-        if not os.access(folder, os.W_OK):
-            continue
-        staged = folder / f".{name}.{uuid.uuid4().hex[:8]}.tmp"
-        source.backend.to_parquet(expr, staged)
-        staged.rename(folder / name)
-        for old in folder.glob(f"{TABLE}-{plan_key(plan)}-*.parquet"):
-            if old.name != name:
-                old.unlink(missing_ok=True)
-        return source.backend.read_parquet(str(folder / name))
+        if os.access(folder, os.W_OK):
+            _write_sidecars(source, plan, folder, names)
+            return source.backend.read_parquet(str(folder / str(names[kind])))
     return None
+
+
+def _write_sidecars(source: Any, plan: Plan, folder: Path, names: dict[str, str | None]) -> None:
+    """Write the rows, then the sets read back from them (two queries: the classification's
+    and the per-firm aggregation's working memory are not held at once); each file is staged
+    and renamed, and the stale files of the same plan are removed."""
+    written = folder / str(names[TABLE])
+    staged = folder / f".{written.name}.{uuid.uuid4().hex[:8]}.tmp"
+    source.backend.to_parquet(stored_rows(source.table("firm"), plan), staged)
+    staged.rename(written)
+    if cluster_bits(plan) is not None:
+        sets = folder / str(names[SETS])
+        staged = folder / f".{sets.name}.{uuid.uuid4().hex[:8]}.tmp"
+        rows = source.backend.read_parquet(str(written))
+        source.backend.to_parquet(cluster_sets(source.table("firm"), rows, plan), staged)
+        staged.rename(sets)
+    for kind in (TABLE, SETS):
+        for old in folder.glob(f"{kind}-{plan_key(plan)}-*.parquet"):
+            if old.name != names[kind]:
+                old.unlink(missing_ok=True)

@@ -54,6 +54,7 @@ def _inline(source: Any, plan: Plan, monkeypatch: pytest.MonkeyPatch) -> pd.Data
     """The monitor with classification inline (no stored table is read or built)."""
     with monkeypatch.context() as m:
         m.setattr(firm_cluster, "cached_clusters", lambda *a, **k: None)
+        m.setattr(panel_module, "cached_cluster_sets", lambda *a, **k: None)
         return _monitor(source, plan)
 
 
@@ -143,7 +144,9 @@ def test_parquet_sidecar_keyed_by_firm_files(
         pd.testing.assert_frame_equal(_monitor(src, plan), expected)
     assert not expected.equals(inline)
     # the stale sidecar of the same plan is removed when the fresh one is written
-    assert [p.name for p in (out / firm_cluster.SIDECAR_FOLDER).glob("*.parquet")] == [fresh]
+    fresh_sets = firm_cluster.sidecar_name(src, plan, firm_cluster.SETS)
+    left = sorted(p.name for p in (out / firm_cluster.SIDECAR_FOLDER).glob("*.parquet"))
+    assert left == sorted([fresh, fresh_sets])
 
 
 def test_cli_firm_import_stores_the_plan_for_read_only_analyses(tmp_path: Path, plan: Plan) -> None:
@@ -160,29 +163,50 @@ def test_cli_firm_import_stores_the_plan_for_read_only_analyses(tmp_path: Path, 
         got = stored.to_pandas().sort_values(["firm_id", "cluster"]).reset_index(drop=True)
         want = classify_firms(ws.table("firm"), plan).to_pandas()
     want = want.sort_values(["firm_id", "cluster"]).reset_index(drop=True)
-    pd.testing.assert_frame_equal(got[want.columns.tolist()], want)
-    # the stored flag marks one row per firm: its first cluster by id
-    firsts = got[got[firm_cluster.FIRST]]
-    assert firsts["firm_id"].is_unique and set(firsts["firm_id"]) == set(got["firm_id"])
-    assert (firsts.set_index("firm_id")["cluster"] == got.groupby("firm_id")["cluster"].min()).all()
+    pd.testing.assert_frame_equal(got, want[got.columns.tolist()])
     again = run_cli("import", "firms", str(csv), "--workspace", str(path))
     assert again.returncode == 0 and "stored" not in again.stderr  # current: not rebuilt
 
 
-def test_table_of_an_older_classifier_gains_the_flag_and_is_rebuilt(
-    tmp_path: Path, plan: Plan
-) -> None:
+def test_tables_of_an_older_classifier_are_rebuilt(tmp_path: Path, plan: Plan) -> None:
     path = tmp_path / "ws.duckdb"
     _make(path)
-    with open_workspace(path) as ws:  # a version-1 table: no flag column, an older key
+    with open_workspace(path) as ws:  # version 2: a flag column, no sets table, an older key
         ws.con.execute(
             f"CREATE TABLE {firm_cluster.TABLE} (plan_key VARCHAR, firm_id VARCHAR, "
-            "cluster VARCHAR, rule VARCHAR)"
+            "cluster VARCHAR, rule VARCHAR, first_of_firm BOOLEAN)"
         )
-        ws.con.execute(f"INSERT INTO {firm_cluster.TABLE} VALUES ('old', 'b1', 'ic', 'code:65')")
-        stored = firm_cluster.cached_clusters(ws, plan)
-        assert stored is not None and stored[firm_cluster.FIRST].notnull().all().execute()
+        ws.con.execute(
+            f"INSERT INTO {firm_cluster.TABLE} VALUES ('old', 'b1', 'ic', 'code:65', true)"
+        )
+        ws.con.execute(
+            f"CREATE TABLE {firm_cluster.STATE} (plan_key VARCHAR PRIMARY KEY, "
+            "plan_id VARCHAR, firm_version VARCHAR, built_at TIMESTAMP)"
+        )
+        ws.con.execute(f"INSERT INTO {firm_cluster.STATE} VALUES ('old', ?, 'x', now())", [plan.id])
+        assert firm_cluster.refresh(ws) == []  # the old key is not the plan's: forgotten
+        sets = firm_cluster.cached_cluster_sets(ws, plan)
+        assert sets is not None and sets.count().execute() == len(FIRMS)
+        columns = ws.ibis.table(firm_cluster.TABLE).columns
+        assert "first_of_firm" not in columns
         assert len(_monitor(ws, plan))
+
+
+def test_cluster_sets_are_the_union_of_the_rows(tmp_path: Path, plan: Plan) -> None:
+    """Each firm's set holds exactly the bits of its clusters."""
+    path = tmp_path / "ws.duckdb"
+    _make(path)
+    bits = firm_cluster.cluster_bits(plan)
+    assert bits is not None
+    with open_workspace(path) as ws:
+        sets = firm_cluster.cached_cluster_sets(ws, plan)
+        assert sets is not None
+        got = sets.to_pandas().set_index("firm_id")
+        rows = classify_firms(ws.table("firm"), plan).to_pandas()
+    want = rows.assign(bit=rows["cluster"].map(bits)).groupby("firm_id")["bit"].sum()
+    want = want.reindex(got.index, fill_value=0)
+    assert (got[firm_cluster.CLUSTER_SET] == want).all()
+    assert got["region"].equals(FIRMS.set_index("firm_id")["region"].astype(str)[got.index])
 
 
 def test_workspace_import_stores_the_importers_plan_once(

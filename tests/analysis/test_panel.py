@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import ibis
 import ibis.expr.types as ir
 import pandas as pd
 import pytest
 
 from clusteratlas.analysis.clusters import monitor
+from clusteratlas.analysis.panel import FIRM_YEARS as COUNT
 from clusteratlas.analysis.panel import (
     ONCE,
+    build_grouped_panel,
     build_panel,
     cluster_monitor,
     gdp_table,
     with_crossings,
 )
+from clusteratlas.classify import classify_firms
 from clusteratlas.errors import AnalysisError
+from clusteratlas.firm_cluster import cluster_sets
 from clusteratlas.model.plan import load_plan
 from sample_registry import FIRM_YEARS
 from sample_registry import FIRMS as SAMPLE_FIRMS
@@ -173,10 +178,42 @@ def test_once_flag_gives_the_same_region_totals_and_lq(plan, geography, registry
     new = monitor(panel, levels=plan.levels, once=ONCE).sort_values(keys)
     joined = monitor(plain, levels=plan.levels, region_totals=totals).sort_values(keys)
     distinct = monitor(plain, levels=plan.levels).sort_values(keys)
-    for old in (joined, distinct):
+    grouped = build_grouped_panel(fy, _sets(firms, plan), plan, geography=geography)
+    via_sets = monitor(grouped, levels=plan.levels, once=ONCE, firm_count=COUNT)
+    for old in (joined, distinct, via_sets.sort_values(keys)):
         pd.testing.assert_frame_equal(
             new.reset_index(drop=True), old.reset_index(drop=True), check_exact=False, rtol=1e-12
         )
     assert new["lq"].notna().any()
     with pytest.raises(AnalysisError, match="not both"):
         monitor(panel, levels=plan.levels, once=ONCE, region_totals=totals)
+
+
+def _sets(firms: pd.DataFrame, plan) -> ir.Table:  # type: ignore[no-untyped-def]
+    table = ibis.memtable(firms)
+    return cluster_sets(table, classify_firms(table, plan), plan)
+
+
+@pytest.mark.parametrize(
+    ("geography", "region", "years"),
+    [("firm", "110108", None), ("plan", "110000", [2021, 2022]), ("firm", None, [2020])],
+)
+def test_grouped_panel_gives_the_row_panels_monitor(plan, geography, region, years) -> None:  # type: ignore[no-untyped-def]
+    """The grouped panel (one join with the per-firm cluster sets, summed per set before the
+    sets are expanded) gives the monitor of the row panel: sums, firm counts, LQ, YoY, levels;
+    with the region and year filters; a grouped panel without once/region totals is refused."""
+    keys = ["cluster", "region", "year"]
+    fy = _firm_years()
+    rows = build_panel(FIRMS, fy, plan, geography=geography, region=region, years=years, once=True)
+    grouped = build_grouped_panel(
+        fy, _sets(FIRMS, plan), plan, geography=geography, region=region, years=years
+    )
+    want = monitor(rows, levels=plan.levels, once=ONCE).sort_values(keys)
+    got = monitor(grouped, levels=plan.levels, once=ONCE, firm_count=COUNT)
+    got = got.sort_values(keys).reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, want.reset_index(drop=True), check_exact=False, rtol=1e-12)
+    assert len(got) and got["firms"].dtype == want["firms"].dtype
+    # the unclassified food firm is in the totals only; multi-cluster firms count once there
+    assert set(grouped.to_pandas()["cluster"].dropna()) == set(got["cluster"])
+    with pytest.raises(AnalysisError, match="grouped panel"):
+        monitor(grouped, levels=plan.levels, firm_count=COUNT)

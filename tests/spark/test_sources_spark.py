@@ -87,3 +87,36 @@ def test_spark_reads_uris_and_duckdb_refuses_them(spark_session: Any, layout: Pa
         assert src.has("firm") and not src.has("observation")
     with pytest.raises(InputError, match="Spark only"):
         open_source(parquet=uri, engine="duckdb")
+
+
+def test_spark_reads_the_sidecars_duckdb_stored(
+    spark_session: Any, layout: Path, tmp_path: Path, frames_match: Any, monkeypatch: Any
+) -> None:
+    """A Parquet directory's stored classification (built by DuckDB) is read by Spark: same
+    monitor, nothing classified; Spark never writes one."""
+    import shutil
+
+    from clusteratlas import firm_cluster
+    from clusteratlas.analysis import panel as panel_module
+    from clusteratlas.model.plan import load_plan
+
+    plan, root = load_plan("beijing-2441"), tmp_path / "registry"
+    shutil.copytree(layout, root)
+    with open_source(parquet=root, engine="spark", spark_master="local[2]") as spark:
+        assert firm_cluster.cached_cluster_sets(spark, plan) is None  # nothing built by Spark
+        inline, _ = panel_module.workspace_monitor(spark, plan, geography="firm", crossings=False)
+    assert not (root / firm_cluster.SIDECAR_FOLDER).exists()
+    with open_source(parquet=root, engine="duckdb") as duck:
+        want, _ = panel_module.workspace_monitor(duck, plan, geography="firm", crossings=False)
+    assert (root / firm_cluster.SIDECAR_FOLDER).is_dir()
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("Spark classified although current sidecars exist")
+
+    monkeypatch.setattr(panel_module, "classify_firms", refuse)
+    with open_source(parquet=root, engine="spark", spark_master="local[2]") as spark:
+        assert firm_cluster.cached_cluster_sets(spark, plan, build=False) is not None
+        got, _ = panel_module.workspace_monitor(spark, plan, geography="firm", crossings=False)
+    assert len(want) and want["firms"].gt(0).all()
+    for frame in (inline, got):
+        frames_match(frame, want, ["cluster", "region", "year"])

@@ -652,6 +652,7 @@ def monitor(
     national: Tabular | None = None,
     national_total: Tabular | None = None,
     once: str | None = None,
+    firm_count: str | None = None,
     lazy: bool = False,
 ) -> Tabular:
     """The cluster monitor: one row per cluster × region × year.
@@ -714,6 +715,11 @@ def monitor(
     once : str or None
         Boolean column of ``panel`` true on exactly one row per firm-year: the region totals
         are the sums of ``lq_measure`` over those rows (not with ``region_totals``).
+    firm_count : str or None
+        Column of a panel aggregated before the monitor (e.g.
+        :func:`~clusteratlas.analysis.panel.build_grouped_panel`): how many firm-years each
+        row stands for; ``firms`` is its sum instead of the count of ``firm``, which is then
+        not read.
     lazy : bool
         Return the unexecuted Ibis table instead of pandas (analysis contract).
 
@@ -735,7 +741,10 @@ def monitor(
         raise AnalysisError("monitor: give both national and national_total, or neither")
     if once is not None and region_totals is not None:
         raise AnalysisError("monitor: give region_totals or once, not both")
-    require_columns(t, [region, cluster, year, firm, *measures], "monitor panel")
+    if firm_count is not None and once is None and region_totals is None:
+        raise AnalysisError("monitor: a grouped panel (firm_count) needs once or region_totals")
+    counter = firm if firm_count is None else firm_count
+    require_columns(t, [region, cluster, year, counter, *measures], "monitor panel")
     pairs = _threshold_pairs(levels)
     keys = [cluster, region, year]
 
@@ -749,8 +758,9 @@ def monitor(
     if once is not None:
         require_columns(t, [once], "monitor panel")
         counted = {"_mo_once": _float(source[lq_measure]).sum(where=source[once])}
+    firms = source[firm].count() if firm_count is None else source[firm_count].sum().cast("int64")
     agg = source.group_by(keys).aggregate(
-        **{m: _float(source[m]).sum() for m in measures}, firms=source[firm].count(), **counted
+        **{m: _float(source[m]).sum() for m in measures}, firms=firms, **counted
     )
     sizes = agg.filter(agg[cluster].notnull()).drop(*counted) if single else agg
     if once is not None:

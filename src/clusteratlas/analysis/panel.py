@@ -7,6 +7,12 @@ cluster so they still count in the region totals)::
 
     firm_year ⋈ firm (region, industry, name, scope) ⟕ classify_firms(firm, plan)
 
+:func:`build_grouped_panel` gives the monitor the same sums at national scale from one join
+of the firm-year table with one row per firm (its region and its clusters as a bit set,
+:func:`clusteratlas.firm_cluster.cluster_sets`), aggregated per cluster set × region × year
+before the sets are expanded to clusters: one hash table of firms instead of two, and rows per
+group instead of per firm-year × cluster.
+
 Everything is one lazy Ibis expression (DuckDB workspace or PySpark); nothing is computed until
 the caller executes it. :func:`cluster_monitor` runs the monitor with the plan's levels and the
 region's GDP and adds each cluster's projected year of crossing the plan's top level.
@@ -28,7 +34,7 @@ from clusteratlas.analysis._tabular import Tabular, require_columns, to_ibis, to
 from clusteratlas.analysis.statistics import Basis
 from clusteratlas.classify import classify_firms
 from clusteratlas.errors import AnalysisError, InputError, WorkspaceError
-from clusteratlas.firm_cluster import FIRST
+from clusteratlas.firm_cluster import CLUSTER_SET, bits_table, cached_cluster_sets, cluster_sets
 from clusteratlas.geo import region_prefix, within
 from clusteratlas.model.plan import Plan
 
@@ -40,6 +46,33 @@ PANEL_COLUMNS = ["firm_id", "year", "region", "industry", "cluster", *MEASURES]
 
 #: the panel column ``build_panel(…, once=True)`` adds: true on exactly one row per firm-year
 ONCE = "firm_year_once"
+#: the grouped panel's column: how many firm-years a row stands for (``monitor(firm_count=…)``)
+FIRM_YEARS = "firm_years"
+
+
+def _reported_region(region: ir.StringValue, plan: Plan, geography: Geography) -> ir.StringValue:
+    """The region a firm is reported under (``geography``, see :func:`build_panel`)."""
+    if geography == "firm":
+        return region
+    if geography != "plan":
+        raise AnalysisError(f"panel: geography must be 'plan' or 'firm', got {geography!r}")
+    # other firms stay as the reference economy of the LQ, rolled up to the plan region's level
+    keep_digits = 2 if plan.region.endswith("0000") else 4 if plan.region.endswith("00") else 6
+    rolled = region.substr(0, keep_digits).concat(ibis.literal("0" * (6 - keep_digits)))
+    return within(region, plan.region).ifelse(ibis.literal(plan.region), rolled)
+
+
+def _firm_year_measures(
+    fy: ir.Table, measures: Sequence[str], years: Sequence[int] | None
+) -> ir.Table:
+    """``firm_id, year, <measures>`` (float64; a missing measure NULL), ``years`` kept."""
+    values = {
+        m: (fy[m].cast("float64") if m in fy.columns else ibis.null("float64")) for m in measures
+    }
+    fy = fy.select(firm_id=fy.firm_id, year=fy.year.cast("int64"), **values)
+    if years is not None:
+        fy = fy.filter(fy.year.isin([int(y) for y in years]))
+    return fy
 
 
 def build_panel(
@@ -68,8 +101,7 @@ def build_panel(
     for these firms, e.g. the stored table of :func:`clusteratlas.firm_cluster.cached_clusters`;
     None classifies the firms here (:func:`~clusteratlas.classify.classify_firms`).
     ``once=True`` adds the boolean column :data:`ONCE`, true on exactly one row of each
-    firm-year (a multi-cluster firm's first cluster by id — the stored table's
-    ``first_of_firm`` flag when ``clusters`` has it; the NULL-cluster row of an
+    firm-year (a multi-cluster firm's first cluster by id; the NULL-cluster row of an
     unclassified firm), so the monitor takes the LQ's region totals from the panel's own
     aggregation (``monitor(…, once=ONCE)``) instead of joining the firm-year table again.
 
@@ -106,21 +138,10 @@ def build_panel(
     keep = [c for c in ("firm_id", "region", "industry", "name", "scope") if c in f.columns]
     f = f.select(keep)
     f = f.mutate(region=f.region.cast("string"), industry=f.industry.cast("string"))
-    if geography == "plan":  # other firms stay as the reference economy of the LQ
-        keep_digits = 2 if plan.region.endswith("0000") else 4 if plan.region.endswith("00") else 6
-        rolled = f.region.substr(0, keep_digits).concat(ibis.literal("0" * (6 - keep_digits)))
-        f = f.mutate(region=within(f.region, plan.region).ifelse(ibis.literal(plan.region), rolled))
-    elif geography != "firm":
-        raise AnalysisError(f"panel: geography must be 'plan' or 'firm', got {geography!r}")
+    f = f.mutate(region=_reported_region(f.region, plan, geography))
     if region is not None:
         f = f.filter(within(f.region, region))
-
-    values = {
-        m: (fy[m].cast("float64") if m in fy.columns else ibis.null("float64")) for m in measures
-    }
-    fy = fy.select(firm_id=fy.firm_id, year=fy.year.cast("int64"), **values)
-    if years is not None:
-        fy = fy.filter(fy.year.isin([int(y) for y in years]))
+    fy = _firm_year_measures(fy, measures, years)
 
     if clusters is None:
         classified = classify_firms(f, plan)
@@ -128,14 +149,10 @@ def build_panel(
         classified, _ = to_ibis(clusters)
     assert isinstance(classified, ir.Table)
     columns = ["firm_id", "year", "region", "industry", "cluster", *measures]
-    if once:  # the stored table carries the flag; else one row per firm by a window
-        if FIRST in classified.columns:
-            first = classified[FIRST]
-        else:
-            first = (
-                ibis.row_number().over(group_by=classified.firm_id, order_by=classified.cluster)
-                == 0
-            )
+    if once:  # one row per firm: its first cluster by id
+        first = (
+            ibis.row_number().over(group_by=classified.firm_id, order_by=classified.cluster) == 0
+        )
         classified = classified.select(_cfid="firm_id", cluster="cluster", _first=first)
         columns.append(ONCE)
     else:
@@ -147,10 +164,90 @@ def build_panel(
     return panel.select(*columns)
 
 
-def panel_from_workspace(workspace: Any, plan: Plan, **kwargs: Any) -> ir.Table:
+def build_grouped_panel(
+    firm_years: Tabular,
+    sets: Tabular,
+    plan: Plan,
+    *,
+    measures: Sequence[str] = MEASURES,
+    geography: Geography = "plan",
+    years: Sequence[int] | None = None,
+    region: str | None = None,
+) -> ir.Table:
+    """The monitor panel aggregated before the monitor (lazy Ibis): ``cluster, region, year,
+    <measures>, firm_years, firm_year_once`` — per cluster × region × year the sums of
+    :func:`build_panel`'s rows (yuan / persons) and their count (:data:`FIRM_YEARS`), so
+    ``monitor(…, firm_count=FIRM_YEARS, once=ONCE)`` returns what it returns on
+    ``build_panel(…, once=True)``.
+
+    The firm-year table is joined once, with ``sets`` (one row per firm: ``firm_id, region,
+    cluster_set``, :func:`clusteratlas.firm_cluster.cluster_sets`), and summed per cluster set ×
+    region × year; each group then becomes one row per cluster of its set (the :data:`ONCE`
+    row: its first cluster by id) or, for the empty set, one NULL-cluster row (unclassified
+    firms count in the region totals only). Memory holds one hash table of firms and the
+    groups, not the firm × cluster rows.
+
+    Parameters
+    ----------
+    firm_years : pandas.DataFrame or Ibis table
+        Canonical ``firm_year`` rows (revenue and value added in yuan, employees in persons).
+    sets : pandas.DataFrame or Ibis table
+        Per-firm cluster sets of ``plan`` (``firm_id, region, cluster_set``).
+    plan : Plan
+        The plan (at most :data:`clusteratlas.firm_cluster.MAX_SET_CLUSTERS` clusters).
+    measures : sequence of str
+        ``firm_year`` columns summed.
+    geography : {"plan", "firm"}
+        How firms' regions are reported (:func:`build_panel`).
+    years : sequence of int or None
+        Years kept; None = all.
+    region : str or None
+        GB/T 2260 code kept; None = all.
+
+    Returns
+    -------
+    Ibis table
+        The unexecuted grouped panel (sums in yuan / persons, ``firm_years`` a count).
+    """
+    fy, _ = to_ibis(firm_years)
+    s, _ = to_ibis(sets)
+    require_columns(fy, ["firm_id", "year"], "panel firm_years")
+    require_columns(s, ["firm_id", "region", CLUSTER_SET], "panel cluster sets")
+    fy = _firm_year_measures(fy, measures, years)
+    joined = fy.join(s.select("firm_id", "region", CLUSTER_SET), "firm_id")
+    groups = joined.group_by([CLUSTER_SET, "region", "year"]).aggregate(
+        **{m: joined[m].sum() for m in measures}, **{FIRM_YEARS: joined.count()}
+    )
+    groups = groups.mutate(region=_reported_region(groups.region, plan, geography))
+    if region is not None:
+        groups = groups.filter(within(groups.region, region))
+    bits = bits_table(plan)
+    member = groups.join(bits, (groups[CLUSTER_SET] & bits.cluster_bit) != 0)
+    columns = ["region", "year", *measures, FIRM_YEARS]
+    clustered = member.select(
+        cluster=member.cluster,
+        **{c: member[c] for c in columns},
+        **{ONCE: (member[CLUSTER_SET] & (member.cluster_bit - 1)) == 0},
+    )
+    unclassified = groups.filter(groups[CLUSTER_SET] == 0)
+    unclassified = unclassified.select(
+        cluster=ibis.null("string"),
+        **{c: unclassified[c] for c in columns},
+        **{ONCE: ibis.literal(True)},
+    )
+    return clustered.union(unclassified)
+
+
+def panel_from_workspace(
+    workspace: Any, plan: Plan, *, grouped: bool = False, **kwargs: Any
+) -> ir.Table:
     """:func:`build_panel` on a workspace's ``firm`` and ``firm_year`` tables (lazy Ibis),
     with the stored firm × cluster table when it is current (or can be built here, see
     :func:`clusteratlas.firm_cluster.cached_clusters`) instead of classifying every firm.
+    ``grouped=True``: :func:`build_grouped_panel` on the stored per-firm cluster sets
+    (:func:`~clusteratlas.firm_cluster.cached_cluster_sets`; computed here when there are none),
+    what the monitor reads at national scale; a plan with too many clusters for a set gets
+    ``build_panel(…, once=True)``.
 
     Parameters
     ----------
@@ -158,15 +255,18 @@ def panel_from_workspace(workspace: Any, plan: Plan, **kwargs: Any) -> ir.Table:
         An open workspace.
     plan : Plan
         The plan.
+    grouped : bool
+        Return the grouped panel (above).
     **kwargs
-        Passed to :func:`build_panel`.
+        Passed to :func:`build_panel` (with ``grouped``: ``measures, geography, years,
+        region``).
 
     Returns
     -------
     Ibis table
         The unexecuted panel.
     """
-    from clusteratlas.firm_cluster import cached_clusters
+    from clusteratlas.firm_cluster import cached_clusters, cluster_bits
 
     try:
         firms = workspace.table("firm")
@@ -175,6 +275,13 @@ def panel_from_workspace(workspace: Any, plan: Plan, **kwargs: Any) -> ir.Table:
         if isinstance(exc, WorkspaceError):
             raise
         raise WorkspaceError(f"workspace has no firm/firm_year tables: {exc}") from exc
+    if grouped and cluster_bits(plan) is not None:
+        sets = cached_cluster_sets(workspace, plan)
+        if sets is None:  # Spark, a read-only workspace without a current table
+            sets = cluster_sets(firms, classify_firms(firms, plan), plan)
+        return build_grouped_panel(firm_years, sets, plan, **kwargs)
+    if grouped:
+        kwargs["once"] = True
     if kwargs.get("clusters") is None:
         kwargs["clusters"] = cached_clusters(workspace, plan)
     return build_panel(firms, firm_years, plan, **kwargs)
@@ -213,8 +320,9 @@ def cluster_monitor(
     One row per cluster × region × year: ``<measures>`` (yuan / persons), ``firms``, ``level``
     (plan level id or ``below``), ``share_gdp`` (value added / GDP, fraction; when ``gdp`` is
     given), ``<measure>_yoy`` growth (fraction) and ``lq``. A panel with the :data:`ONCE`
-    column (``build_panel(…, once=True)``) gives the LQ's region totals from the same
-    aggregation; otherwise they are summed over the panel's distinct firm-years.
+    column (``build_panel(…, once=True)``, :func:`build_grouped_panel`) gives the LQ's region
+    totals from the same aggregation; otherwise they are summed over the panel's distinct
+    firm-years. A grouped panel's ``firms`` are the sums of its :data:`FIRM_YEARS`.
 
     Parameters
     ----------
@@ -244,6 +352,7 @@ def cluster_monitor(
         levels=plan.levels,
         gdp=gdp_arg,
         once=ONCE if ONCE in table.columns else None,
+        firm_count=FIRM_YEARS if FIRM_YEARS in table.columns else None,
         measures=measures,
         lq_measure="employees" if "employees" in measures else measures[0],
         level_measure=plan.measure if plan.measure in measures else measures[0],
@@ -431,7 +540,9 @@ def workspace_monitor(
                 f"--region {region}: with geography 'plan' every row is the plan region "
                 f"{plan.region}; use geography 'firm' to see the firms' own regions"
             )
-        panel = panel_from_workspace(workspace, plan, geography=geography, years=years, once=True)
+        panel = panel_from_workspace(
+            workspace, plan, geography=geography, years=years, grouped=True
+        )
         frame = cluster_monitor(panel, plan, gdp=gdp_table(observations))
         if geography == "plan":  # the other regions were the LQ's reference only
             frame = frame[frame["region"].astype(str) == plan.region]
