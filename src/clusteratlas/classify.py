@@ -330,6 +330,7 @@ def classify_firms(firms: Tabular, plan: Plan, *, firm_id: str = "firm_id") -> T
 
     Aggregate clusters (``includes``) receive the distinct firms of the clusters they include
     (``'*'``: all non-aggregate clusters), with rule ``includes:<cluster>`` of the first one.
+    The same as :func:`with_aggregate_clusters` of :func:`direct_clusters`.
 
     Parameters
     ----------
@@ -347,15 +348,58 @@ def classify_firms(firms: Tabular, plan: Plan, *, firm_id: str = "firm_id") -> T
         it (docs/DESIGN.md, "Analysis contract").
     """
     table, was_pandas = to_ibis(firms)
+    direct = direct_clusters(table, plan, firm_id=firm_id)
+    assert isinstance(direct, ir.Table)
+    return like_input(with_aggregate_clusters(direct, plan, firm_id=firm_id), was_pandas)
+
+
+def direct_clusters(firms: Tabular, plan: Plan, *, firm_id: str = "firm_id") -> Tabular:
+    """Firm × cluster rows (``firm_id, cluster, rule``) of the plan's clusters that have rules
+    of their own (not ``includes``): the first half of :func:`classify_firms`, which a caller
+    may store before adding the aggregates (at national scale the two halves then do not hold
+    their working memory at once).
+
+    Parameters
+    ----------
+    firms : pandas.DataFrame or Ibis table
+        Canonical ``firm`` rows.
+    plan : Plan
+        The plan.
+    firm_id : str
+        Firm id column.
+
+    Returns
+    -------
+    pandas.DataFrame or Ibis table
+        ``firm_id, cluster, rule`` rows, the kind of ``firms``.
+    """
     direct: list[tuple[str, MemberRules]] = [(c.id, c) for c in plan.clusters if not c.includes]
-    result = match_members(table, direct, firm_id=firm_id, member_column="cluster")
-    assert isinstance(result, ir.Table)
-    aggregates = [c for c in plan.clusters if c.includes]
+    return match_members(firms, direct, firm_id=firm_id, member_column="cluster")
+
+
+def with_aggregate_clusters(direct: Tabular, plan: Plan, *, firm_id: str = "firm_id") -> Tabular:
+    """``direct`` (:func:`direct_clusters`'s rows) with the rows of the plan's aggregate
+    clusters added: :func:`classify_firms`'s result.
+
+    Parameters
+    ----------
+    direct : pandas.DataFrame or Ibis table
+        ``firm_id, cluster, rule`` rows of the non-aggregate clusters.
+    plan : Plan
+        The plan.
+    firm_id : str
+        Firm id column.
+
+    Returns
+    -------
+    pandas.DataFrame or Ibis table
+        ``firm_id, cluster, rule`` rows, the kind of ``direct``.
+    """
+    result, was_pandas = to_ibis(direct)
     parts = [result]
-    for cluster in aggregates:
+    for cluster in (c for c in plan.clusters if c.includes):
         parts.append(_aggregate(result, cluster, plan, firm_id))
-    combined = reduce(lambda a, b: a.union(b), parts)
-    return like_input(combined, was_pandas)
+    return like_input(reduce(lambda a, b: a.union(b), parts), was_pandas)
 
 
 def _aggregate(direct: ir.Table, cluster: Cluster, plan: Plan, firm_id: str) -> ir.Table:

@@ -50,7 +50,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from clusteratlas.classify import classify_firms
+from clusteratlas.classify import direct_clusters, with_aggregate_clusters
 from clusteratlas.model.plan import Plan
 
 #: bump when :func:`classify_firms` returns other rows for the same rules, or the stored
@@ -264,14 +264,16 @@ def _stored(workspace: Any, key: str, kind: str) -> ir.Table:
     return table.filter(table.plan_key == key).select(*_COLUMNS[kind])
 
 
-def stored_rows(firms: Any, plan: Plan) -> ir.Table:
-    """What is stored as the firm × cluster rows: :func:`classify_firms`'s ``firm_id, cluster,
-    rule``.
+def stored_rows(direct: ir.Table, plan: Plan) -> ir.Table:
+    """What is stored as the firm × cluster rows — :func:`classify_firms`'s ``firm_id,
+    cluster, rule`` — from the already stored rows of the clusters with rules of their own
+    (:func:`~clusteratlas.classify.direct_clusters`): the classification is stored in two
+    queries, so its keyword matching and the aggregates' windows do not hold memory at once.
 
     Parameters
     ----------
-    firms : Ibis table
-        Canonical ``firm`` rows.
+    direct : Ibis table
+        The stored :func:`~clusteratlas.classify.direct_clusters` rows.
     plan : Plan
         The plan whose clusters classify the firms.
 
@@ -280,9 +282,15 @@ def stored_rows(firms: Any, plan: Plan) -> ir.Table:
     Ibis table
         The unexecuted rows.
     """
-    rows = classify_firms(firms, plan)
+    rows = with_aggregate_clusters(direct, plan)
     assert isinstance(rows, ir.Table)
     return rows.select(*_COLUMNS[TABLE])
+
+
+def _direct(firms: ir.Table, plan: Plan) -> ir.Table:
+    rows = direct_clusters(firms, plan)
+    assert isinstance(rows, ir.Table)
+    return rows
 
 
 def store(workspace: Any, plan: Plan) -> int:
@@ -293,11 +301,14 @@ def store(workspace: Any, plan: Plan) -> int:
     con = workspace.con
     version = firm_version(workspace)
     staged = f"__ca_firm_cluster_{uuid.uuid4().hex[:8]}"
-    staged_sets = f"{staged}_sets"
-    workspace.ibis.create_table(staged, stored_rows(workspace.table("firm"), plan), temp=True)
+    staged_direct, staged_sets = f"{staged}_direct", f"{staged}_sets"
     try:
+        firms = workspace.table("firm")
+        workspace.ibis.create_table(staged_direct, _direct(firms, plan), temp=True)
+        rows = stored_rows(workspace.ibis.table(staged_direct), plan)
+        workspace.ibis.create_table(staged, rows, temp=True)
         if cluster_bits(plan) is not None:
-            sets = cluster_sets(workspace.table("firm"), workspace.ibis.table(staged), plan)
+            sets = cluster_sets(firms, workspace.ibis.table(staged), plan)
             workspace.ibis.create_table(staged_sets, sets, temp=True)
         con.execute("BEGIN TRANSACTION")
         try:
@@ -331,8 +342,8 @@ def store(workspace: Any, plan: Plan) -> int:
             con.execute("ROLLBACK")
             raise
     finally:
-        con.execute(f"DROP TABLE IF EXISTS {staged}")
-        con.execute(f"DROP TABLE IF EXISTS {staged_sets}")
+        for table in (staged_direct, staged, staged_sets):
+            con.execute(f"DROP TABLE IF EXISTS {table}")
     return int(count)
 
 
@@ -420,12 +431,21 @@ def _sidecar(source: Any, plan: Plan, kind: str, *, build: bool) -> ir.Table | N
 
 
 def _write_sidecars(source: Any, plan: Plan, folder: Path, names: dict[str, str | None]) -> None:
-    """Write the rows, then the sets read back from them (two queries: the classification's
-    and the per-firm aggregation's working memory are not held at once); each file is staged
-    and renamed, and the stale files of the same plan are removed."""
+    """Write the rows (the direct clusters' rows, then the aggregates added to them), then the
+    sets read back from them — three queries, whose working memory is not held at once; each
+    file is staged and renamed, and the stale files of the same plan are removed."""
     written = folder / str(names[TABLE])
-    staged = folder / f".{written.name}.{uuid.uuid4().hex[:8]}.tmp"
-    source.backend.to_parquet(stored_rows(source.table("firm"), plan), staged)
+    tag = uuid.uuid4().hex[:8]
+    direct, staged = (
+        folder / f".{written.name}.{tag}.direct.tmp",
+        folder / f".{written.name}.{tag}.tmp",
+    )
+    try:
+        source.backend.to_parquet(_direct(source.table("firm"), plan), direct)
+        rows = source.backend.read_parquet(str(direct))
+        source.backend.to_parquet(stored_rows(rows, plan), staged)
+    finally:
+        direct.unlink(missing_ok=True)
     staged.rename(written)
     if cluster_bits(plan) is not None:
         sets = folder / str(names[SETS])
