@@ -542,8 +542,9 @@ re-reading its inputs; pandas: laps inside the baseline):
 
 {chr(10).join(split)}
 
-Command: `.venv/bin/python bench/scale.py --sizes {args.sizes} --engines {args.engines}
---repeats {args.repeats} --big-repeats {args.big_repeats} --spark-memory {args.spark_memory}
+Command: `.venv/bin/python bench/scale.py --data {args.data} --sizes {args.sizes}
+--engines {args.engines} --repeats {args.repeats} --big-repeats {args.big_repeats}
+--spark-memory {args.spark_memory}
 --duckdb-memory {args.duckdb_memory!r} --spark-max-rows {args.spark_max_rows}
 --timeout {args.timeout:.0f}`
 """
