@@ -174,12 +174,11 @@ def ibis_stages(src: Any, plan: Any) -> dict[str, float]:
     the path uses (a max over each); classify = the per-firm cluster sets (stored, or
     classified here); panel = the grouped panel; monitor = the lot."""
     from clusteratlas.analysis.panel import panel_from_workspace
-    from clusteratlas.classify import classify_firms
-    from clusteratlas.firm_cluster import cached_cluster_sets, cluster_sets
+    from clusteratlas.firm_cluster import cluster_sets_of
 
     firms, firm_years = src.table("firm"), src.table("firm_year")
-    stored = cached_cluster_sets(src, plan, build=False)
-    sets = cluster_sets(firms, classify_firms(firms, plan), plan) if stored is None else stored
+    sets = cluster_sets_of(src, plan, build=False)
+    assert sets is not None  # the 2441 plan fits a set
     steps = {
         "read": lambda: (
             firms.aggregate(

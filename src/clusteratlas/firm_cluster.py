@@ -43,6 +43,7 @@ import hashlib
 import json
 import os
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +51,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from clusteratlas.classify import direct_clusters, with_aggregate_clusters
+from clusteratlas.classify import classify_firms, direct_clusters, with_aggregate_clusters
 from clusteratlas.model.plan import Plan
 
 #: bump when :func:`classify_firms` returns other rows for the same rules, or the stored
@@ -191,6 +192,35 @@ def cached_cluster_sets(source: Any, plan: Plan, *, build: bool = True) -> ir.Ta
     return _cached(source, plan, SETS, build=build)
 
 
+def cluster_sets_of(source: Any, plan: Plan, *, build: bool = True) -> ir.Table | None:
+    """The per-firm cluster sets of ``plan`` for ``source``: the stored ones
+    (:func:`cached_cluster_sets`, built here when it may) or else classified in the same query
+    (Spark, a read-only workspace without a current table); None for a plan with more than
+    :data:`MAX_SET_CLUSTERS` clusters.
+
+    Parameters
+    ----------
+    source : Workspace or Source
+        Where the firm table lives.
+    plan : Plan
+        The plan.
+    build : bool
+        Whether a missing stored table may be built here.
+
+    Returns
+    -------
+    Ibis table or None
+        ``firm_id, region, cluster_set`` rows (unexecuted), or None.
+    """
+    if cluster_bits(plan) is None:
+        return None
+    stored = cached_cluster_sets(source, plan, build=build)
+    if stored is not None:
+        return stored
+    firms = source.table("firm")
+    return cluster_sets(firms, _table(classify_firms(firms, plan)), plan)
+
+
 def _cached(source: Any, plan: Plan, kind: str, *, build: bool) -> ir.Table | None:
     workspace = _workspace_of(source)
     if workspace is not None:
@@ -232,15 +262,15 @@ def ensure(workspace: Any, plan: Plan) -> bool:
 # --------------------------------------------------------------------------- workspace
 
 
-def _has_state(workspace: Any) -> bool:
+def _has(workspace: Any, table: str) -> bool:
     rows = workspace.con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [STATE]
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table]
     ).fetchall()
     return bool(rows[0][0])
 
 
 def _stored_version(workspace: Any, key: str) -> str | None:
-    if not _has_state(workspace):
+    if not _has(workspace, STATE):
         return None
     rows = workspace.con.execute(
         f"SELECT firm_version FROM {STATE} WHERE plan_key = ?", [key]
@@ -264,33 +294,30 @@ def _stored(workspace: Any, key: str, kind: str) -> ir.Table:
     return table.filter(table.plan_key == key).select(*_COLUMNS[kind])
 
 
-def stored_rows(direct: ir.Table, plan: Plan) -> ir.Table:
-    """What is stored as the firm × cluster rows — :func:`classify_firms`'s ``firm_id,
-    cluster, rule`` — from the already stored rows of the clusters with rules of their own
-    (:func:`~clusteratlas.classify.direct_clusters`): the classification is stored in two
-    queries, so its keyword matching and the aggregates' windows do not hold memory at once.
-
-    Parameters
-    ----------
-    direct : Ibis table
-        The stored :func:`~clusteratlas.classify.direct_clusters` rows.
-    plan : Plan
-        The plan whose clusters classify the firms.
-
-    Returns
-    -------
-    Ibis table
-        The unexecuted rows.
-    """
-    rows = with_aggregate_clusters(direct, plan)
-    assert isinstance(rows, ir.Table)
-    return rows.select(*_COLUMNS[TABLE])
+#: materialises an expression under a kind (a temporary table, a staged file) and returns a
+#: table that reads it back
+Stage = Callable[[ir.Table, str], ir.Table]
 
 
-def _direct(firms: ir.Table, plan: Plan) -> ir.Table:
-    rows = direct_clusters(firms, plan)
-    assert isinstance(rows, ir.Table)
+def _table(rows: Any) -> ir.Table:
+    assert isinstance(rows, ir.Table)  # Ibis in, Ibis out (the analysis contract)
     return rows
+
+
+def _classify_in_steps(firms: ir.Table, plan: Plan, stage: Stage) -> dict[str, ir.Table]:
+    """What is stored, in three materialised steps: the clusters with rules of their own
+    (:func:`~clusteratlas.classify.direct_clusters`), the aggregate clusters added to those
+    rows (:func:`~clusteratlas.classify.with_aggregate_clusters`; together exactly
+    :func:`classify_firms`'s ``firm_id, cluster, rule``), then the per-firm sets
+    (:func:`cluster_sets`; not for a plan with too many clusters) — so the keyword matching,
+    the aggregates' windows and the per-firm aggregation never hold memory at once (10M
+    firm-years: 604 → 575 MiB peak, docs/scale.md). Returns the staged :data:`TABLE` and
+    :data:`SETS`."""
+    direct = stage(_table(direct_clusters(firms, plan)), "direct")
+    staged = {TABLE: stage(_table(with_aggregate_clusters(direct, plan)), TABLE)}
+    if cluster_bits(plan) is not None:
+        staged[SETS] = stage(cluster_sets(firms, staged[TABLE], plan), SETS)
+    return staged
 
 
 def store(workspace: Any, plan: Plan) -> int:
@@ -300,16 +327,16 @@ def store(workspace: Any, plan: Plan) -> int:
     key = plan_key(plan)
     con = workspace.con
     version = firm_version(workspace)
-    staged = f"__ca_firm_cluster_{uuid.uuid4().hex[:8]}"
-    staged_direct, staged_sets = f"{staged}_direct", f"{staged}_sets"
+    tag = uuid.uuid4().hex[:8]
+    names: dict[str, str] = {}
+
+    def stage(expr: ir.Table, kind: str) -> ir.Table:
+        names[kind] = f"__ca_{kind}_{tag}"
+        workspace.ibis.create_table(names[kind], expr, temp=True)
+        return workspace.ibis.table(names[kind])
+
     try:
-        firms = workspace.table("firm")
-        workspace.ibis.create_table(staged_direct, _direct(firms, plan), temp=True)
-        rows = stored_rows(workspace.ibis.table(staged_direct), plan)
-        workspace.ibis.create_table(staged, rows, temp=True)
-        if cluster_bits(plan) is not None:
-            sets = cluster_sets(firms, workspace.ibis.table(staged), plan)
-            workspace.ibis.create_table(staged_sets, sets, temp=True)
+        staged = _classify_in_steps(workspace.table("firm"), plan, stage)
         con.execute("BEGIN TRANSACTION")
         try:
             for kind, ddl in _DDL.items():
@@ -322,12 +349,11 @@ def store(workspace: Any, plan: Plan) -> int:
                 "plan_id VARCHAR, firm_version VARCHAR, built_at TIMESTAMP)"
             )
             con.execute(f"DELETE FROM {STATE} WHERE plan_key = ?", [key])
-            for kind, source in ((TABLE, staged), (SETS, staged_sets)):
-                if kind == SETS and cluster_bits(plan) is None:
-                    continue
+            for kind in staged:
                 columns = ", ".join(_COLUMNS[kind])
                 con.execute(
-                    f"INSERT INTO {kind} (plan_key, {columns}) SELECT ?, {columns} FROM {source}",
+                    f"INSERT INTO {kind} (plan_key, {columns}) "
+                    f"SELECT ?, {columns} FROM {names[kind]}",
                     [key],
                 )
             con.execute(
@@ -342,15 +368,14 @@ def store(workspace: Any, plan: Plan) -> int:
             con.execute("ROLLBACK")
             raise
     finally:
-        for table in (staged_direct, staged, staged_sets):
-            con.execute(f"DROP TABLE IF EXISTS {table}")
+        for name in names.values():
+            con.execute(f"DROP TABLE IF EXISTS {name}")
     return int(count)
 
 
 def _forget(workspace: Any, key: str) -> None:
-    present = {r[0] for r in workspace.con.execute("SHOW TABLES").fetchall()}
     for table in (TABLE, SETS, STATE):
-        if table in present:  # a workspace stored by classifier version 2 has no sets table
+        if _has(workspace, table):  # a workspace stored by classifier version 2 has no sets
             workspace.con.execute(f"DELETE FROM {table} WHERE plan_key = ?", [key])
 
 
@@ -376,7 +401,7 @@ def refresh(workspace: Any, plan: Plan | None = None) -> list[str]:
     from clusteratlas.model.plan import load_plan
 
     built = [plan.id] if plan is not None and ensure(workspace, plan) else []
-    if not _has_state(workspace):
+    if not _has(workspace, STATE):
         return built
     for key, plan_id in workspace.con.execute(f"SELECT plan_key, plan_id FROM {STATE}").fetchall():
         try:
@@ -431,28 +456,24 @@ def _sidecar(source: Any, plan: Plan, kind: str, *, build: bool) -> ir.Table | N
 
 
 def _write_sidecars(source: Any, plan: Plan, folder: Path, names: dict[str, str | None]) -> None:
-    """Write the rows (the direct clusters' rows, then the aggregates added to them), then the
-    sets read back from them — three queries, whose working memory is not held at once; each
-    file is staged and renamed, and the stale files of the same plan are removed."""
-    written = folder / str(names[TABLE])
+    """Write the stored classification (:func:`_classify_in_steps`) to staged files in
+    ``folder``, rename them to ``names`` once all are written (a failure leaves none), and
+    remove the stale files of the same plan."""
     tag = uuid.uuid4().hex[:8]
-    direct, staged = (
-        folder / f".{written.name}.{tag}.direct.tmp",
-        folder / f".{written.name}.{tag}.tmp",
-    )
+    staged: dict[str, Path] = {}
+
+    def stage(expr: ir.Table, kind: str) -> ir.Table:
+        staged[kind] = folder / f".{kind}-{tag}.tmp"
+        source.backend.to_parquet(expr, staged[kind])
+        return source.backend.read_parquet(str(staged[kind]))
+
     try:
-        source.backend.to_parquet(_direct(source.table("firm"), plan), direct)
-        rows = source.backend.read_parquet(str(direct))
-        source.backend.to_parquet(stored_rows(rows, plan), staged)
+        kinds = _classify_in_steps(source.table("firm"), plan, stage)
+        for kind in kinds:
+            staged[kind].rename(folder / str(names[kind]))
     finally:
-        direct.unlink(missing_ok=True)
-    staged.rename(written)
-    if cluster_bits(plan) is not None:
-        sets = folder / str(names[SETS])
-        staged = folder / f".{sets.name}.{uuid.uuid4().hex[:8]}.tmp"
-        rows = source.backend.read_parquet(str(written))
-        source.backend.to_parquet(cluster_sets(source.table("firm"), rows, plan), staged)
-        staged.rename(sets)
+        for path in staged.values():
+            path.unlink(missing_ok=True)
     for kind in (TABLE, SETS):
         for old in folder.glob(f"{kind}-{plan_key(plan)}-*.parquet"):
             if old.name != names[kind]:

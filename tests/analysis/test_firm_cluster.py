@@ -54,7 +54,7 @@ def _inline(source: Any, plan: Plan, monkeypatch: pytest.MonkeyPatch) -> pd.Data
     """The monitor with classification inline (no stored table is read or built)."""
     with monkeypatch.context() as m:
         m.setattr(firm_cluster, "cached_clusters", lambda *a, **k: None)
-        m.setattr(panel_module, "cached_cluster_sets", lambda *a, **k: None)
+        m.setattr(firm_cluster, "cached_cluster_sets", lambda *a, **k: None)
         return _monitor(source, plan)
 
 
@@ -62,7 +62,8 @@ def _no_classification(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("classified although a current firm_cluster table exists")
 
-    monkeypatch.setattr(panel_module, "classify_firms", refuse)
+    monkeypatch.setattr(panel_module, "classify_firms", refuse)  # the row panel
+    monkeypatch.setattr(firm_cluster, "classify_firms", refuse)  # the sets computed inline
 
 
 def _changed_firms() -> pd.DataFrame:
@@ -227,3 +228,27 @@ def test_workspace_import_stores_the_importers_plan_once(
         _import(ws, _changed_firms(), replace=True)  # no plan given: the stored one follows
         assert built == [plan.id, plan.id]
         assert firm_cluster.cached_clusters(ws, plan, build=False) is not None
+
+
+def test_a_failed_sidecar_build_leaves_no_file(
+    tmp_path: Path, plan: Plan, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rows and the sets are renamed into place only when all are written: a fault in
+    the last step (the sets) leaves neither, nor a staged file; the next run builds both."""
+    path = tmp_path / "ws.duckdb"
+    _make(path)
+    out = tmp_path / "pq"
+    with open_workspace(path, read_only=True) as ws:
+        export_parquet(ws, out)
+
+    def disk_full(*args: Any, **kwargs: Any) -> Any:
+        raise OSError(28, "No space left on device")
+
+    with monkeypatch.context() as m, open_source(parquet=out) as src:
+        m.setattr(firm_cluster, "cluster_sets", disk_full)
+        with pytest.raises(OSError, match="No space"):
+            firm_cluster.cached_cluster_sets(src, plan)
+    assert list((out / firm_cluster.SIDECAR_FOLDER).iterdir()) == []
+    with open_source(parquet=out) as src:
+        assert firm_cluster.cached_cluster_sets(src, plan) is not None
+    assert len(list((out / firm_cluster.SIDECAR_FOLDER).glob("*.parquet"))) == 2

@@ -14,9 +14,9 @@ from clusteratlas.analysis.panel import (
     build_grouped_panel,
     build_panel,
     cluster_monitor,
-    gdp_table,
     with_crossings,
 )
+from clusteratlas.analysis.shares import gdp_by_year
 from clusteratlas.classify import classify_firms
 from clusteratlas.errors import AnalysisError
 from clusteratlas.firm_cluster import cluster_sets
@@ -137,7 +137,7 @@ def test_crossings_prefer_real_series(plan) -> None:  # type: ignore[no-untyped-
     from clusteratlas.refdata import beijing_facts
 
     facts = beijing_facts()
-    monitor = cluster_monitor(build_panel(FIRMS, _firm_years(), plan), plan, gdp=gdp_table(facts))
+    monitor = cluster_monitor(build_panel(FIRMS, _firm_years(), plan), plan, gdp=gdp_by_year(facts))
     merged, crossings = with_crossings(monitor, plan, observations=facts, n_sim=300)
     by = crossings.set_index("cluster")
     # 医药健康 has four real observations: its crossing comes from them, not from the firms

@@ -114,6 +114,7 @@ def test_spark_reads_the_sidecars_duckdb_stored(
         raise AssertionError("Spark classified although current sidecars exist")
 
     monkeypatch.setattr(panel_module, "classify_firms", refuse)
+    monkeypatch.setattr(firm_cluster, "classify_firms", refuse)
     with open_source(parquet=root, engine="spark", spark_master="local[2]") as spark:
         assert firm_cluster.cached_cluster_sets(spark, plan, build=False) is not None
         got, _ = panel_module.workspace_monitor(spark, plan, geography="firm", crossings=False)

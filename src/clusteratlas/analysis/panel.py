@@ -31,10 +31,11 @@ import pandas as pd
 from ibis.common.exceptions import TableNotFound
 
 from clusteratlas.analysis._tabular import Tabular, require_columns, to_ibis, to_pandas
+from clusteratlas.analysis.shares import gdp_by_year
 from clusteratlas.analysis.statistics import Basis
 from clusteratlas.classify import classify_firms
 from clusteratlas.errors import AnalysisError, InputError, WorkspaceError
-from clusteratlas.firm_cluster import CLUSTER_SET, bits_table, cached_cluster_sets, cluster_sets
+from clusteratlas.firm_cluster import CLUSTER_SET, bits_table, cluster_sets_of
 from clusteratlas.geo import region_prefix, within
 from clusteratlas.model.plan import Plan
 
@@ -244,8 +245,8 @@ def panel_from_workspace(
     """:func:`build_panel` on a workspace's ``firm`` and ``firm_year`` tables (lazy Ibis),
     with the stored firm × cluster table when it is current (or can be built here, see
     :func:`clusteratlas.firm_cluster.cached_clusters`) instead of classifying every firm.
-    ``grouped=True``: :func:`build_grouped_panel` on the stored per-firm cluster sets
-    (:func:`~clusteratlas.firm_cluster.cached_cluster_sets`; computed here when there are none),
+    ``grouped=True``: :func:`build_grouped_panel` on the per-firm cluster sets
+    (:func:`~clusteratlas.firm_cluster.cluster_sets_of`: stored, or computed in the query),
     what the monitor reads at national scale; a plan with too many clusters for a set gets
     ``build_panel(…, once=True)``.
 
@@ -266,7 +267,7 @@ def panel_from_workspace(
     Ibis table
         The unexecuted panel.
     """
-    from clusteratlas.firm_cluster import cached_clusters, cluster_bits
+    from clusteratlas.firm_cluster import cached_clusters
 
     try:
         firms = workspace.table("firm")
@@ -275,37 +276,14 @@ def panel_from_workspace(
         if isinstance(exc, WorkspaceError):
             raise
         raise WorkspaceError(f"workspace has no firm/firm_year tables: {exc}") from exc
-    if grouped and cluster_bits(plan) is not None:
-        sets = cached_cluster_sets(workspace, plan)
-        if sets is None:  # Spark, a read-only workspace without a current table
-            sets = cluster_sets(firms, classify_firms(firms, plan), plan)
-        return build_grouped_panel(firm_years, sets, plan, **kwargs)
     if grouped:
-        kwargs["once"] = True
+        sets = cluster_sets_of(workspace, plan)
+        if sets is not None:
+            return build_grouped_panel(firm_years, sets, plan, **kwargs)
+        kwargs["once"] = True  # a plan with too many clusters for a set: the row panel
     if kwargs.get("clusters") is None:
         kwargs["clusters"] = cached_clusters(workspace, plan)
     return build_panel(firms, firm_years, plan, **kwargs)
-
-
-def gdp_table(observations: Tabular, *, indicator: str = "gdp") -> pd.DataFrame:
-    """``region, year, gdp`` (yuan) from an observation table: one GDP per region and year,
-    the same one the tracker uses (:func:`clusteratlas.analysis.shares.gdp_by_year`).
-
-    Parameters
-    ----------
-    observations : pandas.DataFrame or Ibis table
-        Canonical ``observation`` rows (GDP in yuan).
-    indicator : str
-        The GDP indicator name.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``region, year, gdp`` (yuan).
-    """
-    from clusteratlas.analysis.shares import gdp_by_year
-
-    return gdp_by_year(observations, indicator=indicator)
 
 
 def cluster_monitor(
@@ -527,7 +505,7 @@ def workspace_monitor(
         panel = statistics_panel(
             workspace.table("observation"), plan, geography=geography, region=region, years=years
         )
-        frame = statistics_monitor(panel, plan, gdp=gdp_table(observations))
+        frame = statistics_monitor(panel, plan, gdp=gdp_by_year(observations))
         if region is not None and geography == "firm":
             frame = frame[frame["region"].astype(str).str.startswith(region_prefix(region))]
     else:
@@ -543,7 +521,7 @@ def workspace_monitor(
         panel = panel_from_workspace(
             workspace, plan, geography=geography, years=years, grouped=True
         )
-        frame = cluster_monitor(panel, plan, gdp=gdp_table(observations))
+        frame = cluster_monitor(panel, plan, gdp=gdp_by_year(observations))
         if geography == "plan":  # the other regions were the LQ's reference only
             frame = frame[frame["region"].astype(str) == plan.region]
         if region is not None:  # filter after the monitor, so LQs compare with all regions
